@@ -1,0 +1,46 @@
+# A thin wrapper: CMake and scripts/ do the work.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all build deps configure test unit e2e interop demo asan format check-format clean
+
+all: build
+
+deps:
+	scripts/install-deps
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+configure: $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -L unit
+
+e2e: build
+	ctest --test-dir $(BUILD) --output-on-failure -L e2e
+
+interop: build
+	ctest --test-dir $(BUILD) --output-on-failure -L interop
+
+demo:
+	scripts/demo
+
+asan:
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DJQ_ENABLE_ASAN=ON -DJQ_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug"
+
+format:
+	scripts/format
+
+check-format:
+	scripts/format --check
+
+clean:
+	rm -rf $(BUILD) build-asan

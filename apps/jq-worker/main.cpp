@@ -1,0 +1,131 @@
+// jq-worker: run SQL jobs from a Bull queue against SQLite databases.
+
+#include <jq/cli/common.hpp>
+#include <jq/core/duration.hpp>
+#include <jq/core/error.hpp>
+#include <jq/core/exit_code.hpp>
+#include <jq/core/log.hpp>
+#include <jq/queue/job.hpp>
+#include <jq/queue/worker.hpp>
+#include <jq/sql/executor.hpp>
+#include <jq/sql/request.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <memory>
+
+namespace {
+
+constexpr std::string_view k_tool = "jq-worker";
+
+struct Options
+{
+  jq::cli::CommonOptions common;
+  std::vector<std::string> databases;
+  int concurrency = 1;
+  std::string lock_duration = "30s";
+  std::string stalled_interval = "30s";
+  int max_stalled = 1;
+  std::string grace = "10s";
+  bool quiet = false;
+};
+
+void setup(CLI::App& app, Options& options)
+{
+  app.description(
+    "Run SQL jobs from a Bull queue against the SQLite databases given.\n\n"
+    "  jq-worker --db app=/var/lib/app.sqlite --db ref=/srv/ref.sqlite:ro "
+    "-c 4\n\n"
+    "SIGTERM or SIGINT: stop taking jobs, finish the ones in hand, exit 0.\n");
+  jq::cli::add_common_options(app, options.common);
+  app
+    .add_option("--db",
+                options.databases,
+                "NAME=PATH[:ro] (repeatable); :ro opens it read-only")
+    ->required();
+  app.add_option("-c,--concurrency", options.concurrency, "Jobs at a time")
+    ->check(CLI::Range(1, 256))
+    ->capture_default_str();
+  app
+    .add_option("--lock-duration",
+                options.lock_duration,
+                "Lock a job for this long, renewed at half of it")
+    ->capture_default_str();
+  app
+    .add_option("--stalled-interval",
+                options.stalled_interval,
+                "How often to look for jobs of dead workers (0: never)")
+    ->capture_default_str();
+  app
+    .add_option("--max-stalled",
+                options.max_stalled,
+                "Stalls a job may have before it fails")
+    ->check(CLI::Range(0, 1000))
+    ->capture_default_str();
+  app
+    .add_option("--grace",
+                options.grace,
+                "On stop, how long jobs in hand may take to finish")
+    ->capture_default_str();
+  app.add_flag("--quiet", options.quiet, "Log only warnings and errors");
+}
+
+int run(const Options& options, const std::atomic<bool>& stop)
+{
+  std::vector<jq::sql::DatabaseSpec> specs;
+  for (const auto& text : options.databases) {
+    specs.push_back(jq::sql::parse_database_spec(text));
+  }
+  // Open them once now: a bad path is a usage error before any job is taken.
+  {
+    const jq::sql::Executor check(specs);
+  }
+
+  jq::queue::WorkerOptions worker_options;
+  worker_options.concurrency = options.concurrency;
+  worker_options.lock_duration = jq::parse_duration(options.lock_duration);
+  worker_options.stalled_interval =
+    jq::parse_duration(options.stalled_interval);
+  worker_options.max_stalled = options.max_stalled;
+  worker_options.grace = jq::parse_duration(options.grace);
+  if (worker_options.lock_duration.count() < 2) {
+    throw jq::UsageError("--lock-duration must be at least 2ms");
+  }
+
+  jq::queue::Worker worker(
+    options.common.url(), options.common.keys(), worker_options, [&specs] {
+      auto executor = std::make_shared<jq::sql::Executor>(specs);
+      return [executor](const jq::queue::Job& job) {
+        auto data = nlohmann::json::parse(job.data, nullptr, false);
+        if (data.is_discarded()) {
+          throw jq::ProtocolError("job data is not valid JSON");
+        }
+        return jq::queue::dump_json(
+          executor->run(jq::sql::parse_request(data)));
+      };
+    });
+  worker.run(stop);
+  return jq::to_int(jq::ExitCode::success);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  static std::atomic<bool> stop{false};
+  jq::cli::install_stop_signals(stop);
+  return jq::cli::guarded_main(k_tool, [&] {
+    CLI::App app;
+    app.name(std::string(k_tool));
+    Options options;
+    setup(app, options);
+    if (const int code = jq::cli::parse(app, argc, argv); code >= 0) {
+      return code;
+    }
+    jq::log::set_level(options.common.verbose ? jq::log::Level::debug
+                       : options.quiet        ? jq::log::Level::warn
+                                              : jq::log::Level::info);
+    return run(options, stop);
+  });
+}

@@ -1,0 +1,11 @@
+#pragma once
+
+#include <string>
+
+namespace jq {
+
+// A random (version 4) UUID in its canonical lower-case form. Used as job
+// correlation ids and worker lock tokens.
+std::string make_uuid();
+
+} // namespace jq

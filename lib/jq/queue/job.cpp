@@ -1,0 +1,228 @@
+#include "job.hpp"
+
+#include <jq/core/duration.hpp>
+#include <jq/core/error.hpp>
+
+#include <fmt/core.h>
+
+#include <charconv>
+#include <cmath>
+
+namespace jq::queue {
+
+namespace {
+
+std::int64_t to_int64(std::string_view text)
+{
+  std::int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+long long json_int(const nlohmann::json& value, long long fallback)
+{
+  if (value.is_number_integer()) {
+    return value.get<long long>();
+  }
+  if (value.is_number_float()) {
+    return static_cast<long long>(value.get<double>());
+  }
+  return fallback;
+}
+
+} // namespace
+
+Backoff Backoff::parse(std::string_view text)
+{
+  const auto colon = text.find(':');
+  const std::string_view type = text.substr(0, colon);
+  if (colon == std::string_view::npos) {
+    throw UsageError(fmt::format(
+      "invalid backoff '{}' (expected fixed:DUR or exp:DUR)", text));
+  }
+  Backoff backoff;
+  backoff.delay = parse_duration(text.substr(colon + 1));
+  if (type == "fixed") {
+    backoff.kind = Kind::fixed;
+  } else if (type == "exp" || type == "exponential") {
+    backoff.kind = Kind::exponential;
+  } else {
+    throw UsageError(
+      fmt::format("invalid backoff type '{}' (expected fixed or exp)", type));
+  }
+  return backoff;
+}
+
+Backoff Backoff::from_opts(const nlohmann::json& value)
+{
+  Backoff backoff;
+  if (value.is_number()) {
+    backoff.kind = Kind::fixed;
+    backoff.delay = std::chrono::milliseconds(json_int(value, 0));
+  } else if (value.is_object()) {
+    const auto type = value.value("type", std::string());
+    backoff.delay = std::chrono::milliseconds(
+      json_int(value.value("delay", nlohmann::json()), 0));
+    if (type == "fixed") {
+      backoff.kind = Kind::fixed;
+    } else if (type == "exponential") {
+      backoff.kind = Kind::exponential;
+    }
+  }
+  if (backoff.delay.count() < 0) {
+    backoff.delay = std::chrono::milliseconds(0);
+  }
+  return backoff;
+}
+
+nlohmann::json Backoff::to_opts() const
+{
+  return {{"type", kind == Kind::exponential ? "exponential" : "fixed"},
+          {"delay", delay.count()}};
+}
+
+std::chrono::milliseconds Backoff::delay_for(int attempts_made) const
+{
+  switch (kind) {
+  case Kind::none:
+    return std::chrono::milliseconds(0);
+  case Kind::fixed:
+    return delay;
+  case Kind::exponential: {
+    const double factor = std::pow(2.0, std::min(attempts_made, 40)) - 1.0;
+    return std::chrono::milliseconds(
+      std::llround(factor * static_cast<double>(delay.count())));
+  }
+  }
+  return std::chrono::milliseconds(0);
+}
+
+KeepPolicy KeepPolicy::from_opts(const nlohmann::json& value)
+{
+  KeepPolicy keep;
+  if (value.is_boolean()) {
+    keep.count = value.get<bool>() ? 0 : -1;
+  } else if (value.is_number()) {
+    keep.count = std::max(0LL, json_int(value, -1));
+  } else if (value.is_object()) {
+    keep.count = value.contains("count")
+                   ? std::max(0LL, json_int(value["count"], -1))
+                   : -1;
+    keep.age_seconds =
+      std::max(0LL, json_int(value.value("age", nlohmann::json()), 0));
+    // {age} alone keeps any count; {count: 0} with an age keeps none.
+  }
+  return keep;
+}
+
+nlohmann::json JobOptions::to_opts(std::int64_t timestamp) const
+{
+  nlohmann::json opts = nlohmann::json::object();
+  if (job_id) {
+    opts["jobId"] = *job_id;
+  }
+  opts["attempts"] = attempts;
+  if (backoff.kind != Backoff::Kind::none) {
+    opts["backoff"] = backoff.to_opts();
+  }
+  if (priority != 0) {
+    opts["priority"] = priority;
+  }
+  if (lifo) {
+    opts["lifo"] = true;
+  }
+  if (timeout) {
+    opts["timeout"] = timeout->count();
+  }
+  if (!remove_on_complete.is_null()) {
+    opts["removeOnComplete"] = remove_on_complete;
+  }
+  if (!remove_on_fail.is_null()) {
+    opts["removeOnFail"] = remove_on_fail;
+  }
+  opts["delay"] = delay.count();
+  opts["timestamp"] = timestamp;
+  return opts;
+}
+
+int Job::attempts() const
+{
+  return static_cast<int>(
+    std::max(1LL, json_int(opts.value("attempts", nlohmann::json()), 1)));
+}
+
+Backoff Job::backoff() const
+{
+  return Backoff::from_opts(opts.value("backoff", nlohmann::json()));
+}
+
+bool Job::lifo() const
+{
+  return opts.value("lifo", nlohmann::json()).is_boolean()
+         && opts["lifo"].get<bool>();
+}
+
+std::optional<std::chrono::milliseconds> Job::timeout() const
+{
+  const long long ms = json_int(opts.value("timeout", nlohmann::json()), 0);
+  if (ms <= 0) {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(ms);
+}
+
+KeepPolicy Job::keep_completed() const
+{
+  return KeepPolicy::from_opts(
+    opts.value("removeOnComplete", nlohmann::json()));
+}
+
+KeepPolicy Job::keep_failed() const
+{
+  return KeepPolicy::from_opts(opts.value("removeOnFail", nlohmann::json()));
+}
+
+Job Job::from_hash(std::string id, const redis::ReplyView& fields)
+{
+  Job job;
+  job.id = std::move(id);
+  job.name = "__default__";
+  for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+    const std::string_view field = fields[i].str();
+    const std::string_view value = fields[i + 1].str();
+    if (field == "name") {
+      job.name = std::string(value);
+    } else if (field == "data") {
+      job.data = std::string(value);
+    } else if (field == "opts") {
+      auto parsed = nlohmann::json::parse(value, nullptr, false);
+      if (parsed.is_object()) {
+        job.opts = std::move(parsed);
+      }
+    } else if (field == "timestamp") {
+      job.timestamp = to_int64(value);
+    } else if (field == "processedOn") {
+      job.processed_on = to_int64(value);
+    } else if (field == "attemptsMade") {
+      job.attempts_made = static_cast<int>(to_int64(value));
+    } else if (field == "priority") {
+      job.priority = static_cast<int>(to_int64(value));
+    } else if (field == "stacktrace") {
+      auto parsed = nlohmann::json::parse(value, nullptr, false);
+      if (parsed.is_array()) {
+        job.stacktrace = std::move(parsed);
+      }
+    }
+  }
+  if (!job.opts.is_object()) {
+    job.opts = nlohmann::json::object();
+  }
+  return job;
+}
+
+std::string dump_json(const nlohmann::json& value)
+{
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace jq::queue

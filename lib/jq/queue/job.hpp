@@ -1,0 +1,91 @@
+#pragma once
+
+#include <jq/redis/reply.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jq::queue {
+
+// How long to wait before retrying a failed attempt (Bull's opts.backoff).
+struct Backoff
+{
+  enum class Kind { none, fixed, exponential };
+  Kind kind = Kind::none;
+  std::chrono::milliseconds delay{0};
+
+  // Parse `fixed:DUR` or `exp:DUR` (also `exponential:DUR`). Throws
+  // UsageError.
+  static Backoff parse(std::string_view text);
+  // Read Bull's stored form: a number (fixed) or {"type", "delay"}. Unknown
+  // types give `none` (retry at once).
+  static Backoff from_opts(const nlohmann::json& value);
+  nlohmann::json to_opts() const;
+  // The wait before the next try after `attempts_made` failed attempts:
+  // fixed d, or Bull's exponential (2^n - 1) * d.
+  std::chrono::milliseconds delay_for(int attempts_made) const;
+};
+
+// How many finished jobs to keep (Bull's removeOnComplete/removeOnFail).
+struct KeepPolicy
+{
+  long long count = -1;      // -1: all, 0: none, n: the newest n
+  long long age_seconds = 0; // 0: any age
+
+  // true -> none; false/null -> all; n -> newest n; {age, count}.
+  static KeepPolicy from_opts(const nlohmann::json& value);
+};
+
+// What a producer asks for when adding a job.
+struct JobOptions
+{
+  std::optional<std::string> job_id;
+  int attempts = 1;
+  Backoff backoff;
+  std::chrono::milliseconds delay{0};
+  int priority = 0;
+  bool lifo = false;
+  // Bull's opts.timeout: the longest one attempt may run.
+  std::optional<std::chrono::milliseconds> timeout;
+  // Bull's removeOnComplete / removeOnFail values, written as given.
+  nlohmann::json remove_on_complete;
+  nlohmann::json remove_on_fail;
+
+  // Bull's stored `opts` JSON (BULL-PROTOCOL.md section 2).
+  nlohmann::json to_opts(std::int64_t timestamp) const;
+};
+
+// A job as a worker takes it: its hash, decoded leniently (jobs may come
+// from any producer).
+struct Job
+{
+  std::string id;
+  std::string name;
+  std::string data;    // JSON text, as stored
+  nlohmann::json opts; // an object; empty if the stored opts are garbage
+  std::int64_t timestamp = 0;
+  std::int64_t processed_on = 0;
+  int attempts_made = 0;
+  int priority = 0;
+  nlohmann::json stacktrace = nlohmann::json::array(); // one entry a failure
+
+  int attempts() const;
+  Backoff backoff() const;
+  bool lifo() const;
+  std::optional<std::chrono::milliseconds> timeout() const;
+  KeepPolicy keep_completed() const;
+  KeepPolicy keep_failed() const;
+
+  // Build from `id` and an HGETALL reply (field, value, ...).
+  static Job from_hash(std::string id, const redis::ReplyView& fields);
+};
+
+// JSON text of `value` that never throws on invalid UTF-8 (replaced).
+std::string dump_json(const nlohmann::json& value);
+
+} // namespace jq::queue

@@ -1,0 +1,147 @@
+#include "keys.hpp"
+
+#include <jq/core/base64.hpp>
+
+#include <array>
+
+namespace jq::queue {
+
+Keys::Keys(std::string_view prefix, std::string_view queue)
+  : m_prefix(prefix),
+    m_queue(queue),
+    m_base(std::string(prefix) + ":" + std::string(queue) + ":")
+{
+}
+
+std::string Keys::wait() const
+{
+  return m_base + "wait";
+}
+std::string Keys::paused() const
+{
+  return m_base + "paused";
+}
+std::string Keys::meta_paused() const
+{
+  return m_base + "meta-paused";
+}
+std::string Keys::meta() const
+{
+  return m_base + "meta";
+}
+std::string Keys::active() const
+{
+  return m_base + "active";
+}
+std::string Keys::priority() const
+{
+  return m_base + "priority";
+}
+std::string Keys::delayed() const
+{
+  return m_base + "delayed";
+}
+std::string Keys::completed() const
+{
+  return m_base + "completed";
+}
+std::string Keys::failed() const
+{
+  return m_base + "failed";
+}
+std::string Keys::id() const
+{
+  return m_base + "id";
+}
+std::string Keys::stalled() const
+{
+  return m_base + "stalled";
+}
+std::string Keys::stalled_check() const
+{
+  return m_base + "stalled-check";
+}
+
+std::string Keys::job(std::string_view id) const
+{
+  return m_base + std::string(id);
+}
+std::string Keys::lock(std::string_view id) const
+{
+  return job(id) + ":lock";
+}
+std::string Keys::logs(std::string_view id) const
+{
+  return job(id) + ":logs";
+}
+
+std::string Keys::waiting_channel(std::string_view token) const
+{
+  return m_base + "waiting@" + std::string(token);
+}
+std::string Keys::active_channel(std::string_view token) const
+{
+  return m_base + "active@" + std::string(token);
+}
+std::string Keys::stalled_channel() const
+{
+  return m_base + "stalled@";
+}
+std::string Keys::duplicated_channel(std::string_view token) const
+{
+  return m_base + "duplicated@" + std::string(token);
+}
+std::string Keys::drained_channel() const
+{
+  return m_base + "drained";
+}
+std::string Keys::paused_channel() const
+{
+  return m_base + "paused";
+}
+std::string Keys::resumed_channel() const
+{
+  return m_base + "resumed";
+}
+
+std::string Keys::worker_client_name() const
+{
+  return m_prefix + ":" + base64_encode(m_queue);
+}
+
+bool Keys::is_reserved_id(std::string_view id)
+{
+  static constexpr std::array<std::string_view, 17> k_suffixes = {
+    "wait",
+    "paused",
+    "meta-paused",
+    "meta",
+    "active",
+    "priority",
+    "delayed",
+    "completed",
+    "failed",
+    "id",
+    "stalled",
+    "stalled-check",
+    "limiter",
+    "repeat",
+    "waiting",
+    "drained",
+    "resumed",
+  };
+  if (id.empty()) {
+    return true;
+  }
+  for (const auto suffix : k_suffixes) {
+    if (id == suffix) {
+      return true;
+    }
+  }
+  // `x:lock` or `x:logs` would alias another job's lock or logs.
+  return id.ends_with(":lock") || id.ends_with(":logs")
+         || id.starts_with("metrics:") || id.starts_with("de:")
+         || id.starts_with("limiter:");
+}
+
+} // namespace jq::queue

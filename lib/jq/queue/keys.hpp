@@ -1,0 +1,70 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace jq::queue {
+
+// Every Redis key and channel name of one Bull queue (BULL-PROTOCOL.md
+// section 1): `prefix:queue:suffix`. Nothing else in the code builds names.
+class Keys
+{
+public:
+  Keys(std::string_view prefix, std::string_view queue);
+
+  // `prefix:queue:`, the base key Bull's scripts take.
+  const std::string& base() const noexcept
+  {
+    return m_base;
+  }
+  const std::string& prefix() const noexcept
+  {
+    return m_prefix;
+  }
+  const std::string& queue() const noexcept
+  {
+    return m_queue;
+  }
+
+  std::string wait() const;
+  std::string paused() const;
+  std::string meta_paused() const;
+  std::string meta() const;
+  std::string active() const;
+  std::string priority() const;
+  std::string delayed() const;
+  std::string completed() const;
+  std::string failed() const;
+  std::string id() const;
+  std::string stalled() const;
+  std::string stalled_check() const;
+
+  // The job hash, its lock and its log list.
+  std::string job(std::string_view id) const;
+  std::string lock(std::string_view id) const;
+  std::string logs(std::string_view id) const;
+
+  // Pub/sub channels. `completed` and `failed` share their key's name.
+  std::string waiting_channel(std::string_view token) const;
+  std::string active_channel(std::string_view token) const;
+  std::string stalled_channel() const;
+  std::string duplicated_channel(std::string_view token) const;
+  std::string drained_channel() const;
+  std::string paused_channel() const;
+  std::string resumed_channel() const;
+
+  // The CLIENT SETNAME by which Bull's getWorkers() finds a queue's workers:
+  // `prefix:` + base64(queue).
+  std::string worker_client_name() const;
+
+  // True if a job id would collide with one of the queue's own keys
+  // (`wait`, `active`, ...), or holds characters that break the layout.
+  static bool is_reserved_id(std::string_view id);
+
+private:
+  std::string m_prefix;
+  std::string m_queue;
+  std::string m_base;
+};
+
+} // namespace jq::queue

@@ -1,0 +1,384 @@
+#include "scripts.hpp"
+
+#include <string>
+
+namespace jq::queue::scripts {
+
+namespace {
+
+// Shared by every script that puts a job in line. `target` is the wait list,
+// or the paused list while the queue is paused: nothing is written to wait
+// then, because resuming RENAMEs paused over it.
+constexpr std::string_view k_helpers = R"lua(
+local function wait_target(waitKey, pausedKey, metaPausedKey)
+  if redis.call("EXISTS", metaPausedKey) == 1 then
+    return pausedKey
+  end
+  return waitKey
+end
+
+-- Bull's order: prioritized jobs sit at the tail (next to run) in ascending
+-- priority, FIFO among equals, ahead of every job without a priority.
+local function push_with_priority(priorityKey, target, priority, id)
+  redis.call("ZADD", priorityKey, priority, id)
+  local count = redis.call("ZCOUNT", priorityKey, 0, priority)
+  local len = redis.call("LLEN", target)
+  local pivot = redis.call("LINDEX", target, len - (count - 1))
+  if pivot then
+    redis.call("LINSERT", target, "BEFORE", pivot, id)
+  else
+    redis.call("RPUSH", target, id)
+  end
+end
+
+local function push_job(priorityKey, target, priority, lifo, id)
+  if priority > 0 then
+    push_with_priority(priorityKey, target, priority, id)
+  elseif lifo then
+    redis.call("RPUSH", target, id)
+  else
+    redis.call("LPUSH", target, id)
+  end
+end
+
+-- Lock and start job `id` (already in active): the reply is {id, HGETALL}.
+local function start_job(base, id, token, lockDuration, now, priorityKey)
+  local jobKey = base .. id
+  redis.call("SET", jobKey .. ":lock", token, "PX", lockDuration)
+  redis.call("ZREM", priorityKey, id)
+  redis.call("PUBLISH", base .. "active@" .. token, id)
+  redis.call("HSET", jobKey, "processedOn", now)
+  return {id, redis.call("HGETALL", jobKey)}
+end
+
+-- Check the caller holds the job's lock, then release it. Returns 0 or a
+-- negative code: -2 lock missing, -6 held by someone else.
+local function release_lock(jobKey, stalledKey, id, token)
+  if token == "0" then
+    return 0
+  end
+  local holder = redis.call("GET", jobKey .. ":lock")
+  if not holder then
+    return -2
+  end
+  if holder ~= token then
+    return -6
+  end
+  redis.call("DEL", jobKey .. ":lock")
+  redis.call("SREM", stalledKey, id)
+  return 0
+end
+
+local function hset_pairs(key, from)
+  local fields = {}
+  for i = from, #ARGV do
+    fields[#fields + 1] = ARGV[i]
+  end
+  if #fields > 0 then
+    redis.call("HSET", key, unpack(fields))
+  end
+end
+)lua";
+
+redis::Script make(std::string_view body)
+{
+  return redis::Script(std::string(k_helpers) + std::string(body));
+}
+
+} // namespace
+
+// KEYS: 1 wait, 2 paused, 3 meta-paused, 4 id, 5 delayed, 6 priority
+// ARGV: 1 base, 2 custom id or "", 3 name, 4 data, 5 opts JSON, 6 timestamp,
+//       7 delay ms, 8 priority, 9 "1" for lifo, 10 token
+// Returns {id, 1} for a new job, {id, 0} when a job with that id exists (it
+// is left as it is and `duplicated@token` is published).
+const redis::Script& add_job()
+{
+  static const redis::Script script = make(R"lua(
+local counter = redis.call("INCR", KEYS[4])
+local id = ARGV[2]
+if id == "" then
+  id = tostring(counter)
+end
+local base = ARGV[1]
+local jobKey = base .. id
+if redis.call("EXISTS", jobKey) == 1 then
+  redis.call("PUBLISH", base .. "duplicated@" .. ARGV[10], id)
+  return {id, 0}
+end
+local timestamp = tonumber(ARGV[6])
+local delay = tonumber(ARGV[7])
+local priority = tonumber(ARGV[8])
+redis.call("HSET", jobKey, "name", ARGV[3], "data", ARGV[4], "opts", ARGV[5],
+           "timestamp", ARGV[6], "delay", ARGV[7], "priority", ARGV[8])
+if delay > 0 then
+  local due = timestamp + delay
+  redis.call("ZADD", KEYS[5], due * 0x1000 + bit.band(counter, 0xfff), id)
+  redis.call("PUBLISH", KEYS[5], due)
+  return {id, 1}
+end
+local target = wait_target(KEYS[1], KEYS[2], KEYS[3])
+push_job(KEYS[6], target, priority, ARGV[9] == "1", id)
+redis.call("PUBLISH", base .. "waiting@" .. ARGV[10], id)
+return {id, 1}
+)lua");
+  return script;
+}
+
+// KEYS: 1 wait, 2 active, 3 priority, 4 stalled, 5 drained channel
+// ARGV: 1 base, 2 token, 3 lock duration ms, 4 now, 5 job id or ""
+// With an id (already moved by BRPOPLPUSH) that job is started; without,
+// the next one is taken from wait. Returns nil when wait is empty, {id, {}}
+// for an id whose hash is gone (it is dropped from active), else
+// {id, HGETALL}.
+const redis::Script& move_to_active()
+{
+  static const redis::Script script = make(R"lua(
+local id = ARGV[5]
+if id == "" then
+  id = redis.call("RPOPLPUSH", KEYS[1], KEYS[2])
+  if not id then
+    redis.call("PUBLISH", KEYS[5], "")
+    return nil
+  end
+else
+  redis.call("SREM", KEYS[4], id)
+end
+if redis.call("EXISTS", ARGV[1] .. id) == 0 then
+  redis.call("LREM", KEYS[2], -1, id)
+  return {id, {}}
+end
+return start_job(ARGV[1], id, ARGV[2], ARGV[3], ARGV[4], KEYS[3])
+)lua");
+  return script;
+}
+
+// KEYS: 1 lock, 2 stalled   ARGV: 1 token, 2 duration ms, 3 job id
+// Returns 1 if the lock was still ours and is extended, else 0.
+const redis::Script& extend_lock()
+{
+  static const redis::Script script = redis::Script(R"lua(
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+  redis.call("SREM", KEYS[2], ARGV[3])
+  return 1
+end
+return 0
+)lua");
+  return script;
+}
+
+// KEYS: 1 active, 2 completed|failed (also the event channel), 3 job hash,
+//       4 stalled, 5 wait, 6 priority
+// ARGV: 1 id, 2 finishedOn, 3 "returnvalue"|"failedReason", 4 value,
+//       5 token ("0": ignore the lock), 6 keep count (-1 all, 0 none),
+//       7 keep age in seconds (0: any age), 8 event JSON, 9 "1" to fetch
+//       the next job, 10 base, 11 lock duration ms, 12.. field/value pairs
+//       also written on the job
+// Returns a negative code (-1 no job, -2 no lock, -3 not active, -6 lock
+// held by another worker), 0, or the next job as {id, HGETALL}.
+const redis::Script& move_to_finished()
+{
+  static const redis::Script script = make(R"lua(
+local id = ARGV[1]
+local jobKey = KEYS[3]
+if redis.call("EXISTS", jobKey) == 0 then
+  return -1
+end
+local locked = release_lock(jobKey, KEYS[4], id, ARGV[5])
+if locked ~= 0 then
+  return locked
+end
+if redis.call("LREM", KEYS[1], -1, id) == 0 then
+  return -3
+end
+local keepCount = tonumber(ARGV[6])
+local keepAge = tonumber(ARGV[7])
+local finishedOn = tonumber(ARGV[2])
+local base = ARGV[10]
+if keepCount == 0 then
+  redis.call("DEL", jobKey, jobKey .. ":logs")
+else
+  redis.call("ZADD", KEYS[2], finishedOn, id)
+  redis.call("HSET", jobKey, ARGV[3], ARGV[4], "finishedOn", ARGV[2])
+  hset_pairs(jobKey, 12)
+  if keepAge > 0 then
+    -- Bounded per call so one finish never takes long; later finishes
+    -- trim the rest.
+    local old = redis.call("ZRANGEBYSCORE", KEYS[2], 0,
+                           finishedOn - keepAge * 1000, "LIMIT", 0, 1000)
+    for _, oldId in ipairs(old) do
+      redis.call("DEL", base .. oldId, base .. oldId .. ":logs")
+      redis.call("ZREM", KEYS[2], oldId)
+    end
+  end
+  if keepCount > 0 then
+    local old = redis.call("ZREVRANGE", KEYS[2], keepCount, keepCount + 999)
+    for _, oldId in ipairs(old) do
+      redis.call("DEL", base .. oldId, base .. oldId .. ":logs")
+      redis.call("ZREM", KEYS[2], oldId)
+    end
+  end
+end
+redis.call("PUBLISH", KEYS[2], ARGV[8])
+if ARGV[9] == "1" then
+  local nextId = redis.call("RPOPLPUSH", KEYS[5], KEYS[1])
+  if nextId then
+    if redis.call("EXISTS", base .. nextId) == 0 then
+      redis.call("LREM", KEYS[1], -1, nextId)
+      return {nextId, {}}
+    end
+    return start_job(base, nextId, ARGV[5], ARGV[11], ARGV[2], KEYS[6])
+  end
+end
+return 0
+)lua");
+  return script;
+}
+
+// A failed attempt with attempts left.
+// KEYS: 1 active, 2 wait, 3 job hash, 4 meta-paused, 5 paused, 6 stalled,
+//       7 priority, 8 delayed
+// ARGV: 1 id, 2 token, 3 delayed score (0: back in line now), 4 due ms,
+//       5 "1" for lifo, 6.. field/value pairs written on the job
+// Returns 0, or a negative code as move_to_finished.
+const redis::Script& retry_job()
+{
+  static const redis::Script script = make(R"lua(
+local id = ARGV[1]
+local jobKey = KEYS[3]
+if redis.call("EXISTS", jobKey) == 0 then
+  return -1
+end
+local locked = release_lock(jobKey, KEYS[6], id, ARGV[2])
+if locked ~= 0 then
+  return locked
+end
+if redis.call("LREM", KEYS[1], -1, id) == 0 then
+  return -3
+end
+hset_pairs(jobKey, 6)
+local score = tonumber(ARGV[3])
+if score > 0 then
+  redis.call("ZADD", KEYS[8], score, id)
+  redis.call("PUBLISH", KEYS[8], ARGV[4])
+  return 0
+end
+local priority = tonumber(redis.call("HGET", jobKey, "priority")) or 0
+local target = wait_target(KEYS[2], KEYS[5], KEYS[4])
+push_job(KEYS[7], target, priority, ARGV[5] == "1", id)
+return 0
+)lua");
+  return script;
+}
+
+// Bull's stalled check (BULL-PROTOCOL.md 3.6), throttled by stalled-check.
+// KEYS: 1 stalled, 2 wait, 3 active, 4 failed, 5 stalled-check,
+//       6 meta-paused, 7 paused
+// ARGV: 1 max stalled count, 2 base, 3 now, 4 interval ms
+// Returns {failed ids, requeued ids}.
+const redis::Script& move_stalled_to_wait()
+{
+  static const redis::Script script = make(R"lua(
+if redis.call("EXISTS", KEYS[5]) == 1 then
+  return {{}, {}}
+end
+redis.call("SET", KEYS[5], ARGV[3], "PX", ARGV[4])
+local base = ARGV[2]
+local failed, requeued = {}, {}
+local stalling = redis.call("SMEMBERS", KEYS[1])
+if #stalling > 0 then
+  redis.call("DEL", KEYS[1])
+  local target = wait_target(KEYS[2], KEYS[7], KEYS[6])
+  for _, id in ipairs(stalling) do
+    local jobKey = base .. id
+    if redis.call("EXISTS", jobKey .. ":lock") == 0
+       and redis.call("LREM", KEYS[3], 1, id) > 0
+       and redis.call("EXISTS", jobKey) == 1 then
+      local stalls = redis.call("HINCRBY", jobKey, "stalledCounter", 1)
+      if stalls > tonumber(ARGV[1]) then
+        redis.call("ZADD", KEYS[4], ARGV[3], id)
+        redis.call("HSET", jobKey, "failedReason",
+                   "job stalled more than allowable limit",
+                   "finishedOn", ARGV[3])
+        redis.call("PUBLISH", KEYS[4], cjson.encode(
+          {jobId = id, val = "job stalled more than maxStalledCount"}))
+        failed[#failed + 1] = id
+      else
+        redis.call("RPUSH", target, id)
+        redis.call("PUBLISH", base .. "stalled@", id)
+        requeued[#requeued + 1] = id
+      end
+    end
+  end
+end
+local active = redis.call("LRANGE", KEYS[3], 0, -1)
+for i = 1, #active, 1000 do
+  redis.call("SADD", KEYS[1], unpack(active, i, math.min(i + 999, #active)))
+end
+return {failed, requeued}
+)lua");
+  return script;
+}
+
+// Move due delayed jobs into line (BULL-PROTOCOL.md 3.7).
+// KEYS: 1 delayed, 2 wait, 3 priority, 4 paused, 5 meta-paused
+// ARGV: 1 base, 2 now ms, 3 token
+// Returns the due time (ms) of the next delayed job, or nil.
+const redis::Script& promote_delayed()
+{
+  static const redis::Script script = make(R"lua(
+local base = ARGV[1]
+local now = tonumber(ARGV[2])
+local due = redis.call("ZRANGEBYSCORE", KEYS[1], 0, (now + 1) * 0x1000 - 1,
+                       "LIMIT", 0, 1000)
+if #due > 0 then
+  local target = wait_target(KEYS[2], KEYS[4], KEYS[5])
+  for _, id in ipairs(due) do
+    redis.call("ZREM", KEYS[1], id)
+    local jobKey = base .. id
+    local priority = tonumber(redis.call("HGET", jobKey, "priority")) or 0
+    push_job(KEYS[3], target, priority, false, id)
+    redis.call("PUBLISH", base .. "waiting@" .. ARGV[3], id)
+    redis.call("HSET", jobKey, "delay", 0)
+  end
+end
+local nextJob = redis.call("ZRANGE", KEYS[1], 0, 0, "WITHSCORES")
+if nextJob[2] then
+  local nextDue = math.floor(tonumber(nextJob[2]) / 0x1000)
+  if #due > 0 then
+    redis.call("PUBLISH", KEYS[1], nextDue)
+  end
+  return nextDue
+end
+return nil
+)lua");
+  return script;
+}
+
+// Where job `id` is and, once finished, what it left: one round trip.
+// KEYS: 1 job hash, 2 completed, 3 failed
+// Returns {"missing"} | {"pending"} | {"completed"|"failed", HMGET of
+// returnvalue failedReason attemptsMade stacktrace finishedOn processedOn}.
+const redis::Script& job_outcome()
+{
+  static const redis::Script script = redis::Script(R"lua(
+local id = ARGV[1]
+local state
+if redis.call("ZSCORE", KEYS[2], id) then
+  state = "completed"
+elseif redis.call("ZSCORE", KEYS[3], id) then
+  state = "failed"
+elseif redis.call("EXISTS", KEYS[1]) == 1 then
+  return {"pending"}
+else
+  return {"missing"}
+end
+return {state, redis.call("HMGET", KEYS[1], "returnvalue", "failedReason",
+                          "attemptsMade", "stacktrace", "finishedOn",
+                          "processedOn")}
+)lua");
+  return script;
+}
+
+} // namespace jq::queue::scripts

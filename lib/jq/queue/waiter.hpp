@@ -1,0 +1,77 @@
+#pragma once
+
+#include <jq/queue/keys.hpp>
+#include <jq/redis/connection.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jq::queue {
+
+// How a job ended, as its waiter reports it.
+struct Outcome
+{
+  enum class Status { completed, failed };
+  Status status = Status::completed;
+  std::string id;
+  nlohmann::json result;     // the parsed returnvalue (completed)
+  std::string failed_reason; // one human line (failed)
+  std::string stack;         // the last stack trace entry, if any (failed)
+  int attempts = 0;          // attempts made
+  std::int64_t processed_on = 0;
+  std::int64_t finished_on = 0;
+};
+
+// What waiting for one job gave.
+struct Waited
+{
+  enum class Kind {
+    finished,  // `outcome` is set
+    missing,   // no such job (never existed, or removed before we looked)
+    gone,      // the job existed but its reply is no longer kept
+    timed_out, // still pending at the deadline
+  };
+  Kind kind = Kind::timed_out;
+  std::optional<Outcome> outcome;
+};
+
+// Waits for jobs' replies without a race: it subscribes to the queue's
+// `completed` and `failed` channels *before* anything is added, then checks
+// the job's state, then listens. No polling in the normal case; a watchdog
+// re-checks every few seconds in case a message was lost. Owns its
+// subscriber connection; not thread-safe.
+class ReplyWaiter
+{
+public:
+  // Connect and subscribe. Throws RedisIoError.
+  ReplyWaiter(const redis::Url& url, Keys keys);
+
+  // Wait for job `id` until `deadline`, reading state with `commands`.
+  Waited wait(redis::Connection& commands,
+              std::string_view id,
+              std::chrono::steady_clock::time_point deadline);
+
+private:
+  redis::Connection m_subscriber;
+  Keys m_keys;
+};
+
+// The state of job `id` in one round trip: a finished job's outcome,
+// std::nullopt while pending. Sets `exists` to whether the job is known.
+std::optional<Outcome> fetch_outcome(redis::Connection& commands,
+                                     const Keys& keys,
+                                     std::string_view id,
+                                     bool& exists);
+
+// An outcome built from a `completed`/`failed` event alone, for a job
+// removed as it finished.
+Outcome outcome_from_event(std::string_view id,
+                           bool is_completed,
+                           const nlohmann::json& event);
+
+} // namespace jq::queue

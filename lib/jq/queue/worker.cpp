@@ -1,0 +1,523 @@
+#include "worker.hpp"
+
+#include <jq/core/clock.hpp>
+#include <jq/core/error.hpp>
+#include <jq/core/log.hpp>
+#include <jq/core/uuid.hpp>
+#include <jq/queue/scripts.hpp>
+#include <jq/redis/connection.hpp>
+
+#include <fmt/core.h>
+
+#include <charconv>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace jq::queue {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Longest pause between reconnect attempts after Redis went away.
+constexpr milliseconds k_max_reconnect_delay(5'000);
+// Longest gap between delayed-job promotions (Bull's guardInterval).
+constexpr milliseconds k_guard_interval(5'000);
+
+long long elapsed_ms(Clock::time_point since)
+{
+  return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
+}
+
+// Sleep up to `duration`, waking early when `stop` turns true.
+void sleep_unless(const std::atomic<bool>& stop, milliseconds duration)
+{
+  const auto until = Clock::now() + duration;
+  while (!stop.load() && Clock::now() < until) {
+    std::this_thread::sleep_for(
+      std::min(milliseconds(50),
+               std::chrono::duration_cast<milliseconds>(until - Clock::now())));
+  }
+}
+
+std::string describe_failure(const std::exception& error)
+{
+  if (const auto* sql = dynamic_cast<const SqlError*>(&error)) {
+    return fmt::format("{}: {} (SQLite code {}, extended code {})",
+                       sql->kind(),
+                       sql->what(),
+                       sql->code(),
+                       sql->extended_code());
+  }
+  if (const auto* ours = dynamic_cast<const Error*>(&error)) {
+    return fmt::format("{}: {}", ours->kind(), ours->what());
+  }
+  return fmt::format("Error: {}", error.what());
+}
+
+} // namespace
+
+struct Worker::State
+{
+  redis::Url url;
+  Keys keys;
+  WorkerOptions options;
+  HandlerFactory factory;
+  std::string token = make_uuid();
+
+  std::mutex in_hand_mutex;
+  std::set<std::string> in_hand; // ids whose locks we hold
+  std::atomic<long long> completed{0};
+  std::atomic<long long> failed{0};
+
+  State(redis::Url u, Keys k, WorkerOptions o, HandlerFactory f)
+    : url(std::move(u)),
+      keys(std::move(k)),
+      options(o),
+      factory(std::move(f))
+  {
+  }
+
+  redis::Connection connect(bool is_fetcher) const
+  {
+    auto connection = redis::Connection::open(url);
+    if (is_fetcher) {
+      // How Bull's getWorkers() (and jq-inspect workers) find us.
+      connection.command({"CLIENT", "SETNAME", keys.worker_client_name()});
+    }
+    return connection;
+  }
+
+  void hold(const std::string& id)
+  {
+    const std::lock_guard lock(in_hand_mutex);
+    in_hand.insert(id);
+  }
+  void release(const std::string& id)
+  {
+    const std::lock_guard lock(in_hand_mutex);
+    in_hand.erase(id);
+  }
+  std::vector<std::string> held()
+  {
+    const std::lock_guard lock(in_hand_mutex);
+    return {in_hand.begin(), in_hand.end()};
+  }
+
+  std::optional<Job> job_from_reply(const redis::ReplyView& reply)
+  {
+    if (!reply.is_array()) {
+      return std::nullopt;
+    }
+    std::string id(reply[0].str());
+    if (reply[1].size() == 0) {
+      JQ_LOG(warn, "job {} is listed but has no hash; dropped it", id);
+      return std::nullopt;
+    }
+    hold(id);
+    return Job::from_hash(std::move(id), reply[1]);
+  }
+
+  std::optional<Job> start(redis::Connection& connection, std::string_view id)
+  {
+    const redis::Reply reply = scripts::move_to_active().run(
+      connection,
+      {keys.wait(),
+       keys.active(),
+       keys.priority(),
+       keys.stalled(),
+       keys.drained_channel()},
+      {keys.base(),
+       token,
+       std::to_string(options.lock_duration.count()),
+       std::to_string(now_ms()),
+       std::string(id)});
+    return job_from_reply(reply);
+  }
+
+  // Block up to the block timeout for the next job.
+  std::optional<Job> fetch(redis::Connection& connection)
+  {
+    const auto seconds = fmt::format(
+      "{:.3f}", static_cast<double>(options.block_timeout.count()) / 1000.0);
+    const redis::Reply reply =
+      connection.command({"BRPOPLPUSH", keys.wait(), keys.active(), seconds});
+    if (reply.is_nil()) {
+      return std::nullopt;
+    }
+    return start(connection, reply.str());
+  }
+
+  void log_finish_code(const Job& job, long long code)
+  {
+    if (code < 0) {
+      JQ_LOG(warn,
+             "job {}: could not record its end (code {}: {}); another worker "
+             "may have taken it back",
+             job.id,
+             code,
+             code == -2   ? "lock expired"
+             : code == -6 ? "lock held by another worker"
+             : code == -3 ? "not active"
+                          : "job gone");
+    }
+  }
+
+  // Record the end of `job` and, when `fetch_next`, take the next one.
+  std::optional<Job> finish(redis::Connection& connection,
+                            const Job& job,
+                            bool is_completed,
+                            const std::string& value,
+                            const std::vector<std::string>& extra,
+                            bool fetch_next)
+  {
+    const KeepPolicy keep =
+      is_completed ? job.keep_completed() : job.keep_failed();
+    const nlohmann::json event = {{"jobId", job.id}, {"val", value}};
+    std::vector<std::string> args = {
+      job.id,
+      std::to_string(now_ms()),
+      is_completed ? "returnvalue" : "failedReason",
+      value,
+      token,
+      std::to_string(keep.count),
+      std::to_string(keep.age_seconds),
+      dump_json(event),
+      fetch_next ? "1" : "0",
+      keys.base(),
+      std::to_string(options.lock_duration.count())};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const redis::Reply reply = scripts::move_to_finished().run(
+      connection,
+      {keys.active(),
+       is_completed ? keys.completed() : keys.failed(),
+       keys.job(job.id),
+       keys.stalled(),
+       keys.wait(),
+       keys.priority()},
+      args);
+    release(job.id);
+    if (reply.is_integer()) {
+      log_finish_code(job, reply.integer());
+      return std::nullopt;
+    }
+    return job_from_reply(reply);
+  }
+
+  void retry(redis::Connection& connection,
+             const Job& job,
+             milliseconds delay,
+             const std::vector<std::string>& extra)
+  {
+    std::string score = "0";
+    std::string due = "0";
+    if (delay.count() > 0) {
+      const std::int64_t due_ms = now_ms() + delay.count();
+      std::int64_t numeric_id = 0;
+      std::from_chars(job.id.data(), job.id.data() + job.id.size(), numeric_id);
+      score = std::to_string(due_ms * 0x1000 + (numeric_id & 0xFFF));
+      due = std::to_string(due_ms);
+    }
+    std::vector<std::string> args = {
+      job.id, token, score, due, job.lifo() ? "1" : "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const redis::Reply reply = scripts::retry_job().run(connection,
+                                                        {keys.active(),
+                                                         keys.wait(),
+                                                         keys.job(job.id),
+                                                         keys.meta_paused(),
+                                                         keys.paused(),
+                                                         keys.stalled(),
+                                                         keys.priority(),
+                                                         keys.delayed()},
+                                                        args);
+    release(job.id);
+    log_finish_code(job, reply.integer());
+  }
+
+  // Run `job` and record its end; returns the next job when one was taken
+  // in the same round trip.
+  std::optional<Job> process(redis::Connection& connection,
+                             Handler& handler,
+                             const Job& job,
+                             bool fetch_next)
+  {
+    const auto started = Clock::now();
+    std::string result;
+    std::string reason;
+    std::string stack;
+    bool is_completed = false;
+    try {
+      result = handler(job);
+      is_completed = true;
+    } catch (const std::exception& error) {
+      reason = error.what();
+      stack = describe_failure(error);
+    }
+    if (is_completed) {
+      completed.fetch_add(1);
+      JQ_LOG(info, "job {} completed in {} ms", job.id, elapsed_ms(started));
+      return finish(connection, job, true, result, {}, fetch_next);
+    }
+    const int attempts_made = job.attempts_made + 1;
+    nlohmann::json stacktrace = job.stacktrace;
+    stacktrace.push_back(stack);
+    const std::vector<std::string> extra = {"attemptsMade",
+                                            std::to_string(attempts_made),
+                                            "stacktrace",
+                                            dump_json(stacktrace)};
+    if (attempts_made < job.attempts()) {
+      const milliseconds delay = job.backoff().delay_for(attempts_made);
+      JQ_LOG(info,
+             "job {} failed attempt {}/{} in {} ms: {}; retrying in {} ms",
+             job.id,
+             attempts_made,
+             job.attempts(),
+             elapsed_ms(started),
+             reason,
+             delay.count());
+      std::vector<std::string> with_reason = extra;
+      with_reason.insert(with_reason.end(), {"failedReason", reason});
+      retry(connection, job, delay, with_reason);
+      return std::nullopt;
+    }
+    failed.fetch_add(1);
+    JQ_LOG(
+      info, "job {} failed in {} ms: {}", job.id, elapsed_ms(started), reason);
+    return finish(connection, job, false, reason, extra, fetch_next);
+  }
+
+  void slot(Handler handler, const std::atomic<bool>& stop)
+  {
+    std::optional<redis::Connection> connection;
+    std::optional<Job> next;
+    milliseconds reconnect_delay(100);
+    while (!stop.load()) {
+      try {
+        if (!connection) {
+          connection.emplace(connect(true));
+          reconnect_delay = milliseconds(100);
+        }
+        if (!next) {
+          next = fetch(*connection);
+        }
+        if (next) {
+          const Job job = std::move(*next);
+          next.reset();
+          next = process(*connection, handler, job, !stop.load());
+        }
+      } catch (const RedisError& error) {
+        // The job in hand (if any) keeps its lock until it expires; the
+        // stalled check then puts it back in line.
+        if (next) {
+          release(next->id);
+          next.reset();
+        }
+        connection.reset();
+        JQ_LOG(warn,
+               "Redis error: {}; reconnecting in {} ms",
+               error.what(),
+               reconnect_delay.count());
+        sleep_unless(stop, reconnect_delay);
+        reconnect_delay = std::min(reconnect_delay * 2, k_max_reconnect_delay);
+      }
+    }
+    // A job taken in the same round trip as the last finish is still ours:
+    // run it rather than leave it locked in active.
+    while (next && connection) {
+      try {
+        const Job job = std::move(*next);
+        next.reset();
+        next = process(*connection, handler, job, false);
+      } catch (const RedisError& error) {
+        JQ_LOG(warn, "Redis error while stopping: {}", error.what());
+        break;
+      }
+    }
+  }
+
+  void renew_locks(redis::Connection& connection)
+  {
+    for (const auto& id : held()) {
+      const redis::Reply reply = scripts::extend_lock().run(
+        connection,
+        {keys.lock(id), keys.stalled()},
+        {token, std::to_string(options.lock_duration.count()), id});
+      if (reply.integer() != 1) {
+        JQ_LOG(warn, "job {}: lost its lock (it may run elsewhere too)", id);
+      }
+    }
+  }
+
+  void check_stalled(redis::Connection& connection)
+  {
+    const redis::Reply reply = scripts::move_stalled_to_wait().run(
+      connection,
+      {keys.stalled(),
+       keys.wait(),
+       keys.active(),
+       keys.failed(),
+       keys.stalled_check(),
+       keys.meta_paused(),
+       keys.paused()},
+      {std::to_string(options.max_stalled),
+       keys.base(),
+       std::to_string(now_ms()),
+       std::to_string(options.stalled_interval.count())});
+    for (std::size_t i = 0; i < reply[0].size(); ++i) {
+      JQ_LOG(warn, "job {} stalled too often; failed it", reply[0][i].str());
+    }
+    for (std::size_t i = 0; i < reply[1].size(); ++i) {
+      JQ_LOG(warn, "job {} stalled; put it back in line", reply[1][i].str());
+    }
+  }
+
+  // Promote due delayed jobs; returns when the next one is due (epoch ms).
+  std::optional<std::int64_t> promote(redis::Connection& connection)
+  {
+    const redis::Reply reply = scripts::promote_delayed().run(
+      connection,
+      {keys.delayed(),
+       keys.wait(),
+       keys.priority(),
+       keys.paused(),
+       keys.meta_paused()},
+      {keys.base(), std::to_string(now_ms()), token});
+    if (reply.is_integer()) {
+      return reply.integer();
+    }
+    return std::nullopt;
+  }
+
+  void maintain(const std::atomic<bool>& slots_done)
+  {
+    std::optional<redis::Connection> commands;
+    std::optional<redis::Connection> subscriber;
+    const milliseconds renew_every = options.lock_duration / 2;
+    auto next_renew = Clock::now() + renew_every;
+    auto next_stalled = Clock::now();
+    auto next_promote = Clock::now();
+    milliseconds reconnect_delay(100);
+    while (!slots_done.load()) {
+      try {
+        if (!commands) {
+          commands.emplace(connect(false));
+          subscriber.emplace(connect(false));
+          subscriber->append({"SUBSCRIBE", keys.delayed()});
+          reconnect_delay = milliseconds(100);
+          next_promote = Clock::now();
+        }
+        auto now = Clock::now();
+        if (now >= next_renew) {
+          renew_locks(*commands);
+          next_renew = now + renew_every;
+        }
+        if (options.stalled_interval.count() > 0 && now >= next_stalled) {
+          check_stalled(*commands);
+          next_stalled = now + options.stalled_interval;
+        }
+        if (now >= next_promote) {
+          next_promote = now + k_guard_interval;
+          if (const auto due = promote(*commands)) {
+            next_promote = std::min(
+              next_promote,
+              now + milliseconds(std::max<std::int64_t>(0, *due - now_ms())));
+          }
+        }
+        now = Clock::now();
+        auto until =
+          std::min({next_renew, next_promote, now + milliseconds(250)});
+        if (options.stalled_interval.count() > 0) {
+          until = std::min(until, next_stalled);
+        }
+        const auto wait =
+          std::max(milliseconds(1),
+                   std::chrono::duration_cast<milliseconds>(until - now));
+        if (auto message = subscriber->read_reply(wait)) {
+          // A `delayed` message carries the due time of a newly delayed job.
+          if (message->is_array() && message->size() == 3
+              && message->at(0).str() == "message") {
+            double due = 0;
+            const auto text = message->at(2).str();
+            std::from_chars(text.data(), text.data() + text.size(), due);
+            const auto in = milliseconds(std::max<std::int64_t>(
+              0, static_cast<std::int64_t>(due) - now_ms()));
+            next_promote = std::min(next_promote, Clock::now() + in);
+          }
+        }
+      } catch (const RedisError& error) {
+        commands.reset();
+        subscriber.reset();
+        JQ_LOG(warn,
+               "Redis error in maintenance: {}; reconnecting in {} ms",
+               error.what(),
+               reconnect_delay.count());
+        sleep_unless(slots_done, reconnect_delay);
+        reconnect_delay = std::min(reconnect_delay * 2, k_max_reconnect_delay);
+      }
+    }
+  }
+};
+
+Worker::Worker(redis::Url url,
+               Keys keys,
+               WorkerOptions options,
+               HandlerFactory factory)
+  : m_state(std::make_unique<State>(
+    std::move(url), std::move(keys), options, std::move(factory)))
+{
+}
+
+Worker::~Worker() = default;
+
+void Worker::run(const std::atomic<bool>& stop)
+{
+  State& state = *m_state;
+  // Fail fast (exit 69) when Redis is not there at start.
+  {
+    (void)state.connect(false);
+  }
+  std::vector<Handler> handlers;
+  for (int i = 0; i < state.options.concurrency; ++i) {
+    handlers.push_back(state.factory());
+  }
+  std::atomic<bool> slots_done{false};
+  std::thread maintenance([&] { state.maintain(slots_done); });
+  std::vector<std::thread> slots;
+  for (auto& handler : handlers) {
+    slots.emplace_back([&state, &stop, h = std::move(handler)]() mutable {
+      state.slot(std::move(h), stop);
+    });
+  }
+  JQ_LOG(info,
+         "ready: queue {}{} with {} slot(s), lock {} ms",
+         state.keys.base(),
+         "",
+         state.options.concurrency,
+         state.options.lock_duration.count());
+  for (auto& thread : slots) {
+    thread.join();
+  }
+  slots_done.store(true);
+  maintenance.join();
+  JQ_LOG(info,
+         "stopped: {} completed, {} failed",
+         state.completed.load(),
+         state.failed.load());
+}
+
+long long Worker::completed_count() const noexcept
+{
+  return m_state->completed.load();
+}
+
+long long Worker::failed_count() const noexcept
+{
+  return m_state->failed.load();
+}
+
+} // namespace jq::queue

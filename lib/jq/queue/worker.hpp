@@ -1,0 +1,66 @@
+#pragma once
+
+#include <jq/queue/job.hpp>
+#include <jq/queue/keys.hpp>
+#include <jq/redis/url.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace jq::queue {
+
+struct WorkerOptions
+{
+  int concurrency = 1;
+  // Bull's lockDuration: a job whose lock is not renewed for this long may
+  // be taken back by any worker's stalled check.
+  std::chrono::milliseconds lock_duration{30'000};
+  std::chrono::milliseconds stalled_interval{30'000};
+  int max_stalled = 1;
+  // On stop: how long jobs in hand may take to finish before they are
+  // put back in line.
+  std::chrono::milliseconds grace{10'000};
+  // How long one BRPOPLPUSH waits; bounds how quickly a stop is noticed.
+  std::chrono::milliseconds block_timeout{1'000};
+};
+
+// Runs one job and returns its result as JSON text. Any exception fails the
+// attempt: its what() becomes failedReason. Called from one worker thread.
+using Handler = std::function<std::string(const Job& job)>;
+// Makes one handler per worker thread (called on the thread that calls
+// Worker::run, before any job is taken).
+using HandlerFactory = std::function<Handler()>;
+
+// Takes jobs off a Bull queue and runs them with `concurrency` threads, each
+// with its own Redis connection, plus one thread that renews locks, runs the
+// stalled check and promotes delayed jobs. Thread-safe to stop from a signal
+// handler through the `stop` flag given to run().
+class Worker
+{
+public:
+  Worker(redis::Url url,
+         Keys keys,
+         WorkerOptions options,
+         HandlerFactory factory);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Work until `stop` turns true, then finish the jobs in hand and return.
+  // Throws RedisIoError if Redis cannot be reached at start; later outages
+  // are waited out with reconnects.
+  void run(const std::atomic<bool>& stop);
+
+  // Jobs completed and failed so far (for logs and tests).
+  long long completed_count() const noexcept;
+  long long failed_count() const noexcept;
+
+private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+} // namespace jq::queue

@@ -1,0 +1,254 @@
+#include "connection.hpp"
+
+#include <jq/core/error.hpp>
+
+#include <fmt/core.h>
+#include <hiredis/hiredis.h>
+
+#include <poll.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace jq::redis {
+
+namespace {
+
+constexpr std::chrono::seconds k_command_timeout(30);
+
+timeval to_timeval(std::chrono::milliseconds timeout)
+{
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  return tv;
+}
+
+// The one place that turns a dead hiredis context into an exception. On
+// hiredis 0.14 a socket timeout shows as REDIS_ERR_IO with EAGAIN.
+[[noreturn]] void throw_context_error(const redisContext* context,
+                                      const Url& url,
+                                      std::string_view doing)
+{
+  if (context == nullptr) {
+    throw RedisIoError(fmt::format(
+      "cannot {} Redis at {}: out of memory", doing, url.endpoint()));
+  }
+  const std::string what = context->errstr;
+  if (context->err == REDIS_ERR_IO
+      && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT)) {
+    throw RedisTimeoutError(
+      fmt::format("timed out trying to {} Redis at {}", doing, url.endpoint()));
+  }
+  if (context->err == REDIS_ERR_EOF) {
+    throw RedisIoError(fmt::format("lost the connection to Redis at {} ({})",
+                                   url.endpoint(),
+                                   what.empty() ? "closed" : what));
+  }
+  throw RedisIoError(
+    fmt::format("cannot {} Redis at {}: {}", doing, url.endpoint(), what));
+}
+
+template<typename Args>
+void to_argv(const Args& args,
+             std::vector<const char*>& argv,
+             std::vector<std::size_t>& lengths)
+{
+  argv.clear();
+  lengths.clear();
+  argv.reserve(args.size());
+  lengths.reserve(args.size());
+  for (const auto& arg : args) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+}
+
+} // namespace
+
+void ContextDeleter::operator()(redisContext* context) const noexcept
+{
+  if (context != nullptr) {
+    redisFree(context);
+  }
+}
+
+Connection::Connection(ContextPtr context, Url url)
+  : m_context(std::move(context)),
+    m_url(std::move(url))
+{
+}
+
+Connection Connection::open(const Url& url,
+                            std::chrono::milliseconds connect_timeout)
+{
+  const timeval tv = to_timeval(connect_timeout);
+  ContextPtr context(
+    url.unix_path.empty()
+      ? redisConnectWithTimeout(url.host.c_str(), url.port, tv)
+      : redisConnectUnixWithTimeout(url.unix_path.c_str(), tv));
+  if (context == nullptr || context->err != 0) {
+    throw_context_error(context.get(), url, "connect to");
+  }
+  redisEnableKeepAlive(context.get());
+  Connection connection(std::move(context), url);
+  // hiredis leaves the connect timeout on the socket; commands get a longer
+  // one so a slow Redis is not mistaken for a dead one.
+  connection.set_timeout(k_command_timeout);
+  if (!url.password.empty()) {
+    Reply reply =
+      url.user.empty()
+        ? connection.get_reply_for({"AUTH", url.password})
+        : connection.get_reply_for({"AUTH", url.user, url.password});
+    if (reply.is_error()) {
+      // Redis' text (WRONGPASS ...) never echoes the password.
+      throw RedisIoError(fmt::format(
+        "cannot authenticate to Redis at {}: {}", url.endpoint(), reply.str()));
+    }
+  }
+  if (url.db != 0) {
+    Reply reply = connection.get_reply_for({"SELECT", std::to_string(url.db)});
+    if (reply.is_error()) {
+      throw RedisIoError(fmt::format("cannot select database {} at {}: {}",
+                                     url.db,
+                                     url.endpoint(),
+                                     reply.str()));
+    }
+  }
+  return connection;
+}
+
+Reply Connection::get_reply_for(std::initializer_list<std::string_view> args)
+{
+  append(args);
+  return get_reply();
+}
+
+Reply Connection::command(std::initializer_list<std::string_view> args)
+{
+  return checked(get_reply_for(args));
+}
+
+Reply Connection::command(const std::vector<std::string>& args)
+{
+  append(args);
+  return checked(get_reply());
+}
+
+void Connection::append(std::initializer_list<std::string_view> args)
+{
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  to_argv(args, argv, lengths);
+  append_argv(argv.size(), argv.data(), lengths.data());
+}
+
+void Connection::append(const std::vector<std::string>& args)
+{
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  to_argv(args, argv, lengths);
+  append_argv(argv.size(), argv.data(), lengths.data());
+}
+
+void Connection::append_argv(std::size_t count,
+                             const char* const* argv,
+                             const std::size_t* lengths)
+{
+  check_usable();
+  if (redisAppendCommandArgv(m_context.get(),
+                             static_cast<int>(count),
+                             const_cast<const char**>(argv),
+                             lengths)
+      != REDIS_OK) {
+    fail("send a command to");
+  }
+}
+
+Reply Connection::get_reply()
+{
+  check_usable();
+  void* raw = nullptr;
+  if (redisGetReply(m_context.get(), &raw) != REDIS_OK || raw == nullptr) {
+    fail("read a reply from");
+  }
+  return Reply(ReplyPtr(static_cast<redisReply*>(raw)));
+}
+
+std::optional<Reply> Connection::read_reply(std::chrono::milliseconds timeout)
+{
+  check_usable();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Flush anything still queued for sending first.
+  int done = 0;
+  while (done == 0) {
+    if (redisBufferWrite(m_context.get(), &done) != REDIS_OK) {
+      fail("send a command to");
+    }
+  }
+  for (;;) {
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(m_context.get(), &raw) != REDIS_OK) {
+      fail("read a reply from");
+    }
+    if (raw != nullptr) {
+      return Reply(ReplyPtr(static_cast<redisReply*>(raw)));
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return std::nullopt;
+    }
+    pollfd pfd{m_context->fd, POLLIN, 0};
+    const int ready = poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      m_broken = true;
+      throw RedisIoError(
+        fmt::format("poll failed on the connection to Redis at {}: {}",
+                    m_url.endpoint(),
+                    std::strerror(errno)));
+    }
+    if (ready == 0) {
+      return std::nullopt;
+    }
+    if (redisBufferRead(m_context.get()) != REDIS_OK) {
+      fail("read a reply from");
+    }
+  }
+}
+
+void Connection::set_timeout(std::chrono::milliseconds timeout)
+{
+  check_usable();
+  if (redisSetTimeout(m_context.get(), to_timeval(timeout)) != REDIS_OK) {
+    fail("set a timeout on the connection to");
+  }
+}
+
+void Connection::fail(std::string_view doing)
+{
+  m_broken = true;
+  throw_context_error(m_context.get(), m_url, doing);
+}
+
+void Connection::check_usable() const
+{
+  if (m_broken || !m_context) {
+    throw RedisIoError(
+      fmt::format("the connection to Redis at {} is broken", m_url.endpoint()));
+  }
+}
+
+Reply checked(Reply reply)
+{
+  if (reply.is_error()) {
+    throw RedisReplyError(std::string(reply.str()));
+  }
+  return reply;
+}
+
+} // namespace jq::redis

@@ -1,0 +1,54 @@
+#include "script.hpp"
+
+#include <jq/core/sha1.hpp>
+
+namespace jq::redis {
+
+Script::Script(std::string_view source)
+  : m_source(source),
+    m_sha(sha1_hex(source))
+{
+}
+
+std::vector<std::string>
+Script::command(std::string_view verb,
+                std::string_view body,
+                const std::vector<std::string>& keys,
+                const std::vector<std::string>& args) const
+{
+  std::vector<std::string> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.emplace_back(verb);
+  argv.emplace_back(body);
+  argv.push_back(std::to_string(keys.size()));
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+Reply Script::run(Connection& connection,
+                  const std::vector<std::string>& keys,
+                  const std::vector<std::string>& args) const
+{
+  connection.append(command("EVALSHA", m_sha, keys, args));
+  Reply reply = connection.get_reply();
+  if (is_noscript(reply)) {
+    connection.append(command("EVAL", m_source, keys, args));
+    reply = connection.get_reply();
+  }
+  return checked(std::move(reply));
+}
+
+void Script::append(Connection& connection,
+                    const std::vector<std::string>& keys,
+                    const std::vector<std::string>& args) const
+{
+  connection.append(command("EVALSHA", m_sha, keys, args));
+}
+
+bool is_noscript(const ReplyView& reply)
+{
+  return reply.is_error() && reply.str().starts_with("NOSCRIPT");
+}
+
+} // namespace jq::redis

@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # $tmp, $OUT, ... come from tests/e2e/lib.sh
+# Many callers and several workers at once: every caller gets its own reply,
+# every job runs exactly once.
+
+# A scalar subquery that keeps SQLite busy for about N/6 microseconds here.
+spin_sql() {
+  echo "(with recursive c(x) as (select 1 union all select x + 1 from c where x < $1) select count(*) from c)"
+}
+
+test_concurrent_callers() {
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 2 || return
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 2 || return
+  local i n=20
+  # Early callers get the longest jobs, so replies come back out of order.
+  for ((i = 1; i <= n; i++)); do
+    run_bg "caller-$i" submit --db app --format json --timeout 60s \
+      --sql "select ? as n, ? as who, $(spin_sql $(((n + 1 - i) * 40000))) as spin" \
+      --param "$i" --param "caller-$i"
+  done
+  local ids=() id
+  for ((i = 1; i <= n; i++)); do
+    wait_bg "caller-$i" 90
+    if [[ $RC != 0 ]]; then
+      fail "caller $i exited with status $RC" "$(cat "$ERR_FILE")"
+      continue
+    fi
+    expect_json "$OUT" 'd["result"]["columns"]' '["n", "who", "spin"]'
+    expect_json "$OUT" 'd["result"]["rows"]' \
+      "[[$i, \"caller-$i\", $(((n + 1 - i) * 40000))]]"
+    id=$(json_get "$OUT" 'd["id"]')
+    ids+=("$id")
+    # The id in the reply is the job this caller submitted.
+    expect_json "$(rcli hget "bull:jq:$id" data)" 'd["params"][:2]' \
+      "[$i, \"caller-$i\"]"
+  done
+  expect_eq "$(printf '%s\n' "${ids[@]}" | sort -u | grep -c .)" "$n" \
+    "number of distinct job ids"
+  expect_eq "$(rcli zcard bull:jq:completed)" "$n" "ZCARD completed"
+  expect_eq "$(rcli llen bull:jq:active)" 0 "LLEN active"
+}
+TEST "20 concurrent callers each get their own reply" test_concurrent_callers
+
+zcard_at_least() {
+  local n
+  n=$(rcli zcard "$1")
+  ((n >= $2))
+}
+
+test_thousand_jobs() {
+  local q=many n=1000 db=$TEST_DIR/app.sqlite
+  sqlite3 "$db" 'create table t (id integer primary key, n integer not null)'
+  start_worker -q "$q" --db app="$db" -c 2 || return
+  local log1=$WORKER_LOG
+  start_worker -q "$q" --db app="$db" -c 2 || return
+  local log2=$WORKER_LOG
+
+  local i failures=0 start
+  start=$(date +%s)
+  for ((i = 1; i <= n; i++)); do
+    if ! "$JQ_SUBMIT" --redis "$REDIS_URL" -q "$q" --db app --no-wait \
+      --sql 'insert into t (n) values (?)' --param "$i" \
+      >>"$TEST_DIR/ids" 2>>"$TEST_DIR/submit.err" </dev/null; then
+      failures=$((failures + 1))
+    fi
+  done
+  echo "    submitted $n jobs in $(($(date +%s) - start)) s"
+  expect_eq "$failures" 0 "number of failed jobs-submit --no-wait" || return
+  expect_file_lines "$TEST_DIR/ids" "$n"
+  expect_eq "$(sort -u "$TEST_DIR/ids" | grep -c .)" "$n" "number of distinct job ids"
+
+  if ! wait_until 120 zcard_at_least "bull:$q:completed" "$n"; then
+    fail "only $(rcli zcard "bull:$q:completed") of $n jobs completed within 120 s" \
+      "    failed: $(rcli zcard "bull:$q:failed"), wait: $(rcli llen "bull:$q:wait"), active: $(rcli llen "bull:$q:active")"
+  fi
+  echo "    all done $(($(date +%s) - start)) s after the first submit"
+  expect_eq "$(rcli zcard "bull:$q:completed")" "$n" "ZCARD completed"
+  expect_eq "$(rcli zcard "bull:$q:failed")" 0 "ZCARD failed"
+  expect_eq "$(rcli llen "bull:$q:active")" 0 "LLEN active"
+  expect_eq "$(rcli llen "bull:$q:wait")" 0 "LLEN wait"
+  expect_eq "$(sqlite3 "$db" 'select count(*), count(distinct n), min(n), max(n) from t')" \
+    "$n|$n|1|$n" "rows in the table: count, distinct, min, max"
+
+  # Each job shows up in the log of exactly one worker.
+  local report
+  report=$("$JQ_PYTHON" - "$TEST_DIR/ids" "$log1" "$log2" <<'PY'
+import sys
+ids = [line.strip() for line in open(sys.argv[1]) if line.strip()]
+logs = [open(path, errors="replace").read() for path in sys.argv[2:]]
+bad = []
+per_worker = [0] * len(logs)
+for job_id in ids:
+    holders = [i for i, text in enumerate(logs) if job_id in text]
+    if len(holders) != 1:
+        bad.append(f"{job_id} in {len(holders)} worker logs")
+    for i in holders:
+        per_worker[i] += 1
+print("jobs per worker:", per_worker, file=sys.stderr)
+print("\n".join(bad[:20]))
+PY
+  )
+  expect_eq "$report" "" "jobs not in exactly one worker's log"
+  expect_exit 0 inspect -q "$q" counts --json
+  expect_json "$OUT" 'd' \
+    "{\"waiting\": 0, \"active\": 0, \"completed\": $n, \"failed\": 0, \"delayed\": 0, \"paused\": 0}"
+}
+TEST "two workers run 1,000 jobs, each exactly once" test_thousand_jobs

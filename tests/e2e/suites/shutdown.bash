@@ -1,0 +1,60 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # $tmp, $OUT, ... come from tests/e2e/lib.sh
+# jq-worker stops cleanly on SIGTERM: it takes no new job, finishes the ones in
+# hand, exits 0 and leaves nothing in the active list.
+
+# About 1.5 s of work for SQLite here.
+slow_sql='WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 9000000) SELECT count(*) FROM c'
+
+llen_is() {
+  [[ $(rcli llen "$1") == "$2" ]]
+}
+
+test_sigterm_finishes_jobs_in_hand() {
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 2 || return
+  local worker=$WORKER_PID
+  run_bg slow-1 submit --db app --format value --timeout 60s --sql "$slow_sql"
+  run_bg slow-2 submit --db app --format value --timeout 60s --sql "$slow_sql"
+  if ! wait_until 10 llen_is bull:jq:active 2; then
+    fail "the two slow jobs did not both become active within 10 s" \
+      "    active: $(rcli lrange bull:jq:active 0 -1); wait: $(rcli lrange bull:jq:wait 0 -1)"
+    return
+  fi
+  # A third job waits behind them; a stopping worker must not take it.
+  expect_exit 0 submit --db app --no-wait --job-id third --sql 'select 3'
+  sleep 0.2
+  stop_worker "$worker" TERM
+  expect_eq "$WORKER_RC" 0 "jq-worker exit status after SIGTERM"
+
+  local i
+  for i in 1 2; do
+    wait_bg "slow-$i" 30
+    expect_eq "$RC" 0 "exit status of caller $i"
+    expect_eq "$OUT" 9000000 "reply of caller $i"
+  done
+  expect_eq "$(rcli llen bull:jq:active)" 0 "LLEN active"
+  expect_eq "$(rcli zcard bull:jq:completed)" 2 "ZCARD completed"
+  expect_eq "$(rcli zcard bull:jq:failed)" 0 "ZCARD failed"
+  expect_eq "$(rcli lrange bull:jq:wait 0 -1)" third "the wait list"
+  expect_eq "$(rcli exists bull:jq:third:lock)" 0 "lock of the third job"
+
+  # A new worker picks up what was left.
+  start_worker --db app="$TEST_DIR/app.sqlite" || return
+  expect_exit 0 submit --db app --format json --sql 'select 4'
+  expect_json "$OUT" 'd["result"]["rows"]' '[[4]]'
+  expect_eq "$(rcli zscore bull:jq:completed third | grep -c .)" 1 \
+    "the third job in the completed set"
+}
+TEST "SIGTERM: the jobs in hand complete, the worker exits 0" test_sigterm_finishes_jobs_in_hand
+
+test_sigterm_idle() {
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 2 || return
+  expect_exit 0 submit --db app --format value --sql 'select 1'
+  local start
+  start=$(date +%s%3N)
+  stop_worker "$WORKER_PID" TERM
+  expect_eq "$WORKER_RC" 0 "jq-worker exit status after SIGTERM"
+  expect_lt $(($(date +%s%3N) - start)) 10000 "ms from SIGTERM to exit of an idle worker"
+  expect_eq "$(rcli llen bull:jq:active)" 0 "LLEN active"
+}
+TEST "SIGTERM: an idle worker exits 0 promptly" test_sigterm_idle
