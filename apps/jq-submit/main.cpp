@@ -3,6 +3,7 @@
 #include <jq/cli/common.hpp>
 #include <jq/cli/format.hpp>
 #include <jq/cli/job_input.hpp>
+#include <jq/core/clock.hpp>
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/exit_code.hpp>
@@ -41,6 +42,7 @@ struct Options
   int priority = 0;
   bool lifo = false;
   std::string keep = "1h";
+  std::string job_timeout;
 };
 
 void setup(CLI::App& app, Options& options)
@@ -86,6 +88,10 @@ void setup(CLI::App& app, Options& options)
   app.add_option("--priority", options.priority, "1 is the most urgent")
     ->check(CLI::Range(0, 2'097'152));
   app.add_flag("--lifo", options.lifo, "Run before the jobs already waiting");
+  app.add_option("--job-timeout",
+                 options.job_timeout,
+                 "Interrupt and fail an attempt that runs longer (Bull's "
+                 "opts.timeout)");
   app
     .add_option(
       "--keep", options.keep, "How long the reply is kept after the job ends")
@@ -106,6 +112,19 @@ jq::queue::JobOptions job_options(const Options& options,
   }
   job.priority = options.priority;
   job.lifo = options.lifo;
+  if (!options.job_timeout.empty()) {
+    job.timeout = jq::parse_duration(options.job_timeout);
+  }
+  if (!options.no_wait && job.delay >= timeout) {
+    throw jq::UsageError(
+      "--delay is not shorter than --timeout: the reply could never arrive "
+      "in time (raise --timeout, or use --no-wait and --wait later)");
+  }
+  if (!options.no_wait) {
+    // Nobody waits for the reply after this: a worker must not start the
+    // job later, nor let it run past it.
+    job.deadline_ms = jq::now_ms() + timeout.count();
+  }
   // Keep the reply at least as long as anyone waits for it.
   const auto keep = std::max(jq::parse_duration(options.keep), timeout);
   const long long keep_seconds = (keep.count() + 999) / 1000;

@@ -96,13 +96,15 @@ int run(const Options& options, const std::atomic<bool>& stop)
   jq::queue::Worker worker(
     options.common.url(), options.common.keys(), worker_options, [&specs] {
       auto executor = std::make_shared<jq::sql::Executor>(specs);
-      return [executor](const jq::queue::Job& job) {
+      return [executor](const jq::queue::Job& job,
+                        const jq::queue::JobContext& context) {
         auto data = nlohmann::json::parse(job.data, nullptr, false);
         if (data.is_discarded()) {
           throw jq::ProtocolError("job data is not valid JSON");
         }
         return jq::queue::dump_json(
-          executor->run(jq::sql::parse_request(data)));
+          executor->run(jq::sql::parse_request(data),
+                        {context.idempotency_key, context.should_interrupt}));
       };
     });
   worker.run(stop);

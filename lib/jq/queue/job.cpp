@@ -90,8 +90,10 @@ std::chrono::milliseconds Backoff::delay_for(int attempts_made) const
     return delay;
   case Kind::exponential: {
     const double factor = std::pow(2.0, std::min(attempts_made, 40)) - 1.0;
-    return std::chrono::milliseconds(
-      std::llround(factor * static_cast<double>(delay.count())));
+    // At most about 292 years (as parse_duration): llround past int64 is
+    // unspecified (LLONG_MIN here, a negative delay).
+    return std::chrono::milliseconds(std::llround(
+      std::min(factor * static_cast<double>(delay.count()), 9.2e15)));
   }
   }
   return std::chrono::milliseconds(0);
@@ -134,6 +136,9 @@ nlohmann::json JobOptions::to_opts(std::int64_t timestamp) const
   if (timeout) {
     opts["timeout"] = timeout->count();
   }
+  if (deadline_ms) {
+    opts["deadline"] = *deadline_ms;
+  }
   if (!remove_on_complete.is_null()) {
     opts["removeOnComplete"] = remove_on_complete;
   }
@@ -169,6 +174,15 @@ std::optional<std::chrono::milliseconds> Job::timeout() const
     return std::nullopt;
   }
   return std::chrono::milliseconds(ms);
+}
+
+std::optional<std::int64_t> Job::deadline_ms() const
+{
+  const long long ms = json_int(opts.value("deadline", nlohmann::json()), 0);
+  if (ms <= 0) {
+    return std::nullopt;
+  }
+  return ms;
 }
 
 KeepPolicy Job::keep_completed() const

@@ -52,6 +52,9 @@ struct JobOptions
   bool lifo = false;
   // Bull's opts.timeout: the longest one attempt may run.
   std::optional<std::chrono::milliseconds> timeout;
+  // When the caller stops waiting (epoch ms, opts.deadline): a worker does
+  // not start the job after it and caps the run at it.
+  std::optional<std::int64_t> deadline_ms;
   // Bull's removeOnComplete / removeOnFail values, written as given.
   nlohmann::json remove_on_complete;
   nlohmann::json remove_on_fail;
@@ -78,6 +81,7 @@ struct Job
   Backoff backoff() const;
   bool lifo() const;
   std::optional<std::chrono::milliseconds> timeout() const;
+  std::optional<std::int64_t> deadline_ms() const;
   KeepPolicy keep_completed() const;
   KeepPolicy keep_failed() const;
 

@@ -73,6 +73,9 @@ struct Worker::State
   std::set<std::string> in_hand; // ids whose locks we hold
   std::atomic<long long> completed{0};
   std::atomic<long long> failed{0};
+  // Set when the grace after a stop ran out: handlers stop what they do.
+  std::atomic<bool> cancel{false};
+  std::atomic<int> slots_running{0};
 
   State(redis::Url u, Keys k, WorkerOptions o, HandlerFactory f)
     : url(std::move(u)),
@@ -239,20 +242,72 @@ struct Worker::State
     log_finish_code(job, reply.integer());
   }
 
+  // Fail `job` for good (no retry), e.g. when its caller has gone.
+  std::optional<Job> fail_final(redis::Connection& connection,
+                                const Job& job,
+                                const std::string& reason,
+                                const std::string& stack,
+                                const std::atomic<bool>& stop)
+  {
+    nlohmann::json stacktrace = job.stacktrace;
+    stacktrace.push_back(stack);
+    failed.fetch_add(1);
+    return finish(connection,
+                  job,
+                  false,
+                  reason,
+                  {"attemptsMade",
+                   std::to_string(job.attempts_made + 1),
+                   "stacktrace",
+                   dump_json(stacktrace)},
+                  !stop.load());
+  }
+
   // Run `job` and record its end; returns the next job when one was taken
   // in the same round trip.
   std::optional<Job> process(redis::Connection& connection,
                              Handler& handler,
                              const Job& job,
-                             bool fetch_next)
+                             const std::atomic<bool>& stop)
   {
     const auto started = Clock::now();
+    const std::int64_t started_ms = now_ms();
+    const auto deadline_ms = job.deadline_ms();
+    if (deadline_ms && started_ms >= *deadline_ms) {
+      const std::string reason = fmt::format(
+        "expired: its caller stopped waiting {} ms before it could start",
+        started_ms - *deadline_ms);
+      JQ_LOG(info, "job {} not started: {}", job.id, reason);
+      return fail_final(
+        connection, job, reason, "ExpiredError: " + reason, stop);
+    }
+    // The run is capped by the job's own timeout and by its caller's
+    // deadline, whichever comes first.
+    std::optional<Clock::time_point> limit;
+    bool limit_is_deadline = false;
+    if (const auto timeout = job.timeout()) {
+      limit = started + *timeout;
+    }
+    if (deadline_ms) {
+      const auto cap = started + milliseconds(*deadline_ms - started_ms);
+      if (!limit || cap < *limit) {
+        limit = cap;
+        limit_is_deadline = true;
+      }
+    }
+    const JobContext context{
+      fmt::format("{}{}:{}", keys.base(), job.id, job.timestamp),
+      [this, limit] {
+        return cancel.load(std::memory_order_relaxed)
+               || (limit && Clock::now() >= *limit);
+      }};
+
     std::string result;
     std::string reason;
     std::string stack;
     bool is_completed = false;
     try {
-      result = handler(job);
+      result = handler(job, context);
       is_completed = true;
     } catch (const std::exception& error) {
       reason = error.what();
@@ -261,16 +316,30 @@ struct Worker::State
     if (is_completed) {
       completed.fetch_add(1);
       JQ_LOG(info, "job {} completed in {} ms", job.id, elapsed_ms(started));
-      return finish(connection, job, true, result, {}, fetch_next);
+      // Decided only now: a stop that came while the job ran means no
+      // next job.
+      return finish(connection, job, true, result, {}, !stop.load());
+    }
+    if (cancel.load()) {
+      // The grace ran out: back in line as it was, no attempt counted.
+      JQ_LOG(warn, "job {} interrupted by shutdown; put back in line", job.id);
+      retry(connection, job, milliseconds(0), {});
+      return std::nullopt;
+    }
+    if (limit && Clock::now() >= *limit) {
+      if (limit_is_deadline) {
+        reason = "expired: its caller's deadline passed while it ran";
+        JQ_LOG(info, "job {} interrupted: {}", job.id, reason);
+        return fail_final(
+          connection, job, reason, "ExpiredError: " + reason, stop);
+      }
+      reason = fmt::format("timed out after {} ms", job.timeout()->count());
+      stack = "TimeoutError: " + reason;
     }
     const int attempts_made = job.attempts_made + 1;
-    nlohmann::json stacktrace = job.stacktrace;
-    stacktrace.push_back(stack);
-    const std::vector<std::string> extra = {"attemptsMade",
-                                            std::to_string(attempts_made),
-                                            "stacktrace",
-                                            dump_json(stacktrace)};
     if (attempts_made < job.attempts()) {
+      nlohmann::json stacktrace = job.stacktrace;
+      stacktrace.push_back(stack);
       const milliseconds delay = job.backoff().delay_for(attempts_made);
       JQ_LOG(info,
              "job {} failed attempt {}/{} in {} ms: {}; retrying in {} ms",
@@ -280,15 +349,20 @@ struct Worker::State
              elapsed_ms(started),
              reason,
              delay.count());
-      std::vector<std::string> with_reason = extra;
-      with_reason.insert(with_reason.end(), {"failedReason", reason});
-      retry(connection, job, delay, with_reason);
+      retry(connection,
+            job,
+            delay,
+            {"attemptsMade",
+             std::to_string(attempts_made),
+             "stacktrace",
+             dump_json(stacktrace),
+             "failedReason",
+             reason});
       return std::nullopt;
     }
-    failed.fetch_add(1);
     JQ_LOG(
       info, "job {} failed in {} ms: {}", job.id, elapsed_ms(started), reason);
-    return finish(connection, job, false, reason, extra, fetch_next);
+    return fail_final(connection, job, reason, stack, stop);
   }
 
   void slot(Handler handler, const std::atomic<bool>& stop)
@@ -308,7 +382,7 @@ struct Worker::State
         if (next) {
           const Job job = std::move(*next);
           next.reset();
-          next = process(*connection, handler, job, !stop.load());
+          next = process(*connection, handler, job, stop);
         }
       } catch (const RedisError& error) {
         // The job in hand (if any) keeps its lock until it expires; the
@@ -328,11 +402,12 @@ struct Worker::State
     }
     // A job taken in the same round trip as the last finish is still ours:
     // run it rather than leave it locked in active.
+    const std::atomic<bool> stopped{true};
     while (next && connection) {
       try {
         const Job job = std::move(*next);
         next.reset();
-        next = process(*connection, handler, job, false);
+        next = process(*connection, handler, job, stopped);
       } catch (const RedisError& error) {
         JQ_LOG(warn, "Redis error while stopping: {}", error.what());
         break;
@@ -488,17 +563,32 @@ void Worker::run(const std::atomic<bool>& stop)
   std::atomic<bool> slots_done{false};
   std::thread maintenance([&] { state.maintain(slots_done); });
   std::vector<std::thread> slots;
+  state.slots_running.store(static_cast<int>(handlers.size()));
   for (auto& handler : handlers) {
     slots.emplace_back([&state, &stop, h = std::move(handler)]() mutable {
       state.slot(std::move(h), stop);
+      state.slots_running.fetch_sub(1);
     });
   }
   JQ_LOG(info,
-         "ready: queue {}{} with {} slot(s), lock {} ms",
+         "ready: queue {} with {} slot(s), lock {} ms",
          state.keys.base(),
-         "",
          state.options.concurrency,
          state.options.lock_duration.count());
+  // After a stop, jobs in hand get the grace to finish; then they are
+  // interrupted and put back in line.
+  std::optional<Clock::time_point> grace_ends;
+  while (state.slots_running.load() > 0) {
+    if (stop.load() && !grace_ends) {
+      grace_ends = Clock::now() + state.options.grace;
+      JQ_LOG(info, "stopping: finishing the jobs in hand");
+    }
+    if (grace_ends && Clock::now() >= *grace_ends && !state.cancel.load()) {
+      JQ_LOG(warn, "grace ran out: interrupting the jobs in hand");
+      state.cancel.store(true);
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
   for (auto& thread : slots) {
     thread.join();
   }

@@ -27,9 +27,21 @@ struct WorkerOptions
   std::chrono::milliseconds block_timeout{1'000};
 };
 
+// What a handler gets besides the job.
+struct JobContext
+{
+  // Unique to this job (queue, id and creation time): a handler that writes
+  // can record it to apply a job delivered twice only once.
+  std::string idempotency_key;
+  // Polled by the handler while it works: true means stop now (the job's
+  // time limit passed, or the worker's grace ran out).
+  std::function<bool()> should_interrupt;
+};
+
 // Runs one job and returns its result as JSON text. Any exception fails the
 // attempt: its what() becomes failedReason. Called from one worker thread.
-using Handler = std::function<std::string(const Job& job)>;
+using Handler =
+  std::function<std::string(const Job& job, const JobContext& context)>;
 // Makes one handler per worker thread (called on the thread that calls
 // Worker::run, before any job is taken).
 using HandlerFactory = std::function<Handler()>;

@@ -28,7 +28,7 @@ std::string percent_decode(std::string_view text)
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size()) {
-      int value = 0;
+      unsigned value = 0; // unsigned: `%-1` is not an escape
       const auto [ptr, ec] =
         std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
       if (ec == std::errc() && ptr == text.data() + i + 3) {
@@ -40,6 +40,14 @@ std::string percent_decode(std::string_view text)
     out.push_back(text[i]);
   }
   return out;
+}
+
+// `host:port`, with an IPv6 literal in brackets.
+std::string host_port(const std::string& host, int port)
+{
+  return host.find(':') == std::string::npos
+           ? fmt::format("{}:{}", host, port)
+           : fmt::format("[{}]:{}", host, port);
 }
 
 } // namespace
@@ -56,12 +64,12 @@ std::string Url::redacted() const
   } else if (!user.empty()) {
     auth = user + "@";
   }
-  return fmt::format("redis://{}{}:{}/{}", auth, host, port, db);
+  return fmt::format("redis://{}{}/{}", auth, host_port(host, port), db);
 }
 
 std::string Url::endpoint() const
 {
-  return unix_path.empty() ? fmt::format("{}:{}", host, port) : unix_path;
+  return unix_path.empty() ? host_port(host, port) : unix_path;
 }
 
 Url parse_url(std::string_view text)
@@ -102,7 +110,10 @@ Url parse_url(std::string_view text)
       " or unix:///path/to/redis.sock[?db=N])");
   }
   std::string_view rest = text.substr(k_redis.size());
-  const auto slash = rest.find('/');
+  // The path starts after the user info: a password may hold a '/'.
+  const auto at_sign = rest.rfind('@');
+  const auto slash =
+    rest.find('/', at_sign == std::string_view::npos ? 0 : at_sign + 1);
   std::string_view authority = rest.substr(0, slash);
   if (slash != std::string_view::npos) {
     const std::string_view db = rest.substr(slash + 1);

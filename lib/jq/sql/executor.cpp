@@ -12,7 +12,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -334,6 +336,97 @@ std::int64_t step_all(SQLite::Statement& statement, sqlite3* handle, json& rows)
            : sqlite3_changes64(handle);
 }
 
+// Lets `should_interrupt` stop a running statement, for as long as the
+// scope lives (the connection is reused by later jobs).
+class InterruptScope
+{
+public:
+  InterruptScope(sqlite3* handle, const std::function<bool()>& should_interrupt)
+    : m_handle(handle),
+      m_should_interrupt(should_interrupt)
+  {
+    if (m_should_interrupt) {
+      // Every 1000 virtual machine steps: microseconds, so a timeout is
+      // honoured to well within a millisecond of work.
+      sqlite3_progress_handler(m_handle, 1000, &InterruptScope::poll, this);
+    }
+  }
+  ~InterruptScope()
+  {
+    if (m_should_interrupt) {
+      sqlite3_progress_handler(m_handle, 0, nullptr, nullptr);
+    }
+  }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+private:
+  static int poll(void* self)
+  {
+    return static_cast<InterruptScope*>(self)->m_should_interrupt() ? 1 : 0;
+  }
+
+  sqlite3* m_handle;
+  const std::function<bool()>& m_should_interrupt;
+};
+
+std::int64_t epoch_ms()
+{
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+// Create the ledger table if needed and prune old rows about once an hour.
+// `pruned_at` is 0 until the table is known to exist.
+void prepare_ledger(SQLite::Database& db, std::int64_t& pruned_at)
+{
+  const std::int64_t now = epoch_ms();
+  constexpr std::int64_t k_prune_every_ms = 3'600'000;
+  if (pruned_at != 0 && now - pruned_at < k_prune_every_ms) {
+    return;
+  }
+  db.exec("CREATE TABLE IF NOT EXISTS _jq_ledger ("
+          "job_key TEXT PRIMARY KEY, reply TEXT NOT NULL, "
+          "created_ms INTEGER NOT NULL) WITHOUT ROWID");
+  SQLite::Statement prune(db, "DELETE FROM _jq_ledger WHERE created_ms < ?");
+  prune.bind(1,
+             static_cast<int64_t>(
+               now
+               - std::chrono::duration_cast<std::chrono::milliseconds>(
+                   Executor::k_ledger_retention)
+                   .count()));
+  prune.exec();
+  pruned_at = now;
+}
+
+std::optional<json> ledger_lookup(SQLite::Database& db, const std::string& key)
+{
+  SQLite::Statement lookup(db,
+                           "SELECT reply FROM _jq_ledger WHERE job_key = ?");
+  lookup.bind(1, key);
+  if (!lookup.executeStep()) {
+    return std::nullopt;
+  }
+  auto reply = json::parse(lookup.getColumn(0).getString(), nullptr, false);
+  if (reply.is_discarded()) {
+    return std::nullopt;
+  }
+  return reply;
+}
+
+void ledger_record(SQLite::Database& db,
+                   const std::string& key,
+                   const json& reply)
+{
+  SQLite::Statement record(
+    db, "INSERT INTO _jq_ledger (job_key, reply, created_ms) VALUES (?, ?, ?)");
+  record.bind(1, key);
+  record.bind(2, reply.dump(-1, ' ', false, json::error_handler_t::replace));
+  record.bind(3, static_cast<int64_t>(epoch_ms()));
+  record.exec();
+}
+
 } // namespace
 
 DatabaseSpec parse_database_spec(std::string_view text)
@@ -391,7 +484,7 @@ Executor::~Executor() = default;
 Executor::Executor(Executor&&) noexcept = default;
 Executor& Executor::operator=(Executor&&) noexcept = default;
 
-json Executor::run(const Request& request)
+json Executor::run(const Request& request, const RunOptions& options)
 {
   const auto found = m_dbs.find(request.db);
   if (found == m_dbs.end()) {
@@ -399,14 +492,20 @@ json Executor::run(const Request& request)
   }
   SQLite::Database& db = *found->second;
   sqlite3* handle = db.getHandle();
+  const InterruptScope interrupt(handle, options.should_interrupt);
 
   try {
     const StatementPtr probe = prepare_probe(handle, request.sql);
     // A write takes the write lock up front: upgrading a deferred read
     // transaction can fail with SQLITE_BUSY without waiting for the busy
     // timeout.
-    const bool is_read_only = sqlite3_db_readonly(handle, "main") == 1
-                              || sqlite3_stmt_readonly(probe.get()) != 0;
+    const bool is_db_read_only = sqlite3_db_readonly(handle, "main") == 1;
+    const bool is_read_only =
+      is_db_read_only || sqlite3_stmt_readonly(probe.get()) != 0;
+    const bool use_ledger = !is_read_only && !options.idempotency_key.empty();
+    if (use_ledger) {
+      prepare_ledger(db, m_ledger_pruned_at[request.db]);
+    }
 
     // Declared before the statement so the statement is finalized before
     // the transaction's destructor rolls back.
@@ -415,6 +514,12 @@ json Executor::run(const Request& request)
     transaction.emplace(db,
                         is_read_only ? SQLite::TransactionBehavior::DEFERRED
                                      : SQLite::TransactionBehavior::IMMEDIATE);
+    if (use_ledger) {
+      // Under the write lock: a twin delivery that committed first is seen.
+      if (auto recorded = ledger_lookup(db, options.idempotency_key)) {
+        return *recorded;
+      }
+    }
     // The connection outlives jobs; without this a job that inserts nothing
     // would report the previous job's rowid.
     sqlite3_set_last_insert_rowid(handle, 0);
@@ -452,6 +557,9 @@ json Executor::run(const Request& request)
                    {"rows", std::move(rows)},
                    {"changes", changes},
                    {"last_insert_rowid", sqlite3_last_insert_rowid(handle)}};
+    if (use_ledger) {
+      ledger_record(db, options.idempotency_key, result);
+    }
     transaction->commit();
     return result;
   } catch (const SQLite::Exception& e) {

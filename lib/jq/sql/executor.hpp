@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +30,19 @@ struct DatabaseSpec
 // Parse `NAME=PATH` or `NAME=PATH:ro`. Throws UsageError.
 DatabaseSpec parse_database_spec(std::string_view text);
 
+// How one request runs.
+struct RunOptions
+{
+  // When set, a write's reply is recorded under this key in the database's
+  // ledger table (`_jq_ledger`) in the same transaction as the write; a
+  // second run with the same key returns the recorded reply and does not
+  // write again. Reads and read-only databases keep no record.
+  std::string idempotency_key;
+  // Polled while the statement runs; returning true interrupts it, rolls
+  // back and throws SqlError with SQLITE_INTERRUPT.
+  std::function<bool()> should_interrupt;
+};
+
 // Runs SQL requests against a fixed set of SQLite databases and returns the
 // typed reply: {"columns": [...], "rows": [[...]], "changes": N,
 // "last_insert_rowid": N}. Integers stay 64-bit, NULL is null, blobs are
@@ -46,10 +62,15 @@ public:
   // Run `request` in one transaction. Throws JobError for an unknown
   // database or bad parameters, SqlError for SQLite's errors (the transaction
   // is rolled back).
-  nlohmann::json run(const Request& request);
+  nlohmann::json run(const Request& request, const RunOptions& options = {});
+
+  // Ledger rows older than this are pruned (now and then, during writes).
+  static constexpr std::chrono::hours k_ledger_retention{24 * 7};
 
 private:
   std::map<std::string, std::unique_ptr<SQLite::Database>, std::less<>> m_dbs;
+  // Per database: is its ledger table known to exist; when it was pruned.
+  std::map<std::string, std::int64_t, std::less<>> m_ledger_pruned_at;
 };
 
 } // namespace jq::sql
