@@ -1,5 +1,6 @@
 // jq-submit: put a SQL job on a Bull queue and wait for that job's reply.
 
+#include <jq/cli/batch.hpp>
 #include <jq/cli/common.hpp>
 #include <jq/cli/format.hpp>
 #include <jq/cli/job_input.hpp>
@@ -10,12 +11,15 @@
 #include <jq/core/log.hpp>
 #include <jq/core/uuid.hpp>
 #include <jq/queue/job.hpp>
+#include <jq/queue/outcome.hpp>
 #include <jq/queue/producer.hpp>
-#include <jq/queue/waiter.hpp>
+#include <jq/queue/submitter.hpp>
+#include <jq/redis/connection.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -43,6 +47,10 @@ struct Options
   bool lifo = false;
   std::string keep = "1h";
   std::string job_timeout;
+  bool from_stdin = false;
+  int jobs = 64;
+  bool ordered = false;
+  std::vector<std::string> wait_ids;
 };
 
 void setup(CLI::App& app, Options& options)
@@ -52,11 +60,33 @@ void setup(CLI::App& app, Options& options)
     "  jq-submit --db app --sql 'select * from board where id = ?' "
     "--param 7\n"
     "  n=$(jq-submit --db app --sql 'select count(*) from board' "
-    "--format value)\n");
+    "--format value)\n"
+    "  jq-submit --stdin -j 64 < jobs.jsonl > replies.jsonl\n"
+    "  id=$(jq-submit --db app --sql '...' --no-wait); jq-submit --wait "
+    "\"$id\"\n\n"
+    "With --stdin each input line is a JSON object: db, sql, params or "
+    "rows,\nand optionally id, timeout, attempts, backoff, delay, priority, "
+    "lifo,\njob_timeout, keep (durations as \"5s\" or seconds). Each "
+    "output line is\n{\"line\", \"id\", \"status\", \"result\", "
+    "\"error\", \"attempts\", \"elapsed_ms\"}; status is\ncompleted, "
+    "failed, timeout, invalid, missing or gone.\n");
   jq::cli::add_common_options(app, options.common);
-  app.add_option("--db", options.db, "Database name the worker knows")
-    ->required();
-  app.add_option("--sql", options.sql, "SQL statement (one)")->required();
+  app.add_option("--db", options.db, "Database name the worker knows");
+  app.add_option("--sql", options.sql, "SQL statement (one)");
+  app.add_flag("--stdin",
+               options.from_stdin,
+               "Read jobs as JSON Lines from stdin, write replies as JSON "
+               "Lines");
+  app.add_option("-j,--jobs", options.jobs, "With --stdin: jobs in flight")
+    ->check(CLI::Range(1, 100'000))
+    ->capture_default_str();
+  app.add_flag("--ordered",
+               options.ordered,
+               "With --stdin: replies in input order (default: as they "
+               "finish)");
+  app.add_option("--wait",
+                 options.wait_ids,
+                 "Attach to jobs submitted earlier (e.g. with --no-wait)");
   app.add_option("--param",
                  options.params,
                  "Positional parameter (repeatable); numbers, true, false "
@@ -98,11 +128,12 @@ void setup(CLI::App& app, Options& options)
     ->capture_default_str();
 }
 
-jq::queue::JobOptions job_options(const Options& options,
-                                  std::chrono::milliseconds timeout)
+jq::queue::JobOptions job_options(const Options& options)
 {
   jq::queue::JobOptions job;
-  job.job_id = options.job_id.empty() ? jq::make_uuid() : options.job_id;
+  if (!options.job_id.empty()) {
+    job.job_id = options.job_id;
+  }
   job.attempts = options.attempts;
   if (!options.backoff.empty()) {
     job.backoff = jq::queue::Backoff::parse(options.backoff);
@@ -115,32 +146,60 @@ jq::queue::JobOptions job_options(const Options& options,
   if (!options.job_timeout.empty()) {
     job.timeout = jq::parse_duration(options.job_timeout);
   }
-  if (!options.no_wait && job.delay >= timeout) {
-    throw jq::UsageError(
-      "--delay is not shorter than --timeout: the reply could never arrive "
-      "in time (raise --timeout, or use --no-wait and --wait later)");
-  }
-  if (!options.no_wait) {
-    // Nobody waits for the reply after this: a worker must not start the
-    // job later, nor let it run past it.
-    job.deadline_ms = jq::now_ms() + timeout.count();
-  }
-  // Keep the reply at least as long as anyone waits for it.
-  const auto keep = std::max(jq::parse_duration(options.keep), timeout);
-  const long long keep_seconds = (keep.count() + 999) / 1000;
-  job.remove_on_complete = {{"age", keep_seconds}};
-  job.remove_on_fail = {{"age", keep_seconds}};
   return job;
 }
 
-int print_outcome(const jq::queue::Outcome& outcome,
-                  jq::cli::Format format,
-                  long long elapsed_ms)
+jq::cli::JobDefaults job_defaults(const Options& options)
 {
+  jq::cli::JobDefaults defaults;
+  defaults.options = job_options(options);
+  defaults.timeout = jq::parse_duration(options.timeout);
+  defaults.keep = jq::parse_duration(options.keep);
+  defaults.is_waiting = !options.no_wait;
+  return defaults;
+}
+
+void say_attached(const jq::queue::SubmissionResult& result)
+{
+  if (result.existed) {
+    jq::cli::print_note(
+      k_tool, fmt::format("job {} already existed; attached to it", result.id));
+  }
+}
+
+// One job (from flags, or one --wait id): print its reply in `format`.
+int print_single(const jq::queue::SubmissionResult& result,
+                 jq::cli::Format format,
+                 std::chrono::milliseconds timeout)
+{
+  say_attached(result);
+  using Kind = jq::queue::Waited::Kind;
+  switch (result.kind) {
+  case Kind::finished:
+    break;
+  case Kind::missing:
+    jq::cli::print_error(k_tool, fmt::format("no such job: {}", result.id));
+    return jq::to_int(jq::ExitCode::no_such_job);
+  case Kind::gone:
+    jq::cli::print_error(
+      k_tool,
+      fmt::format("job {} finished but its reply is no longer kept",
+                  result.id));
+    return jq::to_int(jq::ExitCode::reply_gone);
+  case Kind::timed_out:
+    jq::cli::print_error(
+      k_tool,
+      fmt::format("timed out after {} waiting for job {} (it may still run)",
+                  jq::format_duration(timeout),
+                  result.id));
+    return jq::to_int(jq::ExitCode::timeout);
+  }
+  const auto& outcome = *result.outcome;
   const bool is_completed =
     outcome.status == jq::queue::Outcome::Status::completed;
   if (format == jq::cli::Format::json) {
-    std::cout << jq::queue::dump_json(jq::cli::envelope(outcome, elapsed_ms))
+    std::cout << jq::queue::dump_json(
+      jq::cli::envelope(outcome, result.elapsed_ms))
               << '\n';
   } else if (is_completed) {
     jq::cli::write_result(std::cout, format, outcome.result);
@@ -155,65 +214,166 @@ int print_outcome(const jq::queue::Outcome& outcome,
   return jq::to_int(jq::ExitCode::success);
 }
 
+// Feed `submissions` one by one and collect every result.
+std::vector<jq::queue::SubmissionResult>
+run_all(jq::queue::Submitter& submitter,
+        std::vector<jq::queue::Submission> submissions)
+{
+  std::vector<jq::queue::SubmissionResult> results;
+  std::size_t next = 0;
+  submitter.run(
+    [&]() -> std::optional<jq::queue::Submission> {
+      if (next == submissions.size()) {
+        return std::nullopt;
+      }
+      return std::move(submissions[next++]);
+    },
+    [&](jq::queue::SubmissionResult result) {
+      results.push_back(std::move(result));
+    });
+  return results;
+}
+
+int run_stdin(const Options& options)
+{
+  if (!options.db.empty() || !options.sql.empty() || !options.params.empty()
+      || !options.params_json.empty() || !options.rows_json.empty()
+      || !options.job_id.empty()) {
+    throw jq::UsageError(
+      "--stdin takes jobs from its input: --db, --sql, --param(s), --rows "
+      "and --job-id go in each line");
+  }
+  if (!options.format.empty() && options.format != "json") {
+    throw jq::UsageError("--stdin writes JSON Lines: --format must be json");
+  }
+  const auto defaults = job_defaults(options);
+  std::optional<std::uintmax_t> input_bytes;
+  struct stat info = {};
+  if (fstat(STDIN_FILENO, &info) == 0 && S_ISREG(info.st_mode)) {
+    input_bytes = static_cast<std::uintmax_t>(info.st_size);
+  }
+  jq::cli::Progress progress(isatty(STDERR_FILENO) != 0, input_bytes);
+  jq::cli::LineWriter writer(std::cout, options.ordered);
+  jq::queue::Submitter submitter(
+    options.common.url(), options.common.keys(), options.jobs);
+
+  std::uint64_t line_number = 0;
+  std::uintmax_t bytes_read = 0;
+  long long invalid = 0;
+  long long not_completed = 0;
+  std::string line;
+  submitter.run(
+    [&]() -> std::optional<jq::queue::Submission> {
+      while (std::getline(std::cin, line)) {
+        ++line_number;
+        bytes_read += line.size() + 1;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) {
+          writer.skip(line_number); // blank lines are not jobs
+          continue;
+        }
+        auto parsed = jq::cli::parse_job_line(line, line_number, defaults);
+        if (auto* submission = std::get_if<jq::queue::Submission>(&parsed)) {
+          return std::move(*submission);
+        }
+        ++invalid;
+        writer.write(
+          line_number,
+          jq::cli::invalid_line(line_number, std::get<std::string>(parsed)));
+      }
+      return std::nullopt;
+    },
+    [&](jq::queue::SubmissionResult result) {
+      say_attached(result);
+      if (result.kind != jq::queue::Waited::Kind::finished
+          || result.outcome->status != jq::queue::Outcome::Status::completed) {
+        ++not_completed;
+      }
+      writer.write(result.tag, jq::cli::result_line(result, result.tag));
+    },
+    [&] { return writer.held() < static_cast<std::size_t>(options.jobs); },
+    [&](const jq::queue::SubmitterStats& stats) {
+      progress.update(stats, bytes_read, invalid);
+    });
+  progress.finish();
+  std::cout.flush();
+  return jq::to_int(invalid + not_completed == 0 ? jq::ExitCode::success
+                                                 : jq::ExitCode::job_failed);
+}
+
+int run_wait(const Options& options, jq::cli::Format format)
+{
+  const auto timeout = jq::parse_duration(options.timeout);
+  std::vector<jq::queue::Submission> submissions;
+  for (const auto& id : options.wait_ids) {
+    jq::queue::Submission submission;
+    submission.id = id;
+    submission.timeout = timeout;
+    submissions.push_back(std::move(submission));
+  }
+  jq::queue::Submitter submitter(options.common.url(),
+                                 options.common.keys(),
+                                 static_cast<int>(submissions.size()));
+  const auto results = run_all(submitter, std::move(submissions));
+  if (results.size() == 1) {
+    return print_single(results.front(), format, timeout);
+  }
+  // Several: one JSON line each; 0 only if all completed.
+  bool all_completed = true;
+  for (const auto& result : results) {
+    all_completed =
+      all_completed && result.outcome
+      && result.outcome->status == jq::queue::Outcome::Status::completed;
+    std::cout << jq::queue::dump_json(jq::cli::result_line(result, 0)) << '\n';
+  }
+  return jq::to_int(all_completed ? jq::ExitCode::success
+                                  : jq::ExitCode::job_failed);
+}
+
 int run(const Options& options)
 {
-  const auto started = std::chrono::steady_clock::now();
-  const auto timeout = jq::parse_duration(options.timeout);
   const auto format = options.format.empty()
                         ? (isatty(STDOUT_FILENO) != 0 ? jq::cli::Format::table
                                                       : jq::cli::Format::json)
                         : jq::cli::parse_format(options.format);
-  const auto data = jq::cli::job_data(options.db,
-                                      options.sql,
-                                      options.params,
-                                      options.params_json,
-                                      options.rows_json);
-  const jq::queue::NewJob job{
-    "__default__", jq::queue::dump_json(data), job_options(options, timeout)};
+  if (options.from_stdin) {
+    return run_stdin(options);
+  }
+  if (!options.wait_ids.empty()) {
+    return run_wait(options, format);
+  }
+  if (options.db.empty() || options.sql.empty()) {
+    throw jq::UsageError(
+      "--db and --sql are required (or --stdin, or --wait ID)");
+  }
+  const auto defaults = job_defaults(options);
+  auto submission = jq::cli::make_submission(
+    0,
+    jq::queue::dump_json(jq::cli::job_data(options.db,
+                                           options.sql,
+                                           options.params,
+                                           options.params_json,
+                                           options.rows_json)),
+    defaults.options,
+    defaults.timeout,
+    defaults.keep,
+    defaults.is_waiting);
   const auto url = options.common.url();
   const auto keys = options.common.keys();
   JQ_LOG(debug, "redis {} queue {}", url.redacted(), keys.base());
-
-  auto commands = jq::redis::Connection::open(url);
-  // Subscribe before adding: the reply cannot slip past us.
-  std::optional<jq::queue::ReplyWaiter> waiter;
-  if (!options.no_wait) {
-    waiter.emplace(url, keys);
-  }
-  jq::queue::Producer producer(commands, keys);
-  const auto added = producer.add(job);
-  if (!added.is_new) {
-    std::cerr << fmt::format(
-      "{}: job {} already exists; attaching to it\n", k_tool, added.id);
-  }
   if (options.no_wait) {
+    auto connection = jq::redis::Connection::open(url);
+    const auto added =
+      jq::queue::Producer(keys).add(connection, *submission.job);
+    if (!added.is_new) {
+      jq::cli::print_note(
+        k_tool, fmt::format("job {} already exists; left as it is", added.id));
+    }
     std::cout << added.id << '\n';
     return jq::to_int(jq::ExitCode::success);
   }
-  const auto waited = waiter->wait(commands, added.id, started + timeout);
-  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::steady_clock::now() - started)
-                         .count();
-  switch (waited.kind) {
-  case jq::queue::Waited::Kind::finished:
-    return print_outcome(*waited.outcome, format, elapsed);
-  case jq::queue::Waited::Kind::missing:
-    jq::cli::print_error(k_tool, fmt::format("no such job: {}", added.id));
-    return jq::to_int(jq::ExitCode::no_such_job);
-  case jq::queue::Waited::Kind::gone:
-    jq::cli::print_error(
-      k_tool,
-      fmt::format("job {} finished but its reply is no longer kept", added.id));
-    return jq::to_int(jq::ExitCode::reply_gone);
-  case jq::queue::Waited::Kind::timed_out:
-    break;
-  }
-  jq::cli::print_error(
-    k_tool,
-    fmt::format("timed out after {} waiting for job {} (it may still run)",
-                jq::format_duration(timeout),
-                added.id));
-  return jq::to_int(jq::ExitCode::timeout);
+  jq::queue::Submitter submitter(url, keys, 1);
+  const auto results = run_all(submitter, {std::move(submission)});
+  return print_single(results.front(), format, defaults.timeout);
 }
 
 } // namespace

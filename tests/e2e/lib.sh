@@ -99,7 +99,9 @@ _jq_where() {
       return
     fi
   done
-  echo "${BASH_SOURCE[-1]##*/}:${BASH_LINENO[-2]:-?}"
+  # Not from the suite (setup): the caller of fail().
+  local file=${BASH_SOURCE[2]:-?}
+  echo "${file##*/}:${BASH_LINENO[1]:-?}"
 }
 
 # Print at most 30 lines of a text, indented, for a failure report.

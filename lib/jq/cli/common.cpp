@@ -76,6 +76,12 @@ void print_error(std::string_view tool, std::string_view message)
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
+void print_note(std::string_view tool, std::string_view message)
+{
+  const std::string line = fmt::format("{}: {}\n", tool, message);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
 int guarded_main(std::string_view tool, const std::function<int()>& body)
 {
   log::set_program(tool);

@@ -41,6 +41,8 @@ int guarded_main(std::string_view tool, const std::function<int()>& body);
 
 // Print `tool: error: message` on stderr.
 void print_error(std::string_view tool, std::string_view message);
+// Print `tool: message` on stderr (a notice, not an error).
+void print_note(std::string_view tool, std::string_view message);
 
 // Make SIGINT and SIGTERM set `flag` (and remember which came) instead of
 // killing the process.

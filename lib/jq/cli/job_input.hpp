@@ -1,6 +1,6 @@
 #pragma once
 
-#include <jq/queue/waiter.hpp>
+#include <jq/queue/outcome.hpp>
 
 #include <nlohmann/json.hpp>
 

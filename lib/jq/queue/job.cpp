@@ -105,10 +105,11 @@ KeepPolicy KeepPolicy::from_opts(const nlohmann::json& value)
   if (value.is_boolean()) {
     keep.count = value.get<bool>() ? 0 : -1;
   } else if (value.is_number()) {
-    keep.count = std::max(0LL, json_int(value, -1));
+    // As Bull's scripts: 0 keeps none, a negative count keeps all.
+    keep.count = std::max(-1LL, json_int(value, -1));
   } else if (value.is_object()) {
     keep.count = value.contains("count")
-                   ? std::max(0LL, json_int(value["count"], -1))
+                   ? std::max(-1LL, json_int(value["count"], -1))
                    : -1;
     keep.age_seconds =
       std::max(0LL, json_int(value.value("age", nlohmann::json()), 0));

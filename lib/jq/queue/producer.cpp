@@ -9,14 +9,13 @@
 
 namespace jq::queue {
 
-Producer::Producer(redis::Connection& connection, Keys keys)
-  : m_connection(connection),
-    m_keys(std::move(keys)),
+Producer::Producer(Keys keys)
+  : m_keys(std::move(keys)),
     m_token(make_uuid())
 {
 }
 
-std::vector<std::string> Producer::arguments(const NewJob& job) const
+redis::Script::Call Producer::call(const NewJob& job) const
 {
   const auto& options = job.options;
   if (options.job_id && Keys::is_reserved_id(*options.job_id)) {
@@ -24,29 +23,45 @@ std::vector<std::string> Producer::arguments(const NewJob& job) const
       "job id '{}' would collide with the queue's own keys", *options.job_id));
   }
   const std::int64_t timestamp = now_ms();
-  return {m_keys.base(),
-          options.job_id.value_or(""),
-          job.name,
-          job.data,
-          dump_json(options.to_opts(timestamp)),
-          std::to_string(timestamp),
-          std::to_string(options.delay.count()),
-          std::to_string(options.priority),
-          options.lifo ? "1" : "0",
-          m_token};
+  return {{m_keys.wait(),
+           m_keys.paused(),
+           m_keys.meta_paused(),
+           m_keys.id(),
+           m_keys.delayed(),
+           m_keys.priority()},
+          {m_keys.base(),
+           options.job_id.value_or(""),
+           job.name,
+           job.data,
+           dump_json(options.to_opts(timestamp)),
+           std::to_string(timestamp),
+           std::to_string(options.delay.count()),
+           std::to_string(options.priority),
+           options.lifo ? "1" : "0",
+           m_token}};
 }
 
-Added Producer::add(const NewJob& job)
+Added Producer::add(redis::Connection& connection, const NewJob& job) const
 {
-  const redis::Reply reply = scripts::add_job().run(m_connection,
-                                                    {m_keys.wait(),
-                                                     m_keys.paused(),
-                                                     m_keys.meta_paused(),
-                                                     m_keys.id(),
-                                                     m_keys.delayed(),
-                                                     m_keys.priority()},
-                                                    arguments(job));
-  return {std::string(reply[0].str()), reply[1].integer() == 1};
+  return add_many(connection, {&job}).front();
+}
+
+std::vector<Added>
+Producer::add_many(redis::Connection& connection,
+                   const std::vector<const NewJob*>& jobs) const
+{
+  std::vector<redis::Script::Call> calls;
+  calls.reserve(jobs.size());
+  for (const NewJob* job : jobs) {
+    calls.push_back(call(*job));
+  }
+  std::vector<Added> added;
+  added.reserve(jobs.size());
+  for (auto& reply : scripts::add_job().run_many(connection, calls)) {
+    const redis::Reply checked = redis::checked(std::move(reply));
+    added.push_back({std::string(checked[0].str()), checked[1].integer() == 1});
+  }
+  return added;
 }
 
 } // namespace jq::queue

@@ -3,8 +3,10 @@
 #include <jq/queue/job.hpp>
 #include <jq/queue/keys.hpp>
 #include <jq/redis/connection.hpp>
+#include <jq/redis/script.hpp>
 
 #include <string>
+#include <vector>
 
 namespace jq::queue {
 
@@ -23,20 +25,22 @@ struct Added
 };
 
 // Adds jobs to one queue in one atomic script each (BULL-PROTOCOL.md 3.1).
-// Uses the caller's connection; not thread-safe.
 class Producer
 {
 public:
-  Producer(redis::Connection& connection, Keys keys);
+  explicit Producer(Keys keys);
 
   // Add `job`. Throws UsageError for an id that would collide with the
   // queue's own keys, RedisError when Redis fails.
-  Added add(const NewJob& job);
+  Added add(redis::Connection& connection, const NewJob& job) const;
+
+  // Add all of `jobs` in one pipelined round trip; results in order.
+  std::vector<Added> add_many(redis::Connection& connection,
+                              const std::vector<const NewJob*>& jobs) const;
 
 private:
-  std::vector<std::string> arguments(const NewJob& job) const;
+  redis::Script::Call call(const NewJob& job) const;
 
-  redis::Connection& m_connection;
   Keys m_keys;
   std::string m_token;
 };

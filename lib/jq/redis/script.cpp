@@ -39,11 +39,25 @@ Reply Script::run(Connection& connection,
   return checked(std::move(reply));
 }
 
-void Script::append(Connection& connection,
-                    const std::vector<std::string>& keys,
-                    const std::vector<std::string>& args) const
+std::vector<Reply> Script::run_many(Connection& connection,
+                                    const std::vector<Call>& calls) const
 {
-  connection.append(command("EVALSHA", m_sha, keys, args));
+  for (const auto& call : calls) {
+    connection.append(command("EVALSHA", m_sha, call.keys, call.args));
+  }
+  std::vector<Reply> replies;
+  replies.reserve(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    replies.push_back(connection.get_reply());
+  }
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (is_noscript(replies[i])) {
+      connection.append(
+        command("EVAL", m_source, calls[i].keys, calls[i].args));
+      replies[i] = connection.get_reply();
+    }
+  }
+  return replies;
 }
 
 bool is_noscript(const ReplyView& reply)

@@ -30,11 +30,18 @@ public:
             const std::vector<std::string>& keys,
             const std::vector<std::string>& args) const;
 
-  // Queue an EVALSHA on `connection` (pipelining); read the reply with
-  // get_reply() and, if it is a NOSCRIPT error, call run() again.
-  void append(Connection& connection,
-              const std::vector<std::string>& keys,
-              const std::vector<std::string>& args) const;
+  // One call's keys and arguments.
+  struct Call
+  {
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+  };
+
+  // Run every call in one pipelined round trip and return the replies in
+  // order (error replies included, not thrown). A NOSCRIPT reply is re-run
+  // with the full script: EVALSHA did not execute anything.
+  std::vector<Reply> run_many(Connection& connection,
+                              const std::vector<Call>& calls) const;
 
 private:
   std::vector<std::string> command(std::string_view verb,

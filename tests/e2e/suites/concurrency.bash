@@ -65,7 +65,11 @@ test_thousand_jobs() {
     fi
   done
   echo "    submitted $n jobs in $(($(date +%s) - start)) s"
-  expect_eq "$failures" 0 "number of failed jobs-submit --no-wait" || return
+  if ((failures > 0)); then
+    fail "$failures of $n jq-submit --no-wait calls failed" \
+      "$(head -n 20 "$TEST_DIR/submit.err")"
+    return
+  fi
   expect_file_lines "$TEST_DIR/ids" "$n"
   expect_eq "$(sort -u "$TEST_DIR/ids" | grep -c .)" "$n" "number of distinct job ids"
 

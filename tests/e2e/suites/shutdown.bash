@@ -11,7 +11,8 @@ llen_is() {
 }
 
 test_sigterm_finishes_jobs_in_hand() {
-  start_worker --db app="$TEST_DIR/app.sqlite" -c 2 || return
+  # A long grace, so a slow (loaded) machine still finishes the jobs in it.
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 2 --grace 120s || return
   local worker=$WORKER_PID
   run_bg slow-1 submit --db app --format value --timeout 60s --sql "$slow_sql"
   run_bg slow-2 submit --db app --format value --timeout 60s --sql "$slow_sql"
@@ -23,12 +24,14 @@ test_sigterm_finishes_jobs_in_hand() {
   # A third job waits behind them; a stopping worker must not take it.
   expect_exit 0 submit --db app --no-wait --job-id third --sql 'select 3'
   sleep 0.2
+  # The premise: both slow jobs are still running when the signal comes.
+  expect_eq "$(rcli llen bull:jq:active)" 2 "LLEN active just before SIGTERM"
   stop_worker "$worker" TERM
   expect_eq "$WORKER_RC" 0 "jq-worker exit status after SIGTERM"
 
   local i
   for i in 1 2; do
-    wait_bg "slow-$i" 30
+    wait_bg "slow-$i" 90
     expect_eq "$RC" 0 "exit status of caller $i"
     expect_eq "$OUT" 9000000 "reply of caller $i"
   done
@@ -58,3 +61,36 @@ test_sigterm_idle() {
   expect_eq "$(rcli llen bull:jq:active)" 0 "LLEN active"
 }
 TEST "SIGTERM: an idle worker exits 0 promptly" test_sigterm_idle
+
+test_sigterm_grace_runs_out() {
+  local long_sql=${slow_sql/9000000/20000000}
+  start_worker --db app="$TEST_DIR/app.sqlite" --grace 500ms || return
+  run_bg long submit --db app --format value --timeout 90s --job-id long \
+    --sql "$long_sql"
+  if ! wait_until 10 llen_is bull:jq:active 1; then
+    fail "the long job did not become active within 10 s"
+    return
+  fi
+  sleep 0.3
+  local start
+  start=$(date +%s%3N)
+  stop_worker "$WORKER_PID" TERM
+  local stop_ms=$(($(date +%s%3N) - start))
+  expect_eq "$WORKER_RC" 0 "jq-worker exit status after SIGTERM"
+  # The job needs several seconds; with --grace 500ms the worker must not
+  # wait for it.
+  expect_lt "$stop_ms" 2500 "ms from SIGTERM to exit with --grace 500ms"
+  expect_eq "$(rcli llen bull:jq:active)" 0 "LLEN active"
+  expect_eq "$(rcli lrange bull:jq:wait 0 -1)" long "the wait list (job put back)"
+  expect_eq "$(rcli exists bull:jq:long:lock)" 0 "lock of the put-back job"
+  expect_eq "$(rcli zcard bull:jq:completed):$(rcli zcard bull:jq:failed)" 0:0 \
+    "ZCARD completed:failed"
+
+  # The caller is still waiting; the next worker runs the job and it gets
+  # the reply.
+  start_worker --db app="$TEST_DIR/app.sqlite" || return
+  wait_bg long 90
+  expect_eq "$RC" 0 "exit status of the caller"
+  expect_eq "$OUT" 20000000 "reply of the caller"
+}
+TEST "SIGTERM: jobs still running when --grace runs out are put back" test_sigterm_grace_runs_out

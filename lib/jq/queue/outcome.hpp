@@ -2,6 +2,7 @@
 
 #include <jq/queue/keys.hpp>
 #include <jq/redis/connection.hpp>
+#include <jq/redis/script.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -40,33 +41,14 @@ struct Waited
   std::optional<Outcome> outcome;
 };
 
-// Waits for jobs' replies without a race: it subscribes to the queue's
-// `completed` and `failed` channels *before* anything is added, then checks
-// the job's state, then listens. No polling in the normal case; a watchdog
-// re-checks every few seconds in case a message was lost. Owns its
-// subscriber connection; not thread-safe.
-class ReplyWaiter
-{
-public:
-  // Connect and subscribe. Throws RedisIoError.
-  ReplyWaiter(const redis::Url& url, Keys keys);
+// The job_outcome script's call for job `id`.
+redis::Script::Call outcome_call(const Keys& keys, std::string_view id);
 
-  // Wait for job `id` until `deadline`, reading state with `commands`.
-  Waited wait(redis::Connection& commands,
-              std::string_view id,
-              std::chrono::steady_clock::time_point deadline);
-
-private:
-  redis::Connection m_subscriber;
-  Keys m_keys;
-};
-
-// The state of job `id` in one round trip: a finished job's outcome,
-// std::nullopt while pending. Sets `exists` to whether the job is known.
-std::optional<Outcome> fetch_outcome(redis::Connection& commands,
-                                     const Keys& keys,
-                                     std::string_view id,
-                                     bool& exists);
+// Decode the job_outcome script's reply for job `id`: a finished job's
+// outcome, std::nullopt while pending. Sets `exists` to whether the job is
+// known at all.
+std::optional<Outcome>
+parse_outcome(std::string_view id, const redis::ReplyView& reply, bool& exists);
 
 // An outcome built from a `completed`/`failed` event alone, for a job
 // removed as it finished.

@@ -1,0 +1,311 @@
+#include "batch.hpp"
+
+#include <jq/core/clock.hpp>
+#include <jq/core/duration.hpp>
+#include <jq/core/error.hpp>
+#include <jq/core/uuid.hpp>
+#include <jq/sql/request.hpp>
+
+#include <fmt/core.h>
+
+#include <array>
+#include <cmath>
+
+namespace jq::cli {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 15> k_line_fields = {
+  "db",
+  "dbname",
+  "sql",
+  "params",
+  "value",
+  "rows",
+  "id",
+  "timeout",
+  "attempts",
+  "backoff",
+  "delay",
+  "priority",
+  "lifo",
+  "job_timeout",
+  "keep",
+};
+
+std::chrono::milliseconds line_duration(const json& value,
+                                        std::string_view field)
+{
+  if (value.is_string()) {
+    return parse_duration(value.get<std::string>());
+  }
+  if (value.is_number() && value.get<double>() >= 0
+      && value.get<double>() < 9.2e12) {
+    return std::chrono::milliseconds(
+      std::llround(value.get<double>() * 1000.0));
+  }
+  throw UsageError(fmt::format(
+    "'{}' must be a duration like \"5s\" or a number of seconds", field));
+}
+
+int line_int(const json& value, std::string_view field, int low, int high)
+{
+  if (!value.is_number_integer() || value.get<long long>() < low
+      || value.get<long long>() > high) {
+    throw UsageError(fmt::format(
+      "'{}' must be a whole number from {} to {}", field, low, high));
+  }
+  return static_cast<int>(value.get<long long>());
+}
+
+std::string_view status_name(const queue::SubmissionResult& result)
+{
+  switch (result.kind) {
+  case queue::Waited::Kind::finished:
+    return result.outcome->status == queue::Outcome::Status::completed
+             ? "completed"
+             : "failed";
+  case queue::Waited::Kind::missing:
+    return "missing";
+  case queue::Waited::Kind::gone:
+    return "gone";
+  case queue::Waited::Kind::timed_out:
+    return "timeout";
+  }
+  return "failed";
+}
+
+} // namespace
+
+queue::Submission make_submission(std::uint64_t tag,
+                                  std::string data,
+                                  queue::JobOptions options,
+                                  std::chrono::milliseconds timeout,
+                                  std::chrono::milliseconds keep,
+                                  bool is_waiting)
+{
+  if (!options.job_id) {
+    options.job_id = make_uuid();
+  }
+  if (is_waiting && options.delay >= timeout) {
+    throw UsageError(
+      "the delay is not shorter than the timeout: the reply could never "
+      "arrive in time (raise the timeout, or use --no-wait and --wait)");
+  }
+  // Keep the reply at least as long as anyone waits for it.
+  const long long keep_seconds = (std::max(keep, timeout).count() + 999) / 1000;
+  options.remove_on_complete = {{"age", keep_seconds}};
+  options.remove_on_fail = {{"age", keep_seconds}};
+  if (is_waiting) {
+    // Nobody waits for the reply after this: a worker must not start the
+    // job later, nor let it run past it.
+    options.deadline_ms = now_ms() + timeout.count();
+  }
+  queue::Submission submission;
+  submission.tag = tag;
+  submission.id = *options.job_id;
+  submission.timeout = timeout;
+  submission.job =
+    queue::NewJob{"__default__", std::move(data), std::move(options)};
+  return submission;
+}
+
+std::variant<queue::Submission, std::string> parse_job_line(
+  std::string_view line, std::uint64_t line_number, const JobDefaults& defaults)
+{
+  const json object = json::parse(line, nullptr, false);
+  if (object.is_discarded()) {
+    return std::string("not valid JSON");
+  }
+  if (!object.is_object()) {
+    return std::string("a job line must be a JSON object");
+  }
+  try {
+    for (const auto& [key, value] : object.items()) {
+      bool known = false;
+      for (const auto field : k_line_fields) {
+        known = known || key == field;
+      }
+      if (!known) {
+        throw UsageError(fmt::format("unknown field '{}'", key));
+      }
+    }
+    const sql::Request request = sql::parse_request(object);
+    queue::JobOptions options = defaults.options;
+    auto timeout = defaults.timeout;
+    auto keep = defaults.keep;
+    if (object.contains("id")) {
+      if (!object["id"].is_string()
+          || object["id"].get<std::string>().empty()) {
+        throw UsageError("'id' must be a non-empty string");
+      }
+      options.job_id = object["id"].get<std::string>();
+    }
+    if (object.contains("timeout")) {
+      timeout = line_duration(object["timeout"], "timeout");
+    }
+    if (object.contains("keep")) {
+      keep = line_duration(object["keep"], "keep");
+    }
+    if (object.contains("attempts")) {
+      options.attempts = line_int(object["attempts"], "attempts", 1, 1000);
+    }
+    if (object.contains("backoff")) {
+      if (!object["backoff"].is_string()) {
+        throw UsageError("'backoff' must be \"fixed:DUR\" or \"exp:DUR\"");
+      }
+      options.backoff =
+        queue::Backoff::parse(object["backoff"].get<std::string>());
+    }
+    if (object.contains("delay")) {
+      options.delay = line_duration(object["delay"], "delay");
+    }
+    if (object.contains("priority")) {
+      options.priority = line_int(object["priority"], "priority", 0, 2'097'152);
+    }
+    if (object.contains("lifo")) {
+      if (!object["lifo"].is_boolean()) {
+        throw UsageError("'lifo' must be true or false");
+      }
+      options.lifo = object["lifo"].get<bool>();
+    }
+    if (object.contains("job_timeout")) {
+      options.timeout = line_duration(object["job_timeout"], "job_timeout");
+    }
+    return make_submission(line_number,
+                           queue::dump_json(sql::to_json(request)),
+                           std::move(options),
+                           timeout,
+                           keep,
+                           defaults.is_waiting);
+  } catch (const Error& error) {
+    return std::string(error.what());
+  }
+}
+
+json result_line(const queue::SubmissionResult& result, std::uint64_t line)
+{
+  json object = json::object();
+  if (line != 0) {
+    object["line"] = line;
+  }
+  object["id"] = result.id;
+  object["status"] = status_name(result);
+  object["result"] = nullptr;
+  object["error"] = nullptr;
+  object["attempts"] = 0;
+  if (result.outcome) {
+    const auto& outcome = *result.outcome;
+    object["attempts"] = outcome.attempts;
+    if (outcome.status == queue::Outcome::Status::completed) {
+      object["result"] = outcome.result;
+    } else {
+      object["error"] = {{"message", outcome.failed_reason}};
+      if (!outcome.stack.empty()) {
+        object["error"]["stack"] = outcome.stack;
+      }
+    }
+  } else if (result.kind == queue::Waited::Kind::timed_out) {
+    object["error"] = {
+      {"message", "timed out waiting for the reply (the job may still run)"}};
+  } else if (result.kind == queue::Waited::Kind::missing) {
+    object["error"] = {{"message", "no such job"}};
+  } else {
+    object["error"] = {
+      {"message", "the job finished but its reply is no longer kept"}};
+  }
+  object["elapsed_ms"] = result.elapsed_ms;
+  return object;
+}
+
+json invalid_line(std::uint64_t line, std::string_view reason)
+{
+  return {{"line", line},
+          {"id", nullptr},
+          {"status", "invalid"},
+          {"result", nullptr},
+          {"error", {{"message", reason}}},
+          {"attempts", 0},
+          {"elapsed_ms", 0}};
+}
+
+LineWriter::LineWriter(std::ostream& out, bool ordered)
+  : m_out(out),
+    m_ordered(ordered)
+{
+}
+
+void LineWriter::write(std::uint64_t line, const json& object)
+{
+  hold(line, queue::dump_json(object) + '\n');
+}
+
+void LineWriter::skip(std::uint64_t line)
+{
+  hold(line, {});
+}
+
+void LineWriter::hold(std::uint64_t line, std::string text)
+{
+  if (!m_ordered) {
+    m_out << text;
+    return;
+  }
+  m_held.emplace(line, std::move(text));
+  while (!m_held.empty() && m_held.begin()->first == m_next) {
+    m_out << m_held.begin()->second;
+    m_held.erase(m_held.begin());
+    ++m_next;
+  }
+}
+
+Progress::Progress(bool enabled, std::optional<std::uintmax_t> input_bytes)
+  : m_enabled(enabled),
+    m_input_bytes(input_bytes),
+    m_started(std::chrono::steady_clock::now())
+{
+}
+
+void Progress::update(const queue::SubmitterStats& stats,
+                      std::uintmax_t bytes_read,
+                      long long invalid)
+{
+  if (!m_enabled) {
+    return;
+  }
+  const double seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started)
+      .count();
+  const long long done = stats.completed + stats.failed + invalid;
+  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+  std::string eta;
+  if (m_input_bytes && *m_input_bytes > 0 && bytes_read > 0) {
+    const double fraction =
+      static_cast<double>(bytes_read) / static_cast<double>(*m_input_bytes);
+    if (fraction > 0.01) {
+      eta = fmt::format(", ETA {:.0f}s", seconds / fraction - seconds);
+    }
+  }
+  const std::string text =
+    fmt::format("\r\033[Kjq-submit: {} done, {} failed, {} in flight, "
+                "{:.0f} jobs/s{}",
+                done,
+                stats.failed + invalid,
+                stats.in_flight,
+                rate,
+                eta);
+  std::fputs(text.c_str(), stderr);
+  std::fflush(stderr);
+  m_drawn = true;
+}
+
+void Progress::finish()
+{
+  if (m_drawn) {
+    std::fputs("\n", stderr);
+  }
+}
+
+} // namespace jq::cli

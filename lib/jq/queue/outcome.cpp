@@ -1,0 +1,104 @@
+#include "outcome.hpp"
+
+#include <jq/core/error.hpp>
+#include <jq/queue/scripts.hpp>
+
+#include <charconv>
+
+namespace jq::queue {
+
+namespace {
+
+std::int64_t to_int64(std::optional<std::string_view> text)
+{
+  std::int64_t value = 0;
+  if (text) {
+    std::from_chars(text->data(), text->data() + text->size(), value);
+  }
+  return value;
+}
+
+// A returnvalue is JSON text; a foreign worker may store anything, so text
+// that is not JSON is kept as a string.
+nlohmann::json parse_result(std::optional<std::string_view> text)
+{
+  if (!text) {
+    return nullptr;
+  }
+  auto parsed = nlohmann::json::parse(*text, nullptr, false);
+  if (parsed.is_discarded()) {
+    return std::string(*text);
+  }
+  return parsed;
+}
+
+std::string last_stack_entry(std::optional<std::string_view> text)
+{
+  if (!text) {
+    return {};
+  }
+  const auto parsed = nlohmann::json::parse(*text, nullptr, false);
+  if (parsed.is_array() && !parsed.empty() && parsed.back().is_string()) {
+    return parsed.back().get<std::string>();
+  }
+  return {};
+}
+
+} // namespace
+
+redis::Script::Call outcome_call(const Keys& keys, std::string_view id)
+{
+  return {{keys.job(id), keys.completed(), keys.failed()}, {std::string(id)}};
+}
+
+std::optional<Outcome>
+parse_outcome(std::string_view id, const redis::ReplyView& reply, bool& exists)
+{
+  const std::string_view state = reply[0].str();
+  exists = state != "missing";
+  if (state == "missing" || state == "pending") {
+    return std::nullopt;
+  }
+  const redis::ReplyView fields = reply[1];
+  Outcome outcome;
+  outcome.id = std::string(id);
+  const int failures = static_cast<int>(to_int64(fields[2].opt_str()));
+  outcome.processed_on = to_int64(fields[5].opt_str());
+  outcome.finished_on = to_int64(fields[4].opt_str());
+  if (state == "completed") {
+    outcome.status = Outcome::Status::completed;
+    outcome.result = parse_result(fields[0].opt_str());
+    outcome.attempts = failures + 1;
+  } else {
+    outcome.status = Outcome::Status::failed;
+    outcome.failed_reason = std::string(fields[1].opt_str().value_or(""));
+    outcome.stack = last_stack_entry(fields[3].opt_str());
+    outcome.attempts = std::max(failures, 1);
+  }
+  return outcome;
+}
+
+Outcome outcome_from_event(std::string_view id,
+                           bool is_completed,
+                           const nlohmann::json& event)
+{
+  Outcome outcome;
+  outcome.id = std::string(id);
+  outcome.attempts = 1;
+  const auto val = event.find("val");
+  if (is_completed) {
+    outcome.status = Outcome::Status::completed;
+    // `val` is the returnvalue's JSON text; left out when it was undefined.
+    if (val != event.end() && val->is_string()) {
+      outcome.result = parse_result(val->get<std::string>());
+    }
+  } else {
+    outcome.status = Outcome::Status::failed;
+    if (val != event.end() && val->is_string()) {
+      outcome.failed_reason = val->get<std::string>();
+    }
+  }
+  return outcome;
+}
+
+} // namespace jq::queue

@@ -1,0 +1,84 @@
+#include <jq/core/error.hpp>
+#include <jq/core/exit_code.hpp>
+
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+#include <string>
+
+using jq::exit_code_for;
+using jq::ExitCode;
+
+TEST_CASE("jq::exit_code_for")
+{
+  SUBCASE("usage errors give 2")
+  {
+    CHECK(exit_code_for(jq::UsageError("bad flag")) == ExitCode::usage);
+    CHECK(jq::to_int(exit_code_for(jq::UsageError("x"))) == 2);
+  }
+
+  SUBCASE("Redis errors give 69")
+  {
+    CHECK(exit_code_for(jq::RedisIoError("refused"))
+          == ExitCode::redis_unavailable);
+    CHECK(exit_code_for(jq::RedisTimeoutError("timed out"))
+          == ExitCode::redis_unavailable);
+    CHECK(exit_code_for(jq::RedisReplyError("ERR"))
+          == ExitCode::redis_unavailable);
+    CHECK(jq::to_int(exit_code_for(jq::RedisIoError("x"))) == 69);
+  }
+
+  SUBCASE("anything else gives 70")
+  {
+    CHECK(exit_code_for(jq::ProtocolError("bad payload"))
+          == ExitCode::software);
+    CHECK(exit_code_for(std::runtime_error("boom")) == ExitCode::software);
+    CHECK(exit_code_for(std::logic_error("bug")) == ExitCode::software);
+    CHECK(exit_code_for(jq::Error("generic")) == ExitCode::software);
+    CHECK(jq::to_int(exit_code_for(std::runtime_error("x"))) == 70);
+  }
+
+  SUBCASE("caught through a base reference")
+  {
+    try {
+      throw jq::RedisTimeoutError("timed out");
+    } catch (const std::exception& e) {
+      CHECK(exit_code_for(e) == ExitCode::redis_unavailable);
+    }
+  }
+}
+
+TEST_CASE("jq::exit_code_help")
+{
+  const std::string help(jq::exit_code_help());
+  CHECK(help.starts_with("Exit codes:\n"));
+  for (const auto code : {ExitCode::success,
+                          ExitCode::job_failed,
+                          ExitCode::usage,
+                          ExitCode::no_such_job,
+                          ExitCode::reply_gone,
+                          ExitCode::redis_unavailable,
+                          ExitCode::software,
+                          ExitCode::timeout,
+                          ExitCode::interrupted,
+                          ExitCode::terminated}) {
+    const std::string line = "\n  " + std::to_string(jq::to_int(code)) + " ";
+    CAPTURE(line);
+    CHECK(help.find(line) != std::string::npos);
+  }
+  CHECK(help.back() == '\n');
+}
+
+TEST_CASE("jq::ExitCode")
+{
+  CHECK(jq::to_int(ExitCode::success) == 0);
+  CHECK(jq::to_int(ExitCode::job_failed) == 1);
+  CHECK(jq::to_int(ExitCode::usage) == 2);
+  CHECK(jq::to_int(ExitCode::no_such_job) == 3);
+  CHECK(jq::to_int(ExitCode::reply_gone) == 4);
+  CHECK(jq::to_int(ExitCode::redis_unavailable) == 69);
+  CHECK(jq::to_int(ExitCode::software) == 70);
+  CHECK(jq::to_int(ExitCode::timeout) == 124);
+  CHECK(jq::to_int(ExitCode::interrupted) == 130);
+  CHECK(jq::to_int(ExitCode::terminated) == 143);
+}

@@ -1,0 +1,298 @@
+#include <jq/core/error.hpp>
+#include <jq/queue/job.hpp>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <string>
+
+using namespace std::chrono_literals;
+using jq::queue::Backoff;
+using jq::queue::Job;
+using jq::queue::JobOptions;
+using jq::queue::KeepPolicy;
+using nlohmann::json;
+
+TEST_CASE("jq::queue::Backoff::parse")
+{
+  SUBCASE("fixed and exponential")
+  {
+    const auto fixed = Backoff::parse("fixed:1s");
+    CHECK(fixed.kind == Backoff::Kind::fixed);
+    CHECK(fixed.delay == 1s);
+
+    const auto exp = Backoff::parse("exp:200ms");
+    CHECK(exp.kind == Backoff::Kind::exponential);
+    CHECK(exp.delay == 200ms);
+
+    const auto exponential = Backoff::parse("exponential:1s");
+    CHECK(exponential.kind == Backoff::Kind::exponential);
+    CHECK(exponential.delay == 1s);
+  }
+
+  SUBCASE("bad ones are UsageError")
+  {
+    for (const char* text : {"",
+                             "fixed",
+                             "1s",
+                             "fixed:",
+                             "fixed:abc",
+                             "fixed:-1s",
+                             "exp:5x",
+                             "linear:1s",
+                             "Fixed:1s",
+                             ":1s"}) {
+      CAPTURE(text);
+      CHECK_THROWS_AS(Backoff::parse(text), jq::UsageError);
+    }
+  }
+}
+
+TEST_CASE("jq::queue::Backoff::from_opts")
+{
+  SUBCASE("a number is a fixed delay")
+  {
+    const auto backoff = Backoff::from_opts(json(500));
+    CHECK(backoff.kind == Backoff::Kind::fixed);
+    CHECK(backoff.delay == 500ms);
+  }
+
+  SUBCASE("an object with a type and a delay")
+  {
+    const auto exp =
+      Backoff::from_opts(json::parse(R"({"type":"exponential","delay":200})"));
+    CHECK(exp.kind == Backoff::Kind::exponential);
+    CHECK(exp.delay == 200ms);
+
+    const auto fixed =
+      Backoff::from_opts(json::parse(R"({"type":"fixed","delay":1000})"));
+    CHECK(fixed.kind == Backoff::Kind::fixed);
+    CHECK(fixed.delay == 1s);
+  }
+
+  SUBCASE("unknown or missing types give none")
+  {
+    for (const char* text : {R"({"type":"custom","delay":200})",
+                             R"({"delay":200})",
+                             R"({})",
+                             "null",
+                             R"("exponential")",
+                             "true",
+                             "[]"}) {
+      CAPTURE(text);
+      const auto backoff = Backoff::from_opts(json::parse(text));
+      CHECK(backoff.kind == Backoff::Kind::none);
+      CHECK(backoff.delay_for(1) == 0ms);
+    }
+  }
+
+  SUBCASE("a negative delay becomes 0")
+  {
+    CHECK(Backoff::from_opts(json(-5)).delay == 0ms);
+    CHECK(
+      Backoff::from_opts(json::parse(R"({"type":"fixed","delay":-5})")).delay
+      == 0ms);
+  }
+
+  SUBCASE("round trips through to_opts")
+  {
+    const auto exp = Backoff::parse("exp:200ms");
+    CHECK(exp.to_opts()
+          == json::parse(R"({"type":"exponential","delay":200})"));
+    const auto again = Backoff::from_opts(exp.to_opts());
+    CHECK(again.kind == exp.kind);
+    CHECK(again.delay == exp.delay);
+    CHECK(Backoff::parse("fixed:1s").to_opts()
+          == json::parse(R"({"type":"fixed","delay":1000})"));
+  }
+}
+
+TEST_CASE("jq::queue::Backoff::delay_for")
+{
+  SUBCASE("none retries at once")
+  {
+    const Backoff none;
+    CHECK(none.delay_for(1) == 0ms);
+    CHECK(none.delay_for(5) == 0ms);
+  }
+
+  SUBCASE("fixed waits the same each time")
+  {
+    const auto fixed = Backoff::parse("fixed:1s");
+    CHECK(fixed.delay_for(1) == 1s);
+    CHECK(fixed.delay_for(2) == 1s);
+    CHECK(fixed.delay_for(10) == 1s);
+  }
+
+  SUBCASE("exponential is Bull's (2^n - 1) * d")
+  {
+    const auto exp = Backoff::parse("exp:200ms");
+    CHECK(exp.delay_for(1) == 200ms);
+    CHECK(exp.delay_for(2) == 600ms);
+    CHECK(exp.delay_for(3) == 1400ms);
+    CHECK(exp.delay_for(4) == 3000ms);
+  }
+
+  SUBCASE("a huge exponential delay stays positive")
+  {
+    Backoff exp;
+    exp.kind = Backoff::Kind::exponential;
+    exp.delay = 24h;
+    for (const int attempts : {30, 40, 100, 1000}) {
+      CAPTURE(attempts);
+      CHECK(exp.delay_for(attempts) > 24h);
+    }
+    CHECK(exp.delay_for(100) == exp.delay_for(40));
+  }
+}
+
+TEST_CASE("jq::queue::KeepPolicy::from_opts")
+{
+  const auto keep = [](const char* text) {
+    return KeepPolicy::from_opts(json::parse(text));
+  };
+
+  SUBCASE("booleans and null")
+  {
+    CHECK(keep("true").count == 0);
+    CHECK(keep("false").count == -1);
+    CHECK(keep("null").count == -1);
+    CHECK(keep("null").age_seconds == 0);
+  }
+
+  SUBCASE("a number keeps the newest n")
+  {
+    CHECK(keep("5").count == 5);
+    CHECK(keep("0").count == 0);
+    CHECK(keep("5").age_seconds == 0);
+  }
+
+  SUBCASE("a negative count keeps all, as in Bull's scripts")
+  {
+    CHECK(keep("-1").count == -1);
+    CHECK(keep("-5").count == -1);
+    CHECK(keep(R"({"count":-3})").count == -1);
+  }
+
+  SUBCASE("an object with an age and a count")
+  {
+    const auto age = keep(R"({"age":60})");
+    CHECK(age.age_seconds == 60);
+    CHECK(age.count == -1);
+
+    const auto both = keep(R"({"age":60,"count":3})");
+    CHECK(both.age_seconds == 60);
+    CHECK(both.count == 3);
+
+    const auto count = keep(R"({"count":3})");
+    CHECK(count.count == 3);
+    CHECK(count.age_seconds == 0);
+
+    CHECK(keep(R"({"age":60,"count":0})").count == 0);
+    CHECK(keep("{}").count == -1);
+  }
+}
+
+TEST_CASE("jq::queue::JobOptions::to_opts")
+{
+  SUBCASE("the defaults")
+  {
+    const JobOptions options;
+    const json opts = options.to_opts(1'700'000'000'000);
+    CHECK(opts["attempts"] == 1);
+    CHECK(opts["delay"] == 0);
+    CHECK(opts["timestamp"] == 1'700'000'000'000);
+    CHECK_FALSE(opts.contains("jobId"));
+    CHECK_FALSE(opts.contains("backoff"));
+    CHECK_FALSE(opts.contains("priority"));
+    CHECK_FALSE(opts.contains("lifo"));
+    CHECK_FALSE(opts.contains("timeout"));
+    CHECK_FALSE(opts.contains("removeOnComplete"));
+    CHECK_FALSE(opts.contains("removeOnFail"));
+  }
+
+  SUBCASE("every option set")
+  {
+    JobOptions options;
+    options.job_id = "order-7";
+    options.attempts = 3;
+    options.backoff = Backoff::parse("exp:200ms");
+    options.delay = 5s;
+    options.priority = 2;
+    options.lifo = true;
+    options.timeout = 30s;
+    options.remove_on_complete = json::parse(R"({"age":60,"count":3})");
+    options.remove_on_fail = false;
+    const json opts = options.to_opts(42);
+    CHECK(opts["jobId"] == "order-7");
+    CHECK(opts["attempts"] == 3);
+    CHECK(opts["backoff"]
+          == json::parse(R"({"type":"exponential","delay":200})"));
+    CHECK(opts["delay"] == 5000);
+    CHECK(opts["priority"] == 2);
+    CHECK(opts["lifo"] == true);
+    CHECK(opts["timeout"] == 30000);
+    CHECK(opts["removeOnComplete"] == json::parse(R"({"age":60,"count":3})"));
+    CHECK(opts["removeOnFail"] == false);
+    CHECK(opts["timestamp"] == 42);
+  }
+
+  SUBCASE("a worker reads back what a producer wrote")
+  {
+    JobOptions options;
+    options.attempts = 4;
+    options.backoff = Backoff::parse("fixed:1s");
+    options.timeout = 250ms;
+    options.lifo = true;
+    options.remove_on_complete = 5;
+    options.remove_on_fail = true;
+    Job job;
+    job.opts = options.to_opts(1);
+    CHECK(job.attempts() == 4);
+    CHECK(job.backoff().kind == Backoff::Kind::fixed);
+    CHECK(job.backoff().delay == 1s);
+    CHECK(job.timeout() == 250ms);
+    CHECK(job.lifo());
+    CHECK(job.keep_completed().count == 5);
+    CHECK(job.keep_failed().count == 0);
+  }
+}
+
+TEST_CASE("jq::queue::Job accessors on foreign opts")
+{
+  Job job;
+  job.opts = json::parse(
+    R"({"attempts":"3","timeout":-1,"lifo":"yes","backoff":"fast"})");
+  CHECK(job.attempts() == 1);
+  CHECK_FALSE(job.timeout().has_value());
+  CHECK_FALSE(job.lifo());
+  CHECK(job.backoff().kind == Backoff::Kind::none);
+  CHECK(job.keep_completed().count == -1);
+
+  job.opts = json::parse(R"({"attempts":0,"timeout":1500.7})");
+  CHECK(job.attempts() == 1);
+  CHECK(job.timeout() == 1500ms);
+}
+
+TEST_CASE("jq::queue::dump_json")
+{
+  SUBCASE("compact, UTF-8 kept as is")
+  {
+    CHECK(jq::queue::dump_json(json::parse(R"({"a":[1,"é"]})"))
+          == "{\"a\":[1,\"é\"]}");
+  }
+
+  SUBCASE("never throws on invalid UTF-8")
+  {
+    const json value = {{"error", std::string("bad \xff\xfe byte")},
+                        {"tail", std::string("cut \xc3")}};
+    std::string text;
+    CHECK_NOTHROW(text = jq::queue::dump_json(value));
+    CHECK(text.find("\xef\xbf\xbd") != std::string::npos); // U+FFFD
+    // The replacement is valid JSON again.
+    const json again = json::parse(text);
+    CHECK(again["error"].get<std::string>().starts_with("bad "));
+    CHECK(again["error"].get<std::string>().ends_with(" byte"));
+  }
+}
