@@ -351,7 +351,9 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
                                          next_due - Clock::now()),
                                        milliseconds(1),
                                        k_tick);
-      if (!state.pending.empty() || !has_room) {
+      // Nothing pending means nothing to hear about: feed again at once
+      // (or find the input is done).
+      if (!state.pending.empty()) {
         state.read_events(wait);
       }
     } catch (const RedisIoError& error) {
