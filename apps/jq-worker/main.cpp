@@ -29,6 +29,9 @@ struct Options
   int max_stalled = 1;
   std::string grace = "10s";
   bool quiet = false;
+  std::size_t max_rows = jq::sql::Limits{}.max_rows;
+  std::size_t max_result_bytes = jq::sql::Limits{}.max_result_bytes;
+  std::size_t max_payload_bytes = 16 * 1024 * 1024;
 };
 
 void setup(CLI::App& app, Options& options)
@@ -68,6 +71,23 @@ void setup(CLI::App& app, Options& options)
                 options.grace,
                 "On stop, how long jobs in hand may take to finish")
     ->capture_default_str();
+  app
+    .add_option(
+      "--max-rows", options.max_rows, "Fail a job whose result has more rows")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
+  app
+    .add_option("--max-result-bytes",
+                options.max_result_bytes,
+                "Fail a job whose result is larger (as JSON, roughly)")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
+  app
+    .add_option("--max-payload-bytes",
+                options.max_payload_bytes,
+                "Fail a job whose data is larger")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
   app.add_flag("--quiet", options.quiet, "Log only warnings and errors");
 }
 
@@ -77,9 +97,10 @@ int run(const Options& options, const std::atomic<bool>& stop)
   for (const auto& text : options.databases) {
     specs.push_back(jq::sql::parse_database_spec(text));
   }
+  const jq::sql::Limits limits{options.max_rows, options.max_result_bytes};
   // Open them once now: a bad path is a usage error before any job is taken.
   {
-    const jq::sql::Executor check(specs);
+    const jq::sql::Executor check(specs, limits);
   }
 
   jq::queue::WorkerOptions worker_options;
@@ -94,10 +115,19 @@ int run(const Options& options, const std::atomic<bool>& stop)
   }
 
   jq::queue::Worker worker(
-    options.common.url(), options.common.keys(), worker_options, [&specs] {
-      auto executor = std::make_shared<jq::sql::Executor>(specs);
-      return [executor](const jq::queue::Job& job,
-                        const jq::queue::JobContext& context) {
+    options.common.url(),
+    options.common.keys(),
+    worker_options,
+    [&specs, limits, max_payload = options.max_payload_bytes] {
+      auto executor = std::make_shared<jq::sql::Executor>(specs, limits);
+      return [executor, max_payload](const jq::queue::Job& job,
+                                     const jq::queue::JobContext& context) {
+        if (job.data.size() > max_payload) {
+          throw jq::ProtocolError(
+            fmt::format("job data is {} bytes, over --max-payload-bytes {}",
+                        job.data.size(),
+                        max_payload));
+        }
         auto data = nlohmann::json::parse(job.data, nullptr, false);
         if (data.is_discarded()) {
           throw jq::ProtocolError("job data is not valid JSON");

@@ -291,7 +291,17 @@ struct Submitter::State
       std::this_thread::sleep_for(delay);
       try {
         connect();
-        break;
+        JQ_LOG(
+          warn, "reconnected to Redis; re-checking {} job(s)", pending.size());
+        std::vector<std::string> ids;
+        ids.reserve(pending.size());
+        for (const auto& [id, job] : pending) {
+          ids.push_back(id);
+        }
+        // Re-adds what was never confirmed (the ids make that safe) and
+        // re-reads the rest: events sent while we were away are lost.
+        send(ids);
+        return;
       } catch (const RedisIoError&) {
         commands.reset();
         subscriber.reset();
@@ -301,13 +311,6 @@ struct Submitter::State
         delay = std::min(delay * 2, k_max_reconnect_delay);
       }
     }
-    JQ_LOG(warn, "reconnected to Redis; re-checking {} job(s)", pending.size());
-    std::vector<std::string> ids;
-    ids.reserve(pending.size());
-    for (const auto& [id, job] : pending) {
-      ids.push_back(id);
-    }
-    send(ids);
   }
 };
 

@@ -12,6 +12,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -51,10 +54,50 @@ struct Denial
 // Keeps a job inside its own database and inside the executor's
 // transaction: ATTACH would reach other files and BEGIN/COMMIT/SAVEPOINT
 // would break the one-transaction-per-job rule.
+// Pragmas a job may set (or call with an argument): they read the schema
+// or change only this connection's SQL semantics, never files or safety.
+// Connection settings that hold for every job: no way to corrupt the file
+// on purpose (defensive mode), to attach others or to load extensions, and
+// no trust in SQL functions stored in the schema.
+void harden(sqlite3* handle)
+{
+  sqlite3_db_config(handle, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(handle, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_db_config(handle, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, 0);
+}
+
+bool is_allowed_pragma_with_value(std::string_view name)
+{
+  static constexpr std::array<std::string_view, 15> k_allowed = {
+    "table_info",
+    "table_xinfo",
+    "table_list",
+    "index_info",
+    "index_xinfo",
+    "index_list",
+    "foreign_key_list",
+    "foreign_key_check",
+    "integrity_check",
+    "quick_check",
+    "user_version",
+    "application_id",
+    "foreign_keys",
+    "defer_foreign_keys",
+    "case_sensitive_like",
+  };
+  return std::find(k_allowed.begin(), k_allowed.end(), name) != k_allowed.end();
+}
+
+// Keeps a job inside its own database and inside the executor's
+// transaction: ATTACH would reach other files, load_extension other code,
+// pragmas like journal_mode, writable_schema or synchronous would change
+// the file or its safety, and BEGIN/COMMIT/SAVEPOINT would break the
+// one-transaction-per-job rule.
 int authorize(void* user_data,
               int action,
-              const char* /*arg1*/,
-              const char* /*arg2*/,
+              const char* arg1,
+              const char* arg2,
               const char* /*database*/,
               const char* /*trigger*/)
 {
@@ -72,9 +115,52 @@ int authorize(void* user_data,
   case SQLITE_SAVEPOINT:
     denial->what = "SAVEPOINT";
     return SQLITE_DENY;
+  case SQLITE_FUNCTION:
+    if (arg2 != nullptr && sqlite3_stricmp(arg2, "load_extension") == 0) {
+      denial->what = "load_extension()";
+      return SQLITE_DENY;
+    }
+    return SQLITE_OK;
+  case SQLITE_PRAGMA: {
+    const std::string_view name = arg1 == nullptr ? "" : arg1;
+    // Reading a pragma is harmless, except writable_schema (it is both).
+    if ((arg2 != nullptr && !is_allowed_pragma_with_value(name))
+        || name == "writable_schema") {
+      denial->what = "this PRAGMA";
+      return SQLITE_DENY;
+    }
+    return SQLITE_OK;
+  }
   default:
     return SQLITE_OK;
   }
+}
+
+// True if `sql` starts with VACUUM (after spaces and comments): VACUUM INTO
+// writes another file and never reaches the authorizer.
+bool is_vacuum(std::string_view sql)
+{
+  std::size_t i = 0;
+  for (;;) {
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) {
+      ++i;
+    }
+    if (sql.substr(i, 2) == "--") {
+      i = sql.find('\n', i);
+    } else if (sql.substr(i, 2) == "/*") {
+      i = sql.find("*/", i);
+      i = i == std::string_view::npos ? i : i + 2;
+    } else {
+      break;
+    }
+    if (i == std::string_view::npos) {
+      return false;
+    }
+  }
+  const std::string_view word = sql.substr(i, 6);
+  return word.size() == 6 && sqlite3_strnicmp(word.data(), "VACUUM", 6) == 0
+         && (i + 6 == sql.size()
+             || !std::isalnum(static_cast<unsigned char>(sql[i + 6])));
 }
 
 // Installs the authorizer for the lifetime of the scope only, because the
@@ -136,6 +222,9 @@ StatementPtr prepare_probe(sqlite3* handle, const std::string& sql)
   StatementPtr probe(raw);
   if (!probe) {
     throw JobError("the job's SQL has no statement in it");
+  }
+  if (is_vacuum(sql)) {
+    throw SqlError("VACUUM is not allowed in a job", SQLITE_AUTH, SQLITE_AUTH);
   }
 
   // An empty statement (";", a comment) prepares to a null statement, so
@@ -316,11 +405,48 @@ json column_value(const SQLite::Column& column)
   }
 }
 
+// The rows and bytes a reply has used so far, against the limits.
+struct Budget
+{
+  const Limits& limits;
+  std::size_t rows = 0;
+  std::size_t bytes = 0;
+
+  void add_row(const json& row)
+  {
+    ++rows;
+    if (rows > limits.max_rows) {
+      throw JobError(fmt::format(
+        "the result has more than {} rows (--max-rows); add a LIMIT",
+        limits.max_rows));
+    }
+    for (const auto& cell : row) {
+      // Near enough to the JSON size without serialising twice.
+      if (cell.is_string()) {
+        bytes += cell.get_ref<const std::string&>().size() + 3;
+      } else if (cell.is_object()) {
+        bytes += cell["$base64"].get_ref<const std::string&>().size() + 16;
+      } else {
+        bytes += 8;
+      }
+    }
+    if (bytes > limits.max_result_bytes) {
+      throw JobError(fmt::format(
+        "the result is larger than {} bytes (--max-result-bytes); add a "
+        "LIMIT or select fewer columns",
+        limits.max_result_bytes));
+    }
+  }
+};
+
 // Step `statement` to the end, appending its rows to `rows`. Returns the
 // rows it changed. sqlite3_changes64 alone would repeat the previous
 // statement's count for a SELECT or a CREATE, so it only counts when the
 // connection's running total moved.
-std::int64_t step_all(SQLite::Statement& statement, sqlite3* handle, json& rows)
+std::int64_t step_all(SQLite::Statement& statement,
+                      sqlite3* handle,
+                      json& rows,
+                      Budget& budget)
 {
   const auto total_before = sqlite3_total_changes64(handle);
   const int column_count = statement.getColumnCount();
@@ -329,6 +455,7 @@ std::int64_t step_all(SQLite::Statement& statement, sqlite3* handle, json& rows)
     for (int i = 0; i < column_count; ++i) {
       row.push_back(column_value(statement.getColumn(i)));
     }
+    budget.add_row(row);
     rows.push_back(std::move(row));
   }
   return sqlite3_total_changes64(handle) == total_before
@@ -455,7 +582,8 @@ DatabaseSpec parse_database_spec(std::string_view text)
   return spec;
 }
 
-Executor::Executor(const std::vector<DatabaseSpec>& databases)
+Executor::Executor(const std::vector<DatabaseSpec>& databases, Limits limits)
+  : m_limits(limits)
 {
   for (const auto& spec : databases) {
     if (m_dbs.contains(spec.name)) {
@@ -468,6 +596,7 @@ Executor::Executor(const std::vector<DatabaseSpec>& databases)
     try {
       auto db =
         std::make_unique<SQLite::Database>(spec.path, flags, k_busy_timeout_ms);
+      harden(db->getHandle());
       // SQLite opens lazily; reading the schema now finds a file that is
       // not a database at start-up instead of at the first job.
       SQLite::Statement check(*db, "SELECT count(*) FROM sqlite_master");
@@ -529,6 +658,7 @@ json Executor::run(const Request& request, const RunOptions& options)
       columns.push_back(statement.getColumnName(i));
     }
     json rows = json::array();
+    Budget budget{m_limits};
     std::int64_t changes = 0;
     if (request.rows) {
       const json& batch = *request.rows;
@@ -537,7 +667,7 @@ json Executor::run(const Request& request, const RunOptions& options)
           statement.reset();
           statement.clearBindings();
           bind_parameters(statement, probe.get(), batch[i]);
-          changes += step_all(statement, handle, rows);
+          changes += step_all(statement, handle, rows, budget);
         } catch (const SQLite::Exception& e) {
           throw SqlError(fmt::format("row {}: {}", i + 1, e.what()),
                          e.getErrorCode(),
@@ -550,7 +680,7 @@ json Executor::run(const Request& request, const RunOptions& options)
       }
     } else {
       bind_parameters(statement, probe.get(), request.params);
-      changes = step_all(statement, handle, rows);
+      changes = step_all(statement, handle, rows, budget);
     }
 
     json result = {{"columns", std::move(columns)},

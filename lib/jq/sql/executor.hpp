@@ -30,6 +30,15 @@ struct DatabaseSpec
 // Parse `NAME=PATH` or `NAME=PATH:ro`. Throws UsageError.
 DatabaseSpec parse_database_spec(std::string_view text);
 
+// Caps on one reply, so a careless query cannot exhaust the worker or
+// Redis. Going over fails the job with a reason that names the limit (the
+// reply is never silently cut short).
+struct Limits
+{
+  std::size_t max_rows = 1'000'000;
+  std::size_t max_result_bytes = 64 * 1024 * 1024; // as JSON, roughly
+};
+
 // How one request runs.
 struct RunOptions
 {
@@ -52,7 +61,8 @@ class Executor
 public:
   // Opens every database now (so a bad path is found at start-up, not at the
   // first job). Throws UsageError if one cannot be opened.
-  explicit Executor(const std::vector<DatabaseSpec>& databases);
+  explicit Executor(const std::vector<DatabaseSpec>& databases,
+                    Limits limits = {});
   ~Executor();
   Executor(Executor&&) noexcept;
   Executor& operator=(Executor&&) noexcept;
@@ -69,6 +79,7 @@ public:
 
 private:
   std::map<std::string, std::unique_ptr<SQLite::Database>, std::less<>> m_dbs;
+  Limits m_limits;
   // Per database: is its ledger table known to exist; when it was pruned.
   std::map<std::string, std::int64_t, std::less<>> m_ledger_pruned_at;
 };
