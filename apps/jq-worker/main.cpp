@@ -114,6 +114,10 @@ int run(const Options& options, const std::atomic<bool>& stop)
     throw jq::UsageError("--lock-duration must be at least 2ms");
   }
 
+  JQ_LOG(debug,
+         "redis {} queue {}",
+         options.common.url().redacted(),
+         options.common.keys().base());
   jq::queue::Worker worker(
     options.common.url(),
     options.common.keys(),

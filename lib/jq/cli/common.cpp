@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 
 namespace jq::cli {
 
@@ -29,7 +30,19 @@ extern "C" void on_stop_signal(int signal_number)
 
 redis::Url CommonOptions::url() const
 {
-  return redis::parse_url(redis_url);
+  if (redis_file.empty()) {
+    return redis::parse_url(redis_url);
+  }
+  std::ifstream in(redis_file);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    throw UsageError(
+      fmt::format("cannot read a Redis URL from {}", redis_file));
+  }
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
+    line.pop_back();
+  }
+  return redis::parse_url(line);
 }
 
 queue::Keys CommonOptions::keys() const
@@ -49,6 +62,12 @@ void add_common_options(CLI::App& app, CommonOptions& options)
                 "unix:///path/to/redis.sock[?db=N]")
     ->envname("JQ_REDIS_URL")
     ->capture_default_str();
+  app
+    .add_option("--redis-file",
+                options.redis_file,
+                "Read the Redis URL from the first line of this file (so a "
+                "password does not show in ps)")
+    ->envname("JQ_REDIS_URL_FILE");
   app.add_option("--prefix", options.prefix, "Bull key prefix")
     ->envname("JQ_PREFIX")
     ->capture_default_str();

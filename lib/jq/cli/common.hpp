@@ -18,6 +18,7 @@ namespace jq::cli {
 struct CommonOptions
 {
   std::string redis_url = "redis://127.0.0.1:6379";
+  std::string redis_file; // a file holding the URL (keeps it out of ps)
   std::string prefix = "bull";
   std::string queue = "jq";
   bool verbose = false;

@@ -11,6 +11,10 @@ enum class ExitCode : int {
   usage = 2,
   no_such_job = 3,
   reply_gone = 4,
+  // jq-inspect health only (listed in its --help): no worker is connected,
+  // or the oldest waiting job has waited longer than allowed.
+  no_worker = 10,
+  wait_too_old = 11,
   redis_unavailable = 69,
   software = 70,
   timeout = 124,

@@ -1,6 +1,79 @@
 #include "inspector.hpp"
 
+#include "scripts.hpp"
+
+#include <jq/core/error.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <set>
+
 namespace jq::queue {
+
+namespace {
+
+std::optional<std::int64_t> to_int64(std::optional<std::string_view> text)
+{
+  if (!text) {
+    return std::nullopt;
+  }
+  std::int64_t value = 0;
+  const auto [ptr, ec] =
+    std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || ptr != text->data() + text->size()) {
+    // Bull stores decimal integers; a float (`1.7e12`) or junk is read as
+    // well as it can be, never thrown on.
+    double number = 0;
+    const auto [p2, e2] =
+      std::from_chars(text->data(), text->data() + text->size(), number);
+    if (e2 != std::errc() || !std::isfinite(number)) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(number);
+  }
+  return value;
+}
+
+// Decode a delayed score: due ms = floor(score / 4096).
+std::optional<std::int64_t> decode_delayed_score(std::string_view score)
+{
+  double value = 0;
+  const auto [ptr, ec] =
+    std::from_chars(score.data(), score.data() + score.size(), value);
+  if (ec != std::errc() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(std::floor(value / 4096.0));
+}
+
+template<typename T>
+nlohmann::json or_null(const std::optional<T>& value)
+{
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+std::optional<std::string> opt_string(const redis::ReplyView& reply)
+{
+  const auto text = reply.opt_str();
+  return text ? std::optional<std::string>(*text) : std::nullopt;
+}
+
+// The fields `list` reads per job, in HMGET order.
+constexpr std::array<std::string_view, 9> k_row_fields = {"name",
+                                                          "data",
+                                                          "timestamp",
+                                                          "processedOn",
+                                                          "finishedOn",
+                                                          "attemptsMade",
+                                                          "priority",
+                                                          "failedReason",
+                                                          "delay"};
+
+} // namespace
 
 nlohmann::ordered_json JobCounts::to_json() const
 {
@@ -34,6 +107,331 @@ JobCounts count_jobs(redis::Connection& connection, const Keys& keys)
   result.delayed = counts[4].integer();
   result.paused = counts[5].integer();
   return result;
+}
+
+std::string_view to_string(JobState state) noexcept
+{
+  switch (state) {
+  case JobState::completed:
+    return "completed";
+  case JobState::failed:
+    return "failed";
+  case JobState::delayed:
+    return "delayed";
+  case JobState::active:
+    return "active";
+  case JobState::waiting:
+    return "waiting";
+  case JobState::paused:
+    return "paused";
+  case JobState::stuck:
+    break;
+  }
+  return "stuck";
+}
+
+JobState parse_list_state(std::string_view text)
+{
+  if (text == "waiting" || text == "wait") {
+    return JobState::waiting;
+  }
+  for (const auto state : {JobState::active,
+                           JobState::delayed,
+                           JobState::paused,
+                           JobState::completed,
+                           JobState::failed}) {
+    if (text == to_string(state)) {
+      return state;
+    }
+  }
+  throw UsageError(
+    fmt::format("unknown state '{}' (expected waiting, active, delayed, "
+                "paused, completed or failed)",
+                text));
+}
+
+bool is_list_state(JobState state) noexcept
+{
+  return state == JobState::waiting || state == JobState::active
+         || state == JobState::paused;
+}
+
+std::string state_key(const Keys& keys, JobState state)
+{
+  switch (state) {
+  case JobState::completed:
+    return keys.completed();
+  case JobState::failed:
+    return keys.failed();
+  case JobState::delayed:
+    return keys.delayed();
+  case JobState::active:
+    return keys.active();
+  case JobState::waiting:
+    return keys.wait();
+  case JobState::paused:
+    return keys.paused();
+  case JobState::stuck:
+    break;
+  }
+  throw UsageError("a stuck job is in no list or set");
+}
+
+nlohmann::ordered_json QueueSummary::to_json() const
+{
+  nlohmann::ordered_json out = {{"queue", name}};
+  for (const auto& [state, count] : counts.to_json().items()) {
+    out[state] = count;
+  }
+  out["isPaused"] = is_paused;
+  return out;
+}
+
+std::vector<QueueSummary> find_queues(redis::Connection& connection,
+                                      std::string_view prefix)
+{
+  // Candidate keys by queue; a key counts only if its type is right.
+  std::map<std::string, std::vector<std::pair<std::string, std::string_view>>>
+    candidates;
+  const std::string pattern = Keys::queue_scan_pattern(prefix);
+  std::string cursor = "0";
+  do {
+    const redis::Reply reply = connection.command(
+      {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    cursor = std::string(reply[0].str());
+    const redis::ReplyView keys = reply[1];
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const std::string_view key = keys[i].str();
+      if (auto match = Keys::match_queue_key(prefix, key)) {
+        candidates[match->queue].emplace_back(std::string(key), match->type);
+      }
+    }
+  } while (cursor != "0");
+
+  std::vector<std::pair<std::string, std::string_view>> checks;
+  for (const auto& [queue, keys] : candidates) {
+    for (const auto& key : keys) {
+      connection.append({"TYPE", key.first});
+      checks.push_back(key);
+    }
+  }
+  std::set<std::string> queues;
+  for (const auto& [key, type] : checks) {
+    const redis::Reply reply = redis::checked(connection.get_reply());
+    if (reply.str() == type) {
+      queues.insert(Keys::match_queue_key(prefix, key)->queue);
+    }
+  }
+
+  std::vector<QueueSummary> result;
+  for (const auto& queue : queues) {
+    const Keys keys(prefix, queue);
+    QueueSummary summary;
+    summary.name = queue;
+    summary.counts = count_jobs(connection, keys);
+    connection.append({"EXISTS", keys.meta_paused()});
+    connection.append({"HEXISTS", keys.meta(), "paused"});
+    const bool flag = redis::checked(connection.get_reply()).integer() == 1;
+    const bool field = redis::checked(connection.get_reply()).integer() == 1;
+    summary.is_paused = flag || field;
+    result.push_back(std::move(summary));
+  }
+  return result;
+}
+
+nlohmann::ordered_json JobRow::to_json() const
+{
+  nlohmann::ordered_json out;
+  out["id"] = id;
+  out["state"] = to_string(state);
+  out["name"] = has_hash ? nlohmann::json(name) : nlohmann::json(nullptr);
+  out["timestamp"] = or_null(timestamp);
+  out["processedOn"] = or_null(processed_on);
+  out["finishedOn"] = or_null(finished_on);
+  out["dueAt"] = or_null(due_at);
+  out["attemptsMade"] = attempts_made;
+  out["priority"] = priority;
+  out["failedReason"] = or_null(failed_reason);
+  out["data"] = data ? parse_stored_json(*data) : nlohmann::json(nullptr);
+  return out;
+}
+
+std::vector<JobRow> list_jobs(redis::Connection& connection,
+                              const Keys& keys,
+                              JobState state,
+                              long long offset,
+                              long long limit)
+{
+  if (offset < 0 || limit <= 0) {
+    throw UsageError("--offset must be 0 or more and --limit 1 or more");
+  }
+  const std::string key = state_key(keys, state);
+  const long long end = offset + limit - 1;
+  std::vector<JobRow> rows;
+  std::vector<std::optional<std::int64_t>> due;
+  if (is_list_state(state)) {
+    // Bull's getRanges(asc): the tail is the oldest (next) job.
+    const redis::Reply ids = connection.command({"LRANGE",
+                                                 key,
+                                                 std::to_string(-(end + 1)),
+                                                 std::to_string(-(offset + 1))});
+    for (std::size_t i = ids.size(); i > 0; --i) {
+      rows.push_back({.id = std::string(ids[i - 1].str()), .state = state});
+    }
+  } else if (state == JobState::delayed) {
+    const redis::Reply ids = connection.command({"ZRANGE",
+                                                 key,
+                                                 std::to_string(offset),
+                                                 std::to_string(end),
+                                                 "WITHSCORES"});
+    for (std::size_t i = 0; i + 1 < ids.size(); i += 2) {
+      rows.push_back({.id = std::string(ids[i].str()),
+                      .state = state,
+                      .due_at = decode_delayed_score(ids[i + 1].str())});
+    }
+  } else {
+    const redis::Reply ids = connection.command(
+      {"ZREVRANGE", key, std::to_string(offset), std::to_string(end)});
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      rows.push_back({.id = std::string(ids[i].str()), .state = state});
+    }
+  }
+
+  for (const auto& row : rows) {
+    std::vector<std::string> command = {"HMGET", keys.job(row.id)};
+    command.insert(command.end(), k_row_fields.begin(), k_row_fields.end());
+    connection.append(command);
+  }
+  for (auto& row : rows) {
+    const redis::Reply fields = redis::checked(connection.get_reply());
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      row.has_hash = row.has_hash || !fields[i].is_nil();
+    }
+    row.name = fields[0].opt_str().value_or("__default__");
+    row.data = opt_string(fields[1]);
+    row.timestamp = to_int64(fields[2].opt_str());
+    row.processed_on = to_int64(fields[3].opt_str());
+    row.finished_on = to_int64(fields[4].opt_str());
+    row.attempts_made = to_int64(fields[5].opt_str()).value_or(0);
+    row.priority = to_int64(fields[6].opt_str()).value_or(0);
+    row.failed_reason = opt_string(fields[7]);
+  }
+  return rows;
+}
+
+std::optional<std::string_view>
+JobDetails::field(std::string_view name) const
+{
+  for (const auto& [key, value] : fields) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+nlohmann::ordered_json JobDetails::to_json() const
+{
+  const auto json_field = [&](std::string_view name) {
+    const auto value = field(name);
+    return value ? parse_stored_json(*value) : nlohmann::json(nullptr);
+  };
+  const auto text_field = [&](std::string_view name) {
+    const auto value = field(name);
+    return value ? nlohmann::json(std::string(*value))
+                 : nlohmann::json(nullptr);
+  };
+  const auto int_field = [&](std::string_view name) {
+    return or_null(to_int64(field(name)));
+  };
+  nlohmann::ordered_json out;
+  out["id"] = id;
+  out["state"] = to_string(state);
+  out["name"] = has_hash ? nlohmann::json(std::string(
+                             field("name").value_or("__default__")))
+                         : nlohmann::json(nullptr);
+  out["data"] = json_field("data");
+  const nlohmann::json opts = json_field("opts");
+  out["opts"] = opts;
+  out["progress"] = json_field("progress");
+  out["returnvalue"] = json_field("returnvalue");
+  out["stacktrace"] = json_field("stacktrace");
+  out["failedReason"] = text_field("failedReason");
+  out["attemptsMade"] = to_int64(field("attemptsMade")).value_or(0);
+  long long attempts = 1;
+  if (opts.is_object() && opts.contains("attempts")
+      && opts["attempts"].is_number_integer()) {
+    attempts = opts["attempts"].get<long long>();
+  }
+  out["attempts"] = attempts;
+  out["priority"] = to_int64(field("priority")).value_or(0);
+  out["delay"] = to_int64(field("delay")).value_or(0);
+  out["timestamp"] = int_field("timestamp");
+  out["processedOn"] = int_field("processedOn");
+  out["finishedOn"] = int_field("finishedOn");
+  out["retriedOn"] = int_field("retriedOn");
+  out["dueAt"] = or_null(due_at);
+  out["stalledCounter"] = to_int64(field("stalledCounter")).value_or(0);
+  out["lockToken"] = or_null(lock_token);
+  out["lockTtlMs"] = or_null(lock_ttl_ms);
+  out["logCount"] = log_count;
+  out["logs"] = logs;
+  return out;
+}
+
+std::optional<JobDetails> find_job(redis::Connection& connection,
+                                   const Keys& keys,
+                                   std::string_view id,
+                                   long long max_logs)
+{
+  const std::string job_id(id);
+  const redis::Reply reply = scripts::job_state().run(connection,
+                                                      {keys.job(job_id),
+                                                       keys.completed(),
+                                                       keys.failed(),
+                                                       keys.delayed(),
+                                                       keys.active(),
+                                                       keys.wait(),
+                                                       keys.paused(),
+                                                       keys.lock(job_id),
+                                                       keys.logs(job_id)},
+                                                      {job_id,
+                                                       std::to_string(std::max(
+                                                         0LL, max_logs))});
+  JobDetails job;
+  job.id = job_id;
+  const std::string_view state = reply[0].str();
+  job.state = state == "stuck" ? JobState::stuck : parse_list_state(state);
+  const redis::ReplyView hash = reply[1];
+  for (std::size_t i = 0; i + 1 < hash.size(); i += 2) {
+    job.fields.emplace_back(hash[i].str(), hash[i + 1].str());
+  }
+  job.has_hash = !job.fields.empty();
+  if (!job.has_hash && job.state == JobState::stuck) {
+    return std::nullopt;
+  }
+  if (const auto score = reply[2].opt_str()) {
+    job.due_at = decode_delayed_score(*score);
+  }
+  job.lock_token = opt_string(reply[3]);
+  if (job.lock_token && reply[4].integer() >= 0) {
+    job.lock_ttl_ms = reply[4].integer();
+  }
+  job.log_count = reply[5].integer();
+  const redis::ReplyView logs = reply[6];
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    job.logs.emplace_back(logs[i].str());
+  }
+  return job;
+}
+
+nlohmann::json parse_stored_json(std::string_view text)
+{
+  auto parsed = nlohmann::json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) {
+    return std::string(text);
+  }
+  return parsed;
 }
 
 } // namespace jq::queue

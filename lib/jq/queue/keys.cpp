@@ -62,6 +62,15 @@ std::string Keys::stalled_check() const
   return m_base + "stalled-check";
 }
 
+std::string Keys::limiter() const
+{
+  return m_base + "limiter";
+}
+std::string Keys::limiter_index() const
+{
+  return m_base + "limiter:index";
+}
+
 std::string Keys::job(std::string_view id) const
 {
   return m_base + std::string(id);
@@ -73,6 +82,11 @@ std::string Keys::lock(std::string_view id) const
 std::string Keys::logs(std::string_view id) const
 {
   return job(id) + ":logs";
+}
+
+std::string Keys::debounce(std::string_view debounce_id) const
+{
+  return m_base + "de:" + std::string(debounce_id);
 }
 
 std::string Keys::waiting_channel(std::string_view token) const
@@ -102,6 +116,11 @@ std::string Keys::paused_channel() const
 std::string Keys::resumed_channel() const
 {
   return m_base + "resumed";
+}
+
+std::string Keys::delayed_channel() const
+{
+  return delayed();
 }
 
 std::string Keys::worker_client_name() const
@@ -142,6 +161,62 @@ bool Keys::is_reserved_id(std::string_view id)
   return id.ends_with(":lock") || id.ends_with(":logs")
          || id.starts_with("metrics:") || id.starts_with("de:")
          || id.starts_with("limiter:");
+}
+
+namespace {
+
+// The keys a queue has as soon as it is used, with their Redis types: `id`
+// from the first add on, the lists and sets while they hold jobs, and
+// `meta-paused` while paused. `meta` is left out: it is a hash, like a job.
+struct QueueSuffix
+{
+  std::string_view suffix;
+  std::string_view type;
+};
+constexpr std::array<QueueSuffix, 8> k_queue_suffixes = {{
+  {"id", "string"},
+  {"wait", "list"},
+  {"active", "list"},
+  {"paused", "list"},
+  {"meta-paused", "string"},
+  {"delayed", "zset"},
+  {"completed", "zset"},
+  {"failed", "zset"},
+}};
+
+} // namespace
+
+std::string Keys::queue_scan_pattern(std::string_view prefix)
+{
+  std::string pattern;
+  for (const char c : prefix) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+      pattern += '\\';
+    }
+    pattern += c;
+  }
+  // Every suffix above ends in d, t or e, while the job hashes of numeric
+  // ids and the `:lock`/`:logs` keys do not: Redis filters most keys out.
+  pattern += ":*[dte]";
+  return pattern;
+}
+
+std::optional<Keys::QueueKey> Keys::match_queue_key(std::string_view prefix,
+                                                    std::string_view key)
+{
+  if (key.size() <= prefix.size() + 1 || !key.starts_with(prefix)
+      || key[prefix.size()] != ':') {
+    return std::nullopt;
+  }
+  const std::string_view rest = key.substr(prefix.size() + 1);
+  for (const auto& [suffix, type] : k_queue_suffixes) {
+    if (rest.size() > suffix.size() + 1 && rest.ends_with(suffix)
+        && rest[rest.size() - suffix.size() - 1] == ':') {
+      return QueueKey{
+        std::string(rest.substr(0, rest.size() - suffix.size() - 1)), type};
+    }
+  }
+  return std::nullopt;
 }
 
 } // namespace jq::queue

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,11 +39,16 @@ public:
   std::string id() const;
   std::string stalled() const;
   std::string stalled_check() const;
+  // The rate limiter's counter and its `jobId -> limited set` index.
+  std::string limiter() const;
+  std::string limiter_index() const;
 
   // The job hash, its lock and its log list.
   std::string job(std::string_view id) const;
   std::string lock(std::string_view id) const;
   std::string logs(std::string_view id) const;
+  // The debounce key `prefix:queue:de:<debounce_id>` (a job's `deid`).
+  std::string debounce(std::string_view debounce_id) const;
 
   // Pub/sub channels. `completed` and `failed` share their key's name.
   std::string waiting_channel(std::string_view token) const;
@@ -52,6 +58,9 @@ public:
   std::string drained_channel() const;
   std::string paused_channel() const;
   std::string resumed_channel() const;
+  // `prefix:queue:delayed`: the delayed set's name is also the channel that
+  // announces the next due time.
+  std::string delayed_channel() const;
 
   // The CLIENT SETNAME by which Bull's getWorkers() finds a queue's workers:
   // `prefix:` + base64(queue).
@@ -60,6 +69,24 @@ public:
   // True if a job id would collide with one of the queue's own keys
   // (`wait`, `active`, ...), or holds characters that break the layout.
   static bool is_reserved_id(std::string_view id);
+
+  // A SCAN MATCH pattern for the keys that show a queue exists under
+  // `prefix` (Redis' glob, with `prefix` escaped). It matches other keys
+  // too; keep only those match_queue_key() accepts.
+  static std::string queue_scan_pattern(std::string_view prefix);
+
+  // A queue-level key found by a scan: the queue it belongs to and the
+  // Redis type (`list`, `zset`, `string`) that key has in Bull's layout.
+  struct QueueKey
+  {
+    std::string queue;
+    std::string_view type;
+  };
+  // If `key` is `prefix:Q:wait`, `prefix:Q:id`, ... return Q and the
+  // type the key must have; std::nullopt for any other key. Job hashes
+  // never pass the type check, so a job id like `x:wait` is not a queue.
+  static std::optional<QueueKey> match_queue_key(std::string_view prefix,
+                                                 std::string_view key);
 
 private:
   std::string m_prefix;

@@ -17,4 +17,13 @@ const redis::Script& move_stalled_to_wait();
 const redis::Script& promote_delayed();
 const redis::Script& job_outcome();
 
+// jq-inspect (read one job; the operator's actions).
+const redis::Script& job_state();
+const redis::Script& reprocess_job();
+const redis::Script& reprocess_failed_jobs();
+const redis::Script& remove_job();
+const redis::Script& clean_jobs();
+const redis::Script& pause_queue();
+const redis::Script& promote_job();
+
 } // namespace jq::queue::scripts
