@@ -123,8 +123,10 @@ void setup(CLI::App& app, Options& options)
                  "Interrupt and fail an attempt that runs longer (Bull's "
                  "opts.timeout)");
   app
-    .add_option(
-      "--keep", options.keep, "How long the reply is kept after the job ends")
+    .add_option("--keep",
+                options.keep,
+                "How long the reply is kept after the job ends (at least "
+                "--timeout when waiting)")
     ->capture_default_str();
 }
 

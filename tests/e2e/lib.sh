@@ -29,6 +29,10 @@
 #                           ERR, OUT_FILE, ERR_FILE and ELAPSED_MS
 #   run_bg NAME CMD...      start CMD in the background (stdout/stderr in
 #                           $TEST_DIR/NAME.out/.err)
+#   run_input FILE CMD...   like run, with stdin read from FILE (run's is
+#                           /dev/null)
+#   run_bg_input NAME FILE CMD...
+#                           like run_bg, with stdin read from FILE; sets BG_PID
 #   wait_bg NAME [SECS]     wait for it; set RC, OUT, ERR like run
 #   start_worker ARGS...    start jq-worker --redis "$REDIS_URL" ARGS... in the
 #                           background, wait until its log says "ready";
@@ -80,6 +84,7 @@ ELAPSED_MS=
 WORKER_PID=
 WORKER_LOG=
 WORKER_RC=
+BG_PID=
 JQ_PYTHON=python3
 
 # ---------------------------------------------------------------- plumbing
@@ -360,6 +365,39 @@ run() {
     fail "the harness killed a command after ${JQ_E2E_CMD_TIMEOUT} s: $*"
   fi
   return 0
+}
+
+# Like run, but the command reads FILE on stdin.
+run_input() {
+  local input=$1
+  shift
+  _jq_resolve "$@"
+  OUT_FILE=$TEST_DIR/run.out
+  ERR_FILE=$TEST_DIR/run.err
+  local start
+  start=$(_jq_now_ms)
+  timeout --preserve-status -k 5 "$JQ_E2E_CMD_TIMEOUT" "${_jq_cmd[@]}" \
+    >"$OUT_FILE" 2>"$ERR_FILE" <"$input"
+  RC=$?
+  ELAPSED_MS=$(($(_jq_now_ms) - start))
+  OUT=$(<"$OUT_FILE")
+  ERR=$(<"$ERR_FILE")
+  _jq_last_cmd=$*
+  if ((ELAPSED_MS >= JQ_E2E_CMD_TIMEOUT * 1000)); then
+    fail "the harness killed a command after ${JQ_E2E_CMD_TIMEOUT} s: $*"
+  fi
+  return 0
+}
+
+# Like run_bg, but the command reads FILE on stdin; BG_PID is its pid.
+run_bg_input() {
+  local name=$1 input=$2
+  shift 2
+  _jq_resolve "$@"
+  "${_jq_cmd[@]}" >"$TEST_DIR/$name.out" 2>"$TEST_DIR/$name.err" <"$input" &
+  BG_PID=$!
+  _jq_bg_pid[$name]=$BG_PID
+  _jq_pids+=("$BG_PID")
 }
 
 run_bg() {

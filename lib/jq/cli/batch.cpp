@@ -94,8 +94,9 @@ queue::Submission make_submission(std::uint64_t tag,
       "the delay is not shorter than the timeout: the reply could never "
       "arrive in time (raise the timeout, or use --no-wait and --wait)");
   }
-  // Keep the reply at least as long as anyone waits for it.
-  const long long keep_seconds = (std::max(keep, timeout).count() + 999) / 1000;
+  // Keep the reply at least as long as its caller waits for it.
+  const auto kept = is_waiting ? std::max(keep, timeout) : keep;
+  const long long keep_seconds = (kept.count() + 999) / 1000;
   options.remove_on_complete = {{"age", keep_seconds}};
   options.remove_on_fail = {{"age", keep_seconds}};
   if (is_waiting) {

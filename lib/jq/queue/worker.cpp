@@ -105,6 +105,11 @@ struct Worker::State
     const std::lock_guard lock(in_hand_mutex);
     in_hand.erase(id);
   }
+  bool is_held(const std::string& id)
+  {
+    const std::lock_guard lock(in_hand_mutex);
+    return in_hand.contains(id);
+  }
   std::vector<std::string> held()
   {
     const std::lock_guard lock(in_hand_mutex);
@@ -211,10 +216,13 @@ struct Worker::State
     return job_from_reply(reply);
   }
 
+  // Put `job` back in line: after `delay` (through delayed), at the head
+  // (`to_head`: it runs next) or as a new job would be.
   void retry(redis::Connection& connection,
              const Job& job,
              milliseconds delay,
-             const std::vector<std::string>& extra)
+             const std::vector<std::string>& extra,
+             bool to_head = false)
   {
     std::string score = "0";
     std::string due = "0";
@@ -226,7 +234,7 @@ struct Worker::State
       due = std::to_string(due_ms);
     }
     std::vector<std::string> args = {
-      job.id, token, score, due, job.lifo() ? "1" : "0"};
+      job.id, token, score, due, (to_head || job.lifo()) ? "1" : "0"};
     args.insert(args.end(), extra.begin(), extra.end());
     const redis::Reply reply = scripts::retry_job().run(connection,
                                                         {keys.active(),
@@ -323,7 +331,7 @@ struct Worker::State
     if (cancel.load()) {
       // The grace ran out: back in line as it was, no attempt counted.
       JQ_LOG(warn, "job {} interrupted by shutdown; put back in line", job.id);
-      retry(connection, job, milliseconds(0), {});
+      retry(connection, job, milliseconds(0), {}, true);
       return std::nullopt;
     }
     if (limit && Clock::now() >= *limit) {
@@ -378,6 +386,13 @@ struct Worker::State
         }
         if (!next) {
           next = fetch(*connection);
+          if (next && stop.load()) {
+            // Taken by a BRPOPLPUSH that was already waiting when the stop
+            // came: back to the head of the line, untouched.
+            retry(*connection, *next, milliseconds(0), {}, true);
+            next.reset();
+            break;
+          }
         }
         if (next) {
           const Job job = std::move(*next);
@@ -422,7 +437,8 @@ struct Worker::State
         connection,
         {keys.lock(id), keys.stalled()},
         {token, std::to_string(options.lock_duration.count()), id});
-      if (reply.integer() != 1) {
+      // A job that finished since the snapshot has no lock to renew.
+      if (reply.integer() != 1 && is_held(id)) {
         JQ_LOG(warn, "job {}: lost its lock (it may run elsewhere too)", id);
       }
     }

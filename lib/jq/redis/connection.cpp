@@ -80,9 +80,45 @@ Connection::Connection(ContextPtr context, Url url)
 {
 }
 
-Connection Connection::open(const Url& url,
+namespace {
+
+// Ask the sentinels, in order, where the primary named in `url` is now.
+// Called on every (re)connect, so a failover is followed by itself.
+Url resolve_primary(const Url& url, std::chrono::milliseconds timeout)
+{
+  std::string errors;
+  for (const auto& [host, port] : url.sentinels) {
+    Url sentinel;
+    sentinel.host = host;
+    sentinel.port = port;
+    try {
+      Connection connection = Connection::open(sentinel, timeout);
+      const Reply reply = connection.command(
+        {"SENTINEL", "get-master-addr-by-name", url.master_name});
+      if (reply.is_array() && reply.size() == 2) {
+        Url primary = url;
+        primary.sentinels.clear();
+        primary.host = std::string(reply[0].str());
+        primary.port = std::stoi(std::string(reply[1].str()));
+        return primary;
+      }
+      errors +=
+        fmt::format("; {}:{} does not know '{}'", host, port, url.master_name);
+    } catch (const RedisError& error) {
+      errors += fmt::format("; {}", error.what());
+    }
+  }
+  throw RedisIoError(fmt::format(
+    "no sentinel could say where primary '{}' is{}", url.master_name, errors));
+}
+
+} // namespace
+
+Connection Connection::open(const Url& given,
                             std::chrono::milliseconds connect_timeout)
 {
+  const Url url =
+    given.sentinels.empty() ? given : resolve_primary(given, connect_timeout);
   const timeval tv = to_timeval(connect_timeout);
   ContextPtr context(
     url.unix_path.empty()
@@ -105,6 +141,15 @@ Connection Connection::open(const Url& url,
       // Redis' text (WRONGPASS ...) never echoes the password.
       throw RedisIoError(fmt::format(
         "cannot authenticate to Redis at {}: {}", url.endpoint(), reply.str()));
+    }
+  }
+  if (!given.sentinels.empty()) {
+    // Mid-failover a sentinel can still name the old primary, now a replica.
+    Reply role = connection.get_reply_for({"ROLE"});
+    if (!role.is_array() || role.size() == 0 || role[0].str() != "master") {
+      throw RedisIoError(fmt::format("{} is not the primary of '{}' (yet)",
+                                     url.endpoint(),
+                                     url.master_name));
     }
   }
   if (url.db != 0) {

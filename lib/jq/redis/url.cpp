@@ -54,6 +54,16 @@ std::string host_port(const std::string& host, int port)
 
 std::string Url::redacted() const
 {
+  if (!sentinels.empty()) {
+    std::string hosts;
+    for (const auto& [sentinel_host, sentinel_port] : sentinels) {
+      hosts +=
+        (hosts.empty() ? "" : ",") + host_port(sentinel_host, sentinel_port);
+    }
+    const std::string auth = password.empty() ? "" : user + ":***@";
+    return fmt::format(
+      "redis-sentinel://{}{}/{}/{}", auth, hosts, master_name, db);
+  }
   if (!unix_path.empty()) {
     const std::string auth = password.empty() ? "" : user + ":***@";
     return fmt::format("unix://{}{}?db={}", auth, unix_path, db);
@@ -69,11 +79,49 @@ std::string Url::redacted() const
 
 std::string Url::endpoint() const
 {
+  if (!sentinels.empty() && host.empty()) {
+    return fmt::format("primary '{}'", master_name);
+  }
   return unix_path.empty() ? host_port(host, port) : unix_path;
 }
 
 Url parse_url(std::string_view text)
 {
+  constexpr std::string_view k_sentinel = "redis-sentinel://";
+  if (text.starts_with(k_sentinel)) {
+    // Reuse the redis:// parser for the credentials and each host:port.
+    std::string_view rest = text.substr(k_sentinel.size());
+    const auto at = rest.rfind('@');
+    const std::string auth =
+      at == std::string_view::npos ? "" : std::string(rest.substr(0, at + 1));
+    rest = at == std::string_view::npos ? rest : rest.substr(at + 1);
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos || slash + 1 >= rest.size()) {
+      throw UsageError("invalid Redis URL: redis-sentinel:// needs "
+                       "host:port[,host:port...]/master-name");
+    }
+    std::string_view path = rest.substr(slash + 1);
+    const auto db_slash = path.find('/');
+    Url url = parse_url("redis://" + auth + "x"
+                        + (db_slash == std::string_view::npos
+                             ? std::string()
+                             : "/" + std::string(path.substr(db_slash + 1))));
+    url.master_name = std::string(path.substr(0, db_slash));
+    url.host.clear();
+    std::string_view hosts = rest.substr(0, slash);
+    while (!hosts.empty()) {
+      const auto comma = hosts.find(',');
+      const Url one =
+        parse_url("redis://" + std::string(hosts.substr(0, comma)));
+      url.sentinels.emplace_back(one.host, one.port);
+      hosts = comma == std::string_view::npos ? "" : hosts.substr(comma + 1);
+    }
+    if (url.master_name.empty() || url.sentinels.empty()) {
+      throw UsageError("invalid Redis URL: redis-sentinel:// needs "
+                       "host:port[,host:port...]/master-name");
+    }
+    return url;
+  }
   Url url;
   constexpr std::string_view k_redis = "redis://";
   constexpr std::string_view k_unix = "unix://";

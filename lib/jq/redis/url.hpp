@@ -2,11 +2,15 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace jq::redis {
 
 // Where and how to reach Redis, parsed from `redis://[[user]:password@]host
-// [:port][/db]` or `unix:///path/to/redis.sock[?db=N]`.
+// [:port][/db]`, `unix:///path/to/redis.sock[?db=N]` or
+// `redis-sentinel://[[user]:password@]host:port[,host:port...]/master-name
+// [/db]` (the password is the primary's; sentinels are asked without one).
 struct Url
 {
   std::string host = "127.0.0.1";
@@ -15,6 +19,10 @@ struct Url
   std::string user;      // empty: the default user
   std::string password;  // empty: no AUTH
   int db = 0;
+  // With `redis-sentinel://h1:p1,h2:p2/master-name`: the sentinels to ask
+  // where the primary is, and its name. `host`/`port` are then unused.
+  std::vector<std::pair<std::string, int>> sentinels;
+  std::string master_name;
 
   // The URL with the password replaced by `***`, for logs and errors.
   std::string redacted() const;

@@ -32,7 +32,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int k_busy_timeout_ms = 10'000;
+// How long a write waits for another connection's lock before it fails:
+// generous, because many workers may share one file.
+constexpr int k_busy_timeout_ms = 30'000;
 constexpr std::string_view k_read_only_suffix = ":ro";
 
 struct StatementDeleter

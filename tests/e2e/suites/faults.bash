@@ -59,6 +59,54 @@ all_completed() {
   return 0
 }
 
+# Deliver a finished job again, as a stalled check does for a job whose
+# worker died after its SQL committed: back in line with the same id and
+# timestamp, so the same ledger key.
+redeliver_lua="redis.call('zrem', KEYS[1], ARGV[1]) redis.call('hdel', KEYS[2], 'finishedOn', 'returnvalue', 'processedOn') redis.call('rpush', KEYS[3], ARGV[1]) return 1"
+
+in_completed() {
+  [[ -n $(rcli zscore bull:jq:completed "$1") ]]
+}
+
+test_redelivered_write_applies_once() {
+  local db=$TEST_DIR/app.sqlite
+  start_worker --db app="$db" || return
+  expect_exit 0 submit --db app --format json \
+    --sql 'create table t(n INTEGER)' || return
+  expect_exit 0 submit --db app --format json --job-id w1 \
+    --sql 'insert into t(n) values (?)' --param 7 || return
+  local first
+  first=$(json_query "$OUT" 'd["result"]')
+  expect_json "$first" '[d["changes"], d["last_insert_rowid"]]' '[1,1]'
+  expect_eq "$(sqlite_rows "$db" "select count(*) from _jq_ledger where job_key like 'bull:jq:w1:%'")" \
+    1 "ledger rows of job w1"
+
+  expect_eq "$(rcli eval "$redeliver_lua" 3 bull:jq:completed bull:jq:w1 \
+    bull:jq:wait w1)" 1 "the redelivery script" || return
+  if ! wait_until 10 in_completed w1; then
+    fail "the redelivered job did not complete within 10 s" \
+      "    job: $(rcli hgetall bull:jq:w1 | tr '\n' ' ')"
+    return
+  fi
+  # The recorded reply, not a second insert.
+  expect_eq "$(json_query "$(rcli hget bull:jq:w1 returnvalue)" 'd')" "$first" \
+    "the redelivered job's reply vs the first one"
+  expect_eq "$(sqlite_rows "$db" 'select count(*), sum(n) from t')" "1|7" \
+    "count(*)|sum(n) of t"
+  expect_eq "$(sqlite_rows "$db" "select count(*) from _jq_ledger where job_key like 'bull:jq:w1:%'")" \
+    1 "ledger rows of job w1"
+  expect_eq "$(grep -c 'job w1 completed' "$WORKER_LOG")" 2 \
+    "log lines of job w1 completing"
+
+  # A new job with the same SQL is a new write.
+  expect_exit 0 submit --db app --format json \
+    --sql 'insert into t(n) values (?)' --param 7 || return
+  expect_json "$OUT" 'd["result"]["last_insert_rowid"]' 2
+  expect_eq "$(sqlite_rows "$db" 'select count(*) from t')" 2 "rows in t"
+}
+TEST "ledger: a write job delivered twice is applied once, same reply" \
+  test_redelivered_write_applies_once
+
 test_sigkill_loses_and_doubles_nothing() {
   local db=$TEST_DIR/app.sqlite
   local -a flags=(-c 4 --lock-duration 2s --stalled-interval 1s)

@@ -409,7 +409,7 @@ test_job_id_attaches() {
   expect_eq "$RC" 0 "exit status of the attached caller"
   expect_json "$OUT" '[d["id"], d["status"], d["result"]["rows"]]' \
     '["mine","completed",[[7]]]'
-  expect_contains "$ERR" "exists" "stderr of the attached caller"
+  expect_match "$ERR" "job mine already exist.*attach" "stderr of the attached caller"
   expect_eq "$(grep -c 'completed in' "$WORKER_LOG")" 1 "jobs the worker ran"
 }
 TEST "job id: submitting an existing id attaches to that job" \
