@@ -27,6 +27,8 @@
 namespace {
 
 constexpr std::string_view k_tool = "jq-submit";
+// How long --replicas waits for the acknowledgements of one round of adds.
+constexpr std::chrono::seconds k_replica_timeout(5);
 
 struct Options
 {
@@ -51,6 +53,7 @@ struct Options
   int jobs = 64;
   bool ordered = false;
   std::vector<std::string> wait_ids;
+  int replicas = 0;
 };
 
 void setup(CLI::App& app, Options& options)
@@ -84,6 +87,12 @@ void setup(CLI::App& app, Options& options)
                options.ordered,
                "With --stdin: replies in input order (default: as they "
                "finish)");
+  app
+    .add_option("--replicas",
+                options.replicas,
+                "Wait until N Redis replicas have each added job (WAIT), so "
+                "a failover cannot lose it")
+    ->check(CLI::Range(0, 100));
   app.add_option("--wait",
                  options.wait_ids,
                  "Attach to jobs submitted earlier (e.g. with --no-wait)");
@@ -258,6 +267,7 @@ int run_stdin(const Options& options)
   jq::cli::LineWriter writer(std::cout, options.ordered);
   jq::queue::Submitter submitter(
     options.common.url(), options.common.keys(), options.jobs);
+  submitter.require_replicas(options.replicas, k_replica_timeout);
 
   std::uint64_t line_number = 0;
   std::uintmax_t bytes_read = 0;
@@ -366,6 +376,22 @@ int run(const Options& options)
     auto connection = jq::redis::Connection::open(url);
     const auto added =
       jq::queue::Producer(keys).add(connection, *submission.job);
+    if (options.replicas > 0) {
+      const auto acknowledged =
+        connection
+          .command({"WAIT",
+                    std::to_string(options.replicas),
+                    std::to_string(
+                      std::chrono::milliseconds(k_replica_timeout).count())})
+          .integer();
+      if (acknowledged < options.replicas) {
+        throw jq::RedisIoError(
+          fmt::format("only {} of {} replica(s) acknowledged job {}",
+                      acknowledged,
+                      options.replicas,
+                      added.id));
+      }
+    }
     if (!added.is_new) {
       jq::cli::print_note(
         k_tool, fmt::format("job {} already exists; left as it is", added.id));
@@ -374,6 +400,7 @@ int run(const Options& options)
     return jq::to_int(jq::ExitCode::success);
   }
   jq::queue::Submitter submitter(url, keys, 1);
+  submitter.require_replicas(options.replicas, k_replica_timeout);
   const auto results = run_all(submitter, {std::move(submission)});
   return print_single(results.front(), format, defaults.timeout);
 }

@@ -71,6 +71,11 @@ std::string Keys::limiter_index() const
   return m_base + "limiter:index";
 }
 
+std::string Keys::trimmed() const
+{
+  return m_base + "trimmed";
+}
+
 std::string Keys::job(std::string_view id) const
 {
   return m_base + std::string(id);
@@ -130,7 +135,7 @@ std::string Keys::worker_client_name() const
 
 bool Keys::is_reserved_id(std::string_view id)
 {
-  static constexpr std::array<std::string_view, 17> k_suffixes = {
+  static constexpr std::array<std::string_view, 18> k_suffixes = {
     "wait",
     "paused",
     "meta-paused",
@@ -148,6 +153,7 @@ bool Keys::is_reserved_id(std::string_view id)
     "waiting",
     "drained",
     "resumed",
+    "trimmed",
   };
   if (id.empty()) {
     return true;

@@ -39,6 +39,8 @@ public:
   std::string id() const;
   std::string stalled() const;
   std::string stalled_check() const;
+  // jq's own: ids whose replies retention deleted (newest 100000).
+  std::string trimmed() const;
   // The rate limiter's counter and its `jobId -> limited set` index.
   std::string limiter() const;
   std::string limiter_index() const;

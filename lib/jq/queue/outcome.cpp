@@ -48,15 +48,19 @@ std::string last_stack_entry(std::optional<std::string_view> text)
 
 redis::Script::Call outcome_call(const Keys& keys, std::string_view id)
 {
-  return {{keys.job(id), keys.completed(), keys.failed()}, {std::string(id)}};
+  return {{keys.job(id), keys.completed(), keys.failed(), keys.trimmed()},
+          {std::string(id)}};
 }
 
-std::optional<Outcome>
-parse_outcome(std::string_view id, const redis::ReplyView& reply, bool& exists)
+std::optional<Outcome> parse_outcome(std::string_view id,
+                                     const redis::ReplyView& reply,
+                                     Presence& presence)
 {
   const std::string_view state = reply[0].str();
-  exists = state != "missing";
-  if (state == "missing" || state == "pending") {
+  presence = state == "missing" ? Presence::missing
+             : state == "gone"  ? Presence::gone
+                                : Presence::known;
+  if (state != "completed" && state != "failed") {
     return std::nullopt;
   }
   const redis::ReplyView fields = reply[1];

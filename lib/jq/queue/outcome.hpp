@@ -44,11 +44,15 @@ struct Waited
 // The job_outcome script's call for job `id`.
 redis::Script::Call outcome_call(const Keys& keys, std::string_view id);
 
+// Whether Redis knows a job: it does (pending or finished), never did (or
+// lost it), or deleted its reply under retention.
+enum class Presence { known, missing, gone };
+
 // Decode the job_outcome script's reply for job `id`: a finished job's
-// outcome, std::nullopt while pending. Sets `exists` to whether the job is
-// known at all.
-std::optional<Outcome>
-parse_outcome(std::string_view id, const redis::ReplyView& reply, bool& exists);
+// outcome, std::nullopt otherwise; `presence` says which case it is.
+std::optional<Outcome> parse_outcome(std::string_view id,
+                                     const redis::ReplyView& reply,
+                                     Presence& presence);
 
 // An outcome built from a `completed`/`failed` event alone, for a job
 // removed as it finished.

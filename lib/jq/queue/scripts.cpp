@@ -169,7 +169,8 @@ return 0
 }
 
 // KEYS: 1 active, 2 completed|failed (also the event channel), 3 job hash,
-//       4 stalled, 5 wait, 6 priority
+//       4 stalled, 5 wait, 6 priority, 7 trimmed (ids whose replies were
+//       deleted, so a late waiter hears "gone", not "no such job")
 // ARGV: 1 id, 2 finishedOn, 3 "returnvalue"|"failedReason", 4 value,
 //       5 token ("0": ignore the lock), 6 keep count (-1 all, 0 none),
 //       7 keep age in seconds (0: any age), 8 event JSON, 9 "1" to fetch
@@ -196,8 +197,10 @@ local keepCount = tonumber(ARGV[6])
 local keepAge = tonumber(ARGV[7])
 local finishedOn = tonumber(ARGV[2])
 local base = ARGV[10]
+local trimmed = {}
 if keepCount == 0 then
   redis.call("DEL", jobKey, jobKey .. ":logs")
+  trimmed[#trimmed + 1] = id
 else
   redis.call("ZADD", KEYS[2], finishedOn, id)
   redis.call("HSET", jobKey, ARGV[3], ARGV[4], "finishedOn", ARGV[2])
@@ -210,6 +213,7 @@ else
     for _, oldId in ipairs(old) do
       redis.call("DEL", base .. oldId, base .. oldId .. ":logs")
       redis.call("ZREM", KEYS[2], oldId)
+      trimmed[#trimmed + 1] = oldId
     end
   end
   if keepCount > 0 then
@@ -217,8 +221,16 @@ else
     for _, oldId in ipairs(old) do
       redis.call("DEL", base .. oldId, base .. oldId .. ":logs")
       redis.call("ZREM", KEYS[2], oldId)
+      trimmed[#trimmed + 1] = oldId
     end
   end
+end
+if #trimmed > 0 then
+  for _, oldId in ipairs(trimmed) do
+    redis.call("ZADD", KEYS[7], finishedOn, oldId)
+  end
+  -- Remember the newest 100000 only.
+  redis.call("ZREMRANGEBYRANK", KEYS[7], 0, -100001)
 end
 redis.call("PUBLISH", KEYS[2], ARGV[8])
 if ARGV[9] == "1" then
@@ -357,9 +369,9 @@ return nil
 }
 
 // Where job `id` is and, once finished, what it left: one round trip.
-// KEYS: 1 job hash, 2 completed, 3 failed
-// Returns {"missing"} | {"pending"} | {"completed"|"failed", HMGET of
-// returnvalue failedReason attemptsMade stacktrace finishedOn processedOn}.
+// KEYS: 1 job hash, 2 completed, 3 failed, 4 trimmed
+// Returns {"missing"} | {"gone"} | {"pending"} | {"completed"|"failed", HMGET
+// of returnvalue failedReason attemptsMade stacktrace finishedOn processedOn}.
 const redis::Script& job_outcome()
 {
   static const redis::Script script = redis::Script(R"lua(
@@ -371,6 +383,8 @@ elseif redis.call("ZSCORE", KEYS[3], id) then
   state = "failed"
 elseif redis.call("EXISTS", KEYS[1]) == 1 then
   return {"pending"}
+elseif redis.call("ZSCORE", KEYS[4], id) then
+  return {"gone"}
 else
   return {"missing"}
 end

@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include <list>
 #include <thread>
 #include <unordered_map>
 
@@ -36,6 +37,9 @@ struct Pending
   bool is_confirmed = false; // its reply came back (or nothing to add)
   bool is_seen = false;      // known to exist at some point
   bool existed = false;
+  // Set by a reconnect: if Redis no longer knows the job, it was lost with
+  // Redis (a restart without persistence, a failover) and is added again.
+  bool may_be_lost = false;
   std::optional<nlohmann::json> event; // the finishing event, once seen
 };
 
@@ -55,8 +59,11 @@ struct Submitter::State
   std::optional<redis::Connection> commands;
   std::optional<redis::Connection> subscriber;
   std::unordered_map<std::string, Pending> pending;
+  std::list<Submission> deferred; // same id as a pending one: waits its turn
   SubmitterStats stats;
   const std::function<void(SubmissionResult)>* on_result = nullptr;
+  int replicas = 0;
+  milliseconds replica_timeout{5'000};
 
   State(redis::Url u, Keys k, int n)
     : url(std::move(u)),
@@ -116,6 +123,7 @@ struct Submitter::State
     }
     auto replies = scripts::job_outcome().run_many(*commands, calls);
     const auto now = Clock::now();
+    std::vector<std::string> lost;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const redis::Reply reply = redis::checked(std::move(replies[i]));
       auto found = pending.find(ids[i]);
@@ -123,8 +131,8 @@ struct Submitter::State
         continue;
       }
       Pending& job = found->second;
-      bool exists = false;
-      if (auto outcome = parse_outcome(ids[i], reply, exists)) {
+      Presence presence = Presence::known;
+      if (auto outcome = parse_outcome(ids[i], reply, presence)) {
         report(ids[i], Waited::Kind::finished, std::move(outcome));
       } else if (job.event) {
         // Removed as it finished (removeOnComplete): the event is all
@@ -134,14 +142,42 @@ struct Submitter::State
         report(ids[i],
                Waited::Kind::finished,
                outcome_from_event(ids[i], is_completed, *job.event));
-      } else if (!exists) {
+      } else if (presence == Presence::missing && job.may_be_lost
+                 && job.submission.job) {
+        JQ_LOG(warn, "job {} was lost with Redis; adding it again", ids[i]);
+        job.may_be_lost = false;
+        job.is_confirmed = false;
+        lost.push_back(ids[i]);
+      } else if (presence != Presence::known) {
         report(ids[i],
-               job.is_seen ? Waited::Kind::gone : Waited::Kind::missing,
+               (presence == Presence::gone || job.is_seen)
+                 ? Waited::Kind::gone
+                 : Waited::Kind::missing,
                std::nullopt);
       } else {
         job.is_seen = true;
         job.next_check = now + k_watchdog;
       }
+    }
+    send(lost);
+  }
+
+  // Block until `replicas` replicas have the adds just made (Redis WAIT), so
+  // a failover cannot lose them. Too few acknowledgements fail the jobs.
+  void wait_for_replicas(const std::vector<std::string>& ids)
+  {
+    const redis::Reply reply =
+      commands->command({"WAIT",
+                         std::to_string(replicas),
+                         std::to_string(replica_timeout.count())});
+    const long long acknowledged = reply.integer();
+    if (acknowledged < replicas) {
+      throw RedisIoError(fmt::format("only {} of {} replica(s) acknowledged "
+                                     "the add of {} job(s) within {} ms",
+                                     acknowledged,
+                                     replicas,
+                                     ids.size(),
+                                     replica_timeout.count()));
     }
   }
 
@@ -166,6 +202,9 @@ struct Submitter::State
     }
     if (!jobs.empty()) {
       const auto added = producer.add_many(*commands, jobs);
+      if (replicas > 0) {
+        wait_for_replicas(added_ids);
+      }
       const auto now = Clock::now();
       for (std::size_t i = 0; i < added.size(); ++i) {
         Pending& job = pending.at(added_ids[i]);
@@ -184,38 +223,58 @@ struct Submitter::State
   }
 
   // Take new submissions while there is room; returns whether any came.
+  // A submission whose id is already pending waits in `deferred` until the
+  // first ends, then attaches to the same job.
   bool feed(const std::function<std::optional<Submission>()>& next,
             const std::function<bool()>& may_take,
             bool& is_input_done)
   {
     std::vector<std::string> ids;
-    while (!is_input_done
-           && pending.size() < static_cast<std::size_t>(in_flight)
-           && (!may_take || may_take())) {
+    const auto has_room = [&] {
+      return pending.size() < static_cast<std::size_t>(in_flight)
+             && (!may_take || may_take());
+    };
+    // Held-back duplicates whose twin has ended go first.
+    for (auto it = deferred.begin(); it != deferred.end() && has_room();) {
+      if (pending.contains(it->id)) {
+        ++it;
+        continue;
+      }
+      ids.push_back(it->id);
+      add_pending(std::move(*it));
+      it = deferred.erase(it);
+    }
+    while (!is_input_done && has_room()
+           && deferred.size() < static_cast<std::size_t>(in_flight)) {
       auto submission = next();
       if (!submission) {
         is_input_done = true;
         break;
       }
-      const auto now = Clock::now();
-      Pending job;
-      job.started = now;
-      job.deadline = now + submission->timeout;
-      job.next_check = now + k_watchdog;
-      job.is_confirmed = !submission->job;
-      std::string id = submission->id;
-      job.submission = std::move(*submission);
-      if (pending.contains(id)) {
-        // The same id twice in flight: wait for the first to end.
-        throw UsageError(fmt::format("job id {} is already pending", id));
+      if (pending.contains(submission->id)) {
+        deferred.push_back(std::move(*submission));
+        continue;
       }
-      pending.emplace(id, std::move(job));
-      ids.push_back(std::move(id));
-      ++stats.submitted;
+      ids.push_back(submission->id);
+      add_pending(std::move(*submission));
     }
     stats.in_flight = static_cast<long long>(pending.size());
     send(ids);
     return !ids.empty();
+  }
+
+  void add_pending(Submission submission)
+  {
+    const auto now = Clock::now();
+    Pending job;
+    job.started = now;
+    job.deadline = now + submission.timeout;
+    job.next_check = now + k_watchdog;
+    job.is_confirmed = !submission.job;
+    std::string id = submission.id;
+    job.submission = std::move(submission);
+    pending.emplace(std::move(id), std::move(job));
+    ++stats.submitted;
   }
 
   // Read the events that arrive within `wait`, then fetch the outcomes of
@@ -295,7 +354,8 @@ struct Submitter::State
           warn, "reconnected to Redis; re-checking {} job(s)", pending.size());
         std::vector<std::string> ids;
         ids.reserve(pending.size());
-        for (const auto& [id, job] : pending) {
+        for (auto& [id, job] : pending) {
+          job.may_be_lost = true;
           ids.push_back(id);
         }
         // Re-adds what was never confirmed (the ids make that safe) and
@@ -321,6 +381,12 @@ Submitter::Submitter(redis::Url url, Keys keys, int in_flight)
 
 Submitter::~Submitter() = default;
 
+void Submitter::require_replicas(int count, std::chrono::milliseconds timeout)
+{
+  m_state->replicas = count;
+  m_state->replica_timeout = timeout;
+}
+
 const SubmitterStats& Submitter::stats() const noexcept
 {
   return m_state->stats;
@@ -338,7 +404,7 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
   }
   bool is_input_done = false;
   auto last_tick = Clock::now();
-  while (!is_input_done || !state.pending.empty()) {
+  while (!is_input_done || !state.pending.empty() || !state.deferred.empty()) {
     try {
       const bool took = state.feed(next, may_take, is_input_done);
       const auto next_due = state.sweep();

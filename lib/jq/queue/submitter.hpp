@@ -64,6 +64,11 @@ public:
            const std::function<bool()>& may_take = {},
            const std::function<void(const SubmitterStats&)>& on_tick = {});
 
+  // After each add, wait until `count` replicas acknowledge it (Redis WAIT)
+  // within `timeout`; fewer acknowledgements are treated like a lost
+  // connection (retry, then give up with RedisIoError).
+  void require_replicas(int count, std::chrono::milliseconds timeout);
+
   const SubmitterStats& stats() const noexcept;
 
 private:

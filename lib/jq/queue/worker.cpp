@@ -206,7 +206,8 @@ struct Worker::State
        keys.job(job.id),
        keys.stalled(),
        keys.wait(),
-       keys.priority()},
+       keys.priority(),
+       keys.trimmed()},
       args);
     release(job.id);
     if (reply.is_integer()) {
@@ -273,7 +274,40 @@ struct Worker::State
 
   // Run `job` and record its end; returns the next job when one was taken
   // in the same round trip.
-  std::optional<Job> process(redis::Connection& connection,
+  // Record a job's end, reconnecting until Redis takes it: the result is
+  // in hand and must not be lost to an outage (the lock is renewed
+  // meanwhile). Gives up only when a stop's grace has run out; the lock
+  // then lapses and the stalled check puts the job back.
+  template<typename Write>
+  auto record(std::optional<redis::Connection>& connection,
+              const Job& job,
+              Write&& write)
+  {
+    milliseconds delay(100);
+    for (;;) {
+      try {
+        if (!connection) {
+          connection.emplace(connect(true));
+        }
+        return write(*connection);
+      } catch (const RedisIoError& error) {
+        connection.reset();
+        if (cancel.load()) {
+          release(job.id);
+          throw;
+        }
+        JQ_LOG(warn,
+               "job {}: cannot record its end yet ({}); retrying in {} ms",
+               job.id,
+               error.what(),
+               delay.count());
+        std::this_thread::sleep_for(delay);
+        delay = std::min(delay * 2, k_max_reconnect_delay);
+      }
+    }
+  }
+
+  std::optional<Job> process(std::optional<redis::Connection>& connection,
                              Handler& handler,
                              const Job& job,
                              const std::atomic<bool>& stop)
@@ -286,8 +320,9 @@ struct Worker::State
         "expired: its caller stopped waiting {} ms before it could start",
         started_ms - *deadline_ms);
       JQ_LOG(info, "job {} not started: {}", job.id, reason);
-      return fail_final(
-        connection, job, reason, "ExpiredError: " + reason, stop);
+      return record(connection, job, [&](redis::Connection& c) {
+        return fail_final(c, job, reason, "ExpiredError: " + reason, stop);
+      });
     }
     // The run is capped by the job's own timeout and by its caller's
     // deadline, whichever comes first.
@@ -326,20 +361,26 @@ struct Worker::State
       JQ_LOG(info, "job {} completed in {} ms", job.id, elapsed_ms(started));
       // Decided only now: a stop that came while the job ran means no
       // next job.
-      return finish(connection, job, true, result, {}, !stop.load());
+      return record(connection, job, [&](redis::Connection& c) {
+        return finish(c, job, true, result, {}, !stop.load());
+      });
     }
     if (cancel.load()) {
       // The grace ran out: back in line as it was, no attempt counted.
       JQ_LOG(warn, "job {} interrupted by shutdown; put back in line", job.id);
-      retry(connection, job, milliseconds(0), {}, true);
+      record(connection, job, [&](redis::Connection& c) {
+        retry(c, job, milliseconds(0), {}, true);
+        return 0;
+      });
       return std::nullopt;
     }
     if (limit && Clock::now() >= *limit) {
       if (limit_is_deadline) {
         reason = "expired: its caller's deadline passed while it ran";
         JQ_LOG(info, "job {} interrupted: {}", job.id, reason);
-        return fail_final(
-          connection, job, reason, "ExpiredError: " + reason, stop);
+        return record(connection, job, [&](redis::Connection& c) {
+          return fail_final(c, job, reason, "ExpiredError: " + reason, stop);
+        });
       }
       reason = fmt::format("timed out after {} ms", job.timeout()->count());
       stack = "TimeoutError: " + reason;
@@ -357,20 +398,25 @@ struct Worker::State
              elapsed_ms(started),
              reason,
              delay.count());
-      retry(connection,
-            job,
-            delay,
-            {"attemptsMade",
-             std::to_string(attempts_made),
-             "stacktrace",
-             dump_json(stacktrace),
-             "failedReason",
-             reason});
+      record(connection, job, [&](redis::Connection& c) {
+        retry(c,
+              job,
+              delay,
+              {"attemptsMade",
+               std::to_string(attempts_made),
+               "stacktrace",
+               dump_json(stacktrace),
+               "failedReason",
+               reason});
+        return 0;
+      });
       return std::nullopt;
     }
     JQ_LOG(
       info, "job {} failed in {} ms: {}", job.id, elapsed_ms(started), reason);
-    return fail_final(connection, job, reason, stack, stop);
+    return record(connection, job, [&](redis::Connection& c) {
+      return fail_final(c, job, reason, stack, stop);
+    });
   }
 
   void slot(Handler handler, const std::atomic<bool>& stop)
@@ -397,7 +443,7 @@ struct Worker::State
         if (next) {
           const Job job = std::move(*next);
           next.reset();
-          next = process(*connection, handler, job, stop);
+          next = process(connection, handler, job, stop);
         }
       } catch (const RedisError& error) {
         // The job in hand (if any) keeps its lock until it expires; the
@@ -422,7 +468,7 @@ struct Worker::State
       try {
         const Job job = std::move(*next);
         next.reset();
-        next = process(*connection, handler, job, stopped);
+        next = process(connection, handler, job, stopped);
       } catch (const RedisError& error) {
         JQ_LOG(warn, "Redis error while stopping: {}", error.what());
         break;
