@@ -70,7 +70,8 @@ struct Worker::State
   std::string token = make_uuid();
 
   std::mutex in_hand_mutex;
-  std::set<std::string> in_hand; // ids whose locks we hold
+  std::set<std::string> in_hand;   // ids whose locks we hold
+  std::set<std::string> finishing; // of those, the ones being recorded
   std::atomic<long long> completed{0};
   std::atomic<long long> failed{0};
   // Set when the grace after a stop ran out: handlers stop what they do.
@@ -104,11 +105,19 @@ struct Worker::State
   {
     const std::lock_guard lock(in_hand_mutex);
     in_hand.erase(id);
+    finishing.erase(id);
   }
+  // True while `id` is ours and not being finished: a failed renewal of a
+  // job whose end is being recorded is no news.
   bool is_held(const std::string& id)
   {
     const std::lock_guard lock(in_hand_mutex);
-    return in_hand.contains(id);
+    return in_hand.contains(id) && !finishing.contains(id);
+  }
+  void mark_finishing(const std::string& id)
+  {
+    const std::lock_guard lock(in_hand_mutex);
+    finishing.insert(id);
   }
   std::vector<std::string> held()
   {
@@ -283,6 +292,7 @@ struct Worker::State
               const Job& job,
               Write&& write)
   {
+    mark_finishing(job.id);
     milliseconds delay(100);
     for (;;) {
       try {
