@@ -1,67 +1,93 @@
-// jq-inspect: the operator's view of a Bull queue.
+// jq-inspect: the operator's view of a Bull queue, and the operator's
+// actions on it. Each subcommand lives in cmd_<name>.cpp; this file wires
+// them up and dispatches.
+
+#include "commands.hpp"
 
 #include <jq/cli/common.hpp>
+#include <jq/core/duration.hpp>
+#include <jq/core/error.hpp>
 #include <jq/core/exit_code.hpp>
 #include <jq/core/log.hpp>
-#include <jq/queue/inspector.hpp>
-#include <jq/redis/connection.hpp>
 
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
 
-#include <unistd.h>
+#include <vector>
 
-#include <iostream>
+namespace inspect {
 
-namespace {
-
-constexpr std::string_view k_tool = "jq-inspect";
-
-struct Options
+jq::redis::Connection Context::connect() const
 {
-  jq::cli::CommonOptions common;
-  bool json = false;
-};
-
-int run_counts(const Options& options)
-{
-  auto connection = jq::redis::Connection::open(options.common.url());
-  const auto counts =
-    jq::queue::count_jobs(connection, options.common.keys()).to_json();
-  if (options.json || isatty(STDOUT_FILENO) == 0) {
-    std::cout << counts.dump() << '\n';
-  } else {
-    for (const auto& [state, count] : counts.items()) {
-      std::cout << fmt::format(
-        "{:<10} {:>10}\n", state, count.get<long long>());
-    }
-  }
-  return jq::to_int(jq::ExitCode::success);
+  return jq::redis::Connection::open(common.url());
 }
 
-} // namespace
+void add_json_flag(CLI::App& app, bool& json)
+{
+  app.add_flag("--json",
+               json,
+               "JSON Lines, one object per row (default when stdout is not "
+               "a terminal)");
+}
+
+void add_dry_run_flag(CLI::App& app, bool& dry_run)
+{
+  app.add_flag("--dry-run",
+               dry_run,
+               "Decide exactly as the action would and change nothing");
+}
+
+std::function<std::string(const std::string&)> duration_check()
+{
+  return [](const std::string& text) -> std::string {
+    try {
+      jq::parse_duration(text);
+    } catch (const jq::UsageError& error) {
+      return error.what();
+    }
+    return {};
+  };
+}
+
+} // namespace inspect
 
 int main(int argc, char** argv)
 {
+  using namespace inspect;
   return jq::cli::guarded_main(k_tool, [&] {
     CLI::App app;
     app.name(std::string(k_tool));
-    app.description("Show a Bull queue as an operator needs it.");
-    Options options;
-    jq::cli::add_common_options(app, options.common);
+    app.description(
+      "Show a Bull queue as an operator needs it, and act on it. Tables on "
+      "a terminal, JSON Lines with --json or when piped.");
+    Context context;
+    jq::cli::add_common_options(app, context.common);
     app.require_subcommand(1);
-    auto* counts = app.add_subcommand(
-      "counts", "Jobs per state, as Bull's getJobCounts() gives them");
-    counts->add_flag(
-      "--json", options.json, "One JSON object (default when piped)");
+    std::vector<Command> commands;
+    for (const auto setup : {setup_queues,
+                             setup_counts,
+                             setup_list,
+                             setup_show,
+                             setup_watch,
+                             setup_workers,
+                             setup_health,
+                             setup_retry,
+                             setup_remove,
+                             setup_clean,
+                             setup_pause,
+                             setup_resume,
+                             setup_promote}) {
+      commands.push_back(setup(app, context));
+    }
     if (const int code = jq::cli::parse(app, argc, argv); code >= 0) {
       return code;
     }
-    if (options.common.verbose) {
+    if (context.common.verbose) {
       jq::log::set_level(jq::log::Level::debug);
     }
-    if (counts->parsed()) {
-      return run_counts(options);
+    for (const auto& command : commands) {
+      if (command.app->parsed()) {
+        return command.run();
+      }
     }
     return jq::to_int(jq::ExitCode::usage);
   });

@@ -4,6 +4,7 @@
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/exit_code.hpp>
+#include <jq/core/json_depth.hpp>
 #include <jq/core/log.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/queue/worker.hpp>
@@ -132,9 +133,10 @@ int run(const Options& options, const std::atomic<bool>& stop)
                         job.data.size(),
                         max_payload));
         }
-        auto data = nlohmann::json::parse(job.data, nullptr, false);
+        auto data = jq::parse_untrusted_json(job.data);
         if (data.is_discarded()) {
-          throw jq::ProtocolError("job data is not valid JSON");
+          throw jq::ProtocolError(
+            "job data is not valid JSON (or nests deeper than 256 levels)");
         }
         return jq::queue::dump_json(
           executor->run(jq::sql::parse_request(data),

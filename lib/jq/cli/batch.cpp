@@ -3,6 +3,7 @@
 #include <jq/core/clock.hpp>
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/json_depth.hpp>
 #include <jq/core/uuid.hpp>
 #include <jq/sql/request.hpp>
 
@@ -116,7 +117,7 @@ queue::Submission make_submission(std::uint64_t tag,
 std::variant<queue::Submission, std::string> parse_job_line(
   std::string_view line, std::uint64_t line_number, const JobDefaults& defaults)
 {
-  const json object = json::parse(line, nullptr, false);
+  const json object = jq::parse_untrusted_json(line);
   if (object.is_discarded()) {
     return std::string("not valid JSON");
   }

@@ -1,6 +1,7 @@
 #include "job_input.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/core/json_depth.hpp>
 
 #include <fmt/core.h>
 
@@ -8,7 +9,7 @@ namespace jq::cli {
 
 nlohmann::json param_value(std::string_view text)
 {
-  auto parsed = nlohmann::json::parse(text, nullptr, false);
+  auto parsed = jq::parse_untrusted_json(text);
   if (parsed.is_number() || parsed.is_boolean() || parsed.is_null()) {
     // `null` only when typed exactly, not for text that failed to parse.
     if (!parsed.is_discarded()) {
@@ -38,13 +39,13 @@ nlohmann::json job_data(const std::string& db,
     }
     data["params"] = std::move(values);
   } else if (!params_json.empty()) {
-    auto parsed = nlohmann::json::parse(params_json, nullptr, false);
+    auto parsed = jq::parse_untrusted_json(params_json);
     if (!parsed.is_array() && !parsed.is_object()) {
       throw UsageError("--params must be a JSON array or object");
     }
     data["params"] = std::move(parsed);
   } else if (!rows_json.empty()) {
-    auto parsed = nlohmann::json::parse(rows_json, nullptr, false);
+    auto parsed = jq::parse_untrusted_json(rows_json);
     if (!parsed.is_array()) {
       throw UsageError("--rows must be a JSON array of rows");
     }

@@ -3,6 +3,7 @@
 #include "scripts.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/core/json_depth.hpp>
 
 #include <fmt/core.h>
 
@@ -50,8 +51,7 @@ std::optional<std::int64_t> decode_delayed_score(std::string_view score)
   return static_cast<std::int64_t>(std::floor(value / 4096.0));
 }
 
-template<typename T>
-nlohmann::json or_null(const std::optional<T>& value)
+template<typename T> nlohmann::json or_null(const std::optional<T>& value)
 {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
@@ -180,7 +180,8 @@ std::string state_key(const Keys& keys, JobState state)
 nlohmann::ordered_json QueueSummary::to_json() const
 {
   nlohmann::ordered_json out = {{"queue", name}};
-  for (const auto& [state, count] : counts.to_json().items()) {
+  const nlohmann::ordered_json states = counts.to_json();
+  for (const auto& [state, count] : states.items()) {
     out[state] = count;
   }
   out["isPaused"] = is_paused;
@@ -196,8 +197,8 @@ std::vector<QueueSummary> find_queues(redis::Connection& connection,
   const std::string pattern = Keys::queue_scan_pattern(prefix);
   std::string cursor = "0";
   do {
-    const redis::Reply reply = connection.command(
-      {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    const redis::Reply reply =
+      connection.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
     cursor = std::string(reply[0].str());
     const redis::ReplyView keys = reply[1];
     for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -268,15 +269,21 @@ std::vector<JobRow> list_jobs(redis::Connection& connection,
   const std::string key = state_key(keys, state);
   const long long end = offset + limit - 1;
   std::vector<JobRow> rows;
-  std::vector<std::optional<std::int64_t>> due;
+  const auto add_row = [&](std::string_view id) -> JobRow& {
+    JobRow& row = rows.emplace_back();
+    row.id = std::string(id);
+    row.state = state;
+    return row;
+  };
   if (is_list_state(state)) {
     // Bull's getRanges(asc): the tail is the oldest (next) job.
-    const redis::Reply ids = connection.command({"LRANGE",
-                                                 key,
-                                                 std::to_string(-(end + 1)),
-                                                 std::to_string(-(offset + 1))});
+    const redis::Reply ids =
+      connection.command({"LRANGE",
+                          key,
+                          std::to_string(-(end + 1)),
+                          std::to_string(-(offset + 1))});
     for (std::size_t i = ids.size(); i > 0; --i) {
-      rows.push_back({.id = std::string(ids[i - 1].str()), .state = state});
+      add_row(ids[i - 1].str());
     }
   } else if (state == JobState::delayed) {
     const redis::Reply ids = connection.command({"ZRANGE",
@@ -285,15 +292,13 @@ std::vector<JobRow> list_jobs(redis::Connection& connection,
                                                  std::to_string(end),
                                                  "WITHSCORES"});
     for (std::size_t i = 0; i + 1 < ids.size(); i += 2) {
-      rows.push_back({.id = std::string(ids[i].str()),
-                      .state = state,
-                      .due_at = decode_delayed_score(ids[i + 1].str())});
+      add_row(ids[i].str()).due_at = decode_delayed_score(ids[i + 1].str());
     }
   } else {
     const redis::Reply ids = connection.command(
       {"ZREVRANGE", key, std::to_string(offset), std::to_string(end)});
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      rows.push_back({.id = std::string(ids[i].str()), .state = state});
+      add_row(ids[i].str());
     }
   }
 
@@ -319,8 +324,7 @@ std::vector<JobRow> list_jobs(redis::Connection& connection,
   return rows;
 }
 
-std::optional<std::string_view>
-JobDetails::field(std::string_view name) const
+std::optional<std::string_view> JobDetails::field(std::string_view name) const
 {
   for (const auto& [key, value] : fields) {
     if (key == name) {
@@ -347,9 +351,10 @@ nlohmann::ordered_json JobDetails::to_json() const
   nlohmann::ordered_json out;
   out["id"] = id;
   out["state"] = to_string(state);
-  out["name"] = has_hash ? nlohmann::json(std::string(
-                             field("name").value_or("__default__")))
-                         : nlohmann::json(nullptr);
+  out["name"] =
+    has_hash
+      ? nlohmann::json(std::string(field("name").value_or("__default__")))
+      : nlohmann::json(nullptr);
   out["data"] = json_field("data");
   const nlohmann::json opts = json_field("opts");
   out["opts"] = opts;
@@ -385,19 +390,18 @@ std::optional<JobDetails> find_job(redis::Connection& connection,
                                    long long max_logs)
 {
   const std::string job_id(id);
-  const redis::Reply reply = scripts::job_state().run(connection,
-                                                      {keys.job(job_id),
-                                                       keys.completed(),
-                                                       keys.failed(),
-                                                       keys.delayed(),
-                                                       keys.active(),
-                                                       keys.wait(),
-                                                       keys.paused(),
-                                                       keys.lock(job_id),
-                                                       keys.logs(job_id)},
-                                                      {job_id,
-                                                       std::to_string(std::max(
-                                                         0LL, max_logs))});
+  const redis::Reply reply =
+    scripts::job_state().run(connection,
+                             {keys.job(job_id),
+                              keys.completed(),
+                              keys.failed(),
+                              keys.delayed(),
+                              keys.active(),
+                              keys.wait(),
+                              keys.paused(),
+                              keys.lock(job_id),
+                              keys.logs(job_id)},
+                             {job_id, std::to_string(std::max(0LL, max_logs))});
   JobDetails job;
   job.id = job_id;
   const std::string_view state = reply[0].str();
@@ -427,7 +431,7 @@ std::optional<JobDetails> find_job(redis::Connection& connection,
 
 nlohmann::json parse_stored_json(std::string_view text)
 {
-  auto parsed = nlohmann::json::parse(text, nullptr, false);
+  auto parsed = jq::parse_untrusted_json(text);
   if (parsed.is_discarded()) {
     return std::string(text);
   }

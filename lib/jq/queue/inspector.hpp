@@ -33,7 +33,15 @@ JobCounts count_jobs(redis::Connection& connection, const Keys& keys);
 
 // Where a job is, as Bull's job.getState() names it. `stuck`: in none of
 // the lists and sets.
-enum class JobState { completed, failed, delayed, active, waiting, paused, stuck };
+enum class JobState {
+  completed,
+  failed,
+  delayed,
+  active,
+  waiting,
+  paused,
+  stuck
+};
 
 std::string_view to_string(JobState state) noexcept;
 

@@ -2,9 +2,11 @@
 
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/json_depth.hpp>
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -60,7 +62,9 @@ Backoff Backoff::from_opts(const nlohmann::json& value)
     backoff.kind = Kind::fixed;
     backoff.delay = std::chrono::milliseconds(json_int(value, 0));
   } else if (value.is_object()) {
-    const auto type = value.value("type", std::string());
+    const auto& type_field = value.contains("type") ? value["type"] : value;
+    const std::string type =
+      type_field.is_string() ? type_field.get<std::string>() : std::string();
     backoff.delay = std::chrono::milliseconds(
       json_int(value.value("delay", nlohmann::json()), 0));
     if (type == "fixed") {
@@ -210,7 +214,7 @@ Job Job::from_hash(std::string id, const redis::ReplyView& fields)
     } else if (field == "data") {
       job.data = std::string(value);
     } else if (field == "opts") {
-      auto parsed = nlohmann::json::parse(value, nullptr, false);
+      auto parsed = jq::parse_untrusted_json(value);
       if (parsed.is_object()) {
         job.opts = std::move(parsed);
       }
@@ -219,11 +223,14 @@ Job Job::from_hash(std::string id, const redis::ReplyView& fields)
     } else if (field == "processedOn") {
       job.processed_on = to_int64(value);
     } else if (field == "attemptsMade") {
-      job.attempts_made = static_cast<int>(to_int64(value));
+      // Written by anyone: a negative or huge count must not mean endless
+      // retries.
+      job.attempts_made = static_cast<int>(
+        std::clamp<std::int64_t>(to_int64(value), 0, 1'000'000));
     } else if (field == "priority") {
       job.priority = static_cast<int>(to_int64(value));
     } else if (field == "stacktrace") {
-      auto parsed = nlohmann::json::parse(value, nullptr, false);
+      auto parsed = jq::parse_untrusted_json(value);
       if (parsed.is_array()) {
         job.stacktrace = std::move(parsed);
       }

@@ -2,6 +2,7 @@
 
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/json_depth.hpp>
 
 #include <fmt/core.h>
 
@@ -33,8 +34,7 @@ std::string_view get(const ClientInfo& client, std::string_view field)
   return it == client.end() ? std::string_view() : std::string_view(it->second);
 }
 
-template<typename T>
-nlohmann::json or_null(const std::optional<T>& value)
+template<typename T> nlohmann::json or_null(const std::optional<T>& value)
 {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
@@ -51,7 +51,7 @@ std::int64_t waiting_since(const redis::ReplyView& fields)
   };
   std::int64_t delay = number(1);
   if (const auto opts_text = fields[4].opt_str()) {
-    const auto opts = nlohmann::json::parse(*opts_text, nullptr, false);
+    const auto opts = jq::parse_untrusted_json(*opts_text);
     if (opts.is_object() && opts.contains("delay")
         && opts["delay"].is_number()) {
       delay = std::max(delay, opts["delay"].get<std::int64_t>());
@@ -183,16 +183,15 @@ HealthReport check_health(const redis::Url& url,
     redis::checked(connection.command({"PING"}));
 
     connection.set_timeout(left());
-    report.workers = static_cast<long long>(find_workers(connection, keys).size());
+    report.workers =
+      static_cast<long long>(find_workers(connection, keys).size());
 
     connection.set_timeout(left());
     connection.append({"LLEN", keys.wait()});
     connection.append({"EXISTS", keys.meta_paused()});
     connection.append({"HEXISTS", keys.meta(), "paused"});
-    connection.append({"LRANGE",
-                       keys.wait(),
-                       std::to_string(-k_health_sample),
-                       "-1"});
+    connection.append(
+      {"LRANGE", keys.wait(), std::to_string(-k_health_sample), "-1"});
     report.waiting = redis::checked(connection.get_reply()).integer();
     const bool flag = redis::checked(connection.get_reply()).integer() == 1;
     const bool field = redis::checked(connection.get_reply()).integer() == 1;
@@ -244,7 +243,8 @@ HealthReport check_health(const redis::Url& url,
 nlohmann::ordered_json WatchFrame::to_json() const
 {
   nlohmann::ordered_json out = {{"time", time_ms}};
-  for (const auto& [state, count] : counts.to_json().items()) {
+  const nlohmann::ordered_json states = counts.to_json();
+  for (const auto& [state, count] : states.items()) {
     out[state] = count;
   }
   out["completedPerSecond"] = or_null(completed_per_second);
@@ -305,8 +305,7 @@ std::optional<WatchFrame> Watcher::next(milliseconds interval,
   frame.counts = count_jobs(m_commands, m_keys);
   frame.time_ms = now_ms();
   const auto now = steady_clock::now();
-  const double seconds =
-    std::chrono::duration<double>(now - m_since).count();
+  const double seconds = std::chrono::duration<double>(now - m_since).count();
   m_since = now;
   if (seconds > 0) {
     frame.completed_per_second = static_cast<double>(completed) / seconds;

@@ -53,9 +53,9 @@ std::string_view to_string(HealthStatus status) noexcept;
 struct HealthReport
 {
   HealthStatus status = HealthStatus::healthy;
-  std::string error;                   // why Redis is unreachable
-  std::optional<long long> workers;    // unknown if Redis is unreachable
-  std::optional<long long> waiting;    // LLEN wait
+  std::string error;                // why Redis is unreachable
+  std::optional<long long> workers; // unknown if Redis is unreachable
+  std::optional<long long> waiting; // LLEN wait
   std::optional<bool> is_paused;
   std::optional<std::string> oldest_id; // the oldest waiting job
   std::optional<std::int64_t> oldest_wait_ms;

@@ -1,6 +1,7 @@
 #include "outcome.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/core/json_depth.hpp>
 #include <jq/queue/scripts.hpp>
 
 #include <charconv>
@@ -25,7 +26,7 @@ nlohmann::json parse_result(std::optional<std::string_view> text)
   if (!text) {
     return nullptr;
   }
-  auto parsed = nlohmann::json::parse(*text, nullptr, false);
+  auto parsed = jq::parse_untrusted_json(*text);
   if (parsed.is_discarded()) {
     return std::string(*text);
   }
@@ -37,7 +38,7 @@ std::string last_stack_entry(std::optional<std::string_view> text)
   if (!text) {
     return {};
   }
-  const auto parsed = nlohmann::json::parse(*text, nullptr, false);
+  const auto parsed = jq::parse_untrusted_json(*text);
   if (parsed.is_array() && !parsed.empty() && parsed.back().is_string()) {
     return parsed.back().get<std::string>();
   }

@@ -1,6 +1,7 @@
 #include "submitter.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/core/json_depth.hpp>
 #include <jq/core/log.hpp>
 #include <jq/queue/scripts.hpp>
 #include <jq/redis/connection.hpp>
@@ -292,7 +293,7 @@ struct Submitter::State
           || message->at(0).str() != "message") {
         continue;
       }
-      auto event = nlohmann::json::parse(message->at(2).str(), nullptr, false);
+      auto event = jq::parse_untrusted_json(message->at(2).str());
       if (!event.is_object() || !event.contains("jobId")) {
         continue;
       }

@@ -453,8 +453,24 @@ struct Worker::State
         if (next) {
           const Job job = std::move(*next);
           next.reset();
-          next = process(connection, handler, job, stop);
+          try {
+            next = process(connection, handler, job, stop);
+          } catch (...) {
+            // Never renew the lock of a job we no longer work on.
+            release(job.id);
+            throw;
+          }
         }
+      } catch (const RedisReplyError& error) {
+        // A script refused something odd (e.g. a key of the wrong type
+        // written by someone else): log it and carry on; the job's lock
+        // lapses and the stalled check deals with it.
+        JQ_LOG(error, "Redis refused a command: {}", error.what());
+        if (next) {
+          release(next->id);
+          next.reset();
+        }
+        sleep_unless(stop, reconnect_delay);
       } catch (const RedisError& error) {
         // The job in hand (if any) keeps its lock until it expires; the
         // stalled check then puts it back in line.
@@ -469,6 +485,13 @@ struct Worker::State
                reconnect_delay.count());
         sleep_unless(stop, reconnect_delay);
         reconnect_delay = std::min(reconnect_delay * 2, k_max_reconnect_delay);
+      } catch (const std::exception& error) {
+        // A bug or a job no rule foresaw must not take the worker down.
+        JQ_LOG(error, "unexpected error: {}", error.what());
+        if (next) {
+          release(next->id);
+          next.reset();
+        }
       }
     }
     // A job taken in the same round trip as the last finish is still ours:

@@ -143,6 +143,15 @@ Connection Connection::open(const Url& given,
         "cannot authenticate to Redis at {}: {}", url.endpoint(), reply.str()));
     }
   }
+  if (url.password.empty()) {
+    // Without AUTH, a server that requires it only says so at the first
+    // command: ask now, so that is a connection error and not a loop.
+    Reply pong = connection.get_reply_for({"PING"});
+    if (pong.is_error()) {
+      throw RedisIoError(
+        fmt::format("Redis at {} refused us: {}", url.endpoint(), pong.str()));
+    }
+  }
   if (!given.sentinels.empty()) {
     // Mid-failover a sentinel can still name the old primary, now a replica.
     Reply role = connection.get_reply_for({"ROLE"});

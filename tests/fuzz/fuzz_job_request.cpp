@@ -1,0 +1,185 @@
+// Fuzz the decoding of what producers write: a job's `data` (parse_request,
+// and jq-submit's own job_data), Bull's `opts` values (KeepPolicy, Backoff,
+// the Job accessors) and a whole job hash (Job::from_hash).
+//
+// The input is JSON text as a producer might store it; any bytes go. Only the
+// library's own exceptions for bad input are expected; anything else (another
+// exception, a sanitizer report, a broken invariant) is a finding.
+
+#include "resp.hpp"
+
+#include <jq/cli/job_input.hpp>
+#include <jq/core/error.hpp>
+#include <jq/queue/job.hpp>
+#include <jq/sql/request.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using nlohmann::json;
+
+void check(bool condition, const char* what)
+{
+  if (!condition) {
+    std::fprintf(stderr, "invariant broken: %s\n", what);
+    std::abort();
+  }
+}
+
+// parse_request either throws ProtocolError or gives a request that survives
+// a round trip through its canonical JSON.
+void check_request(const json& data)
+{
+  jq::sql::Request request;
+  try {
+    request = jq::sql::parse_request(data);
+  } catch (const jq::ProtocolError&) {
+    return;
+  }
+  check(!request.db.empty(), "parse_request: empty db");
+  check(!request.sql.empty(), "parse_request: empty sql");
+  check(request.params.is_null() || request.params.is_array()
+          || request.params.is_object(),
+        "parse_request: params neither null, array nor object");
+  check(!request.rows || request.rows->is_array(),
+        "parse_request: rows not an array");
+  check(!request.rows || request.params.is_null(),
+        "parse_request: both params and rows");
+  const json canonical = jq::sql::to_json(request);
+  (void)jq::queue::dump_json(canonical);
+  const jq::sql::Request again = jq::sql::parse_request(canonical);
+  check(again.db == request.db && again.sql == request.sql
+          && again.params == request.params && again.rows == request.rows,
+        "parse_request(to_json(request)) differs from request");
+}
+
+// What jq-submit builds from --params/--rows is either refused (UsageError)
+// or a job the worker's decoder answers cleanly (accepts or rejects).
+void check_job_data(const std::string& text)
+{
+  for (const bool is_rows : {false, true}) {
+    json data;
+    try {
+      data = jq::cli::job_data(
+        "db", "select ?", {}, is_rows ? "" : text, is_rows ? text : "");
+    } catch (const jq::UsageError&) {
+      continue;
+    }
+    (void)jq::queue::dump_json(data);
+    check_request(data);
+  }
+}
+
+// Bull's stored option values decode to sane numbers whatever they are.
+void check_opts_value(const json& value)
+{
+  const auto keep = jq::queue::KeepPolicy::from_opts(value);
+  check(keep.count >= -1, "KeepPolicy: count < -1");
+  check(keep.age_seconds >= 0, "KeepPolicy: negative age");
+  const auto backoff = jq::queue::Backoff::from_opts(value);
+  check(backoff.delay.count() >= 0, "Backoff: negative delay");
+  for (const int attempts : {0, 1, 2, 3, 10, 40, 41, 1000, INT_MAX}) {
+    check(backoff.delay_for(attempts).count() >= 0,
+          "Backoff::delay_for: negative delay");
+  }
+  (void)jq::queue::dump_json(backoff.to_opts());
+}
+
+void check_job_accessors(const jq::queue::Job& job)
+{
+  check(job.opts.is_object(), "Job: opts not an object");
+  check(job.attempts() >= 1, "Job::attempts() < 1");
+  (void)job.backoff();
+  (void)job.lifo();
+  if (const auto timeout = job.timeout()) {
+    check(timeout->count() > 0, "Job::timeout() not positive");
+  }
+  if (const auto deadline = job.deadline_ms()) {
+    check(*deadline > 0, "Job::deadline_ms() not positive");
+  }
+  const auto completed = job.keep_completed();
+  const auto failed = job.keep_failed();
+  check(completed.count >= -1 && failed.count >= -1, "Job: keep count < -1");
+  check(job.stacktrace.is_array(), "Job: stacktrace not an array");
+  // The worker counts this attempt as attempts_made + 1.
+  check(job.attempts_made >= 0 && job.attempts_made < INT_MAX,
+        "Job: attempts_made negative or about to overflow");
+}
+
+void check_opts(const json& value)
+{
+  check_opts_value(value);
+  jq::queue::Job job;
+  if (value.is_object()) {
+    job.opts = value;
+    for (const auto& [key, member] : value.items()) {
+      check_opts_value(member);
+    }
+  } else {
+    job.opts = json::object();
+  }
+  check_job_accessors(job);
+}
+
+// A job hash with `text` in every field Job::from_hash reads, then one with
+// the fields of the JSON object (as a producer could write them), then an
+// odd-length reply.
+void check_hash(std::string_view text, const json& parsed)
+{
+  static constexpr std::string_view k_fields[] = {"name",
+                                                  "data",
+                                                  "opts",
+                                                  "timestamp",
+                                                  "processedOn",
+                                                  "attemptsMade",
+                                                  "priority",
+                                                  "stacktrace",
+                                                  "returnvalue"};
+  jq::fuzz::Resp all;
+  all.array(std::size(k_fields) * 2);
+  for (const auto field : k_fields) {
+    all.bulk(field).bulk(text);
+  }
+  {
+    const auto reply = jq::fuzz::read_reply(all);
+    const auto job = jq::queue::Job::from_hash("1", reply);
+    check(job.data == text, "Job::from_hash: data differs");
+    check_job_accessors(job);
+  }
+  if (parsed.is_object()) {
+    jq::fuzz::Resp fields;
+    fields.array(parsed.size() * 2 + 1);
+    for (const auto& [key, value] : parsed.items()) {
+      fields.bulk(key).bulk(value.is_string() ? value.get<std::string>()
+                                              : jq::queue::dump_json(value));
+    }
+    fields.bulk("data"); // a field without a value
+    const auto reply = jq::fuzz::read_reply(fields);
+    check_job_accessors(jq::queue::Job::from_hash("2", reply));
+  }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes,
+                                      std::size_t size)
+{
+  const std::string text(reinterpret_cast<const char*>(bytes), size);
+  const json parsed = json::parse(text, nullptr, false);
+  if (!parsed.is_discarded()) {
+    check_request(parsed);
+    check_opts(parsed);
+  }
+  check_job_data(text);
+  check_hash(text, parsed);
+  return 0;
+}
