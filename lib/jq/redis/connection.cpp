@@ -129,9 +129,9 @@ Connection Connection::open(const Url& given,
   }
   redisEnableKeepAlive(context.get());
   Connection connection(std::move(context), url);
-  // hiredis leaves the connect timeout on the socket; commands get a longer
-  // one so a slow Redis is not mistaken for a dead one.
-  connection.set_timeout(k_command_timeout);
+  // The handshake (AUTH, PING, ROLE, SELECT) is bounded like the connect.
+  connection.set_timeout(connect_timeout);
+
   if (!url.password.empty()) {
     Reply reply =
       url.user.empty()
@@ -170,6 +170,9 @@ Connection Connection::open(const Url& given,
                                      reply.str()));
     }
   }
+  // Commands get a longer timeout, so a slow Redis is not mistaken for a
+  // dead one.
+  connection.set_timeout(k_command_timeout);
   return connection;
 }
 
