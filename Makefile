@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps configure test unit e2e interop demo asan format check-format clean
+.PHONY: all build deps configure test unit e2e interop demo asan fuzz bench format check-format clean
 
 all: build
 
@@ -36,6 +36,11 @@ demo:
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DJQ_ENABLE_ASAN=ON -DJQ_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug"
 
+# Each libFuzzer target for FUZZ_SECONDS (needs clang: scripts/install-fuzz-deps).
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz $(FUZZ_SECONDS)
+
 format:
 	scripts/format
 
@@ -43,4 +48,4 @@ check-format:
 	scripts/format --check
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -88,17 +88,22 @@ void check_script_reply(std::string_view state,
     }
   }
   const auto reply = jq::fuzz::read_reply(resp);
-  bool exists = false;
+  auto presence = jq::queue::Presence::known;
   std::optional<jq::queue::Outcome> outcome;
   try {
-    outcome = jq::queue::parse_outcome("job-1", reply, exists);
+    outcome = jq::queue::parse_outcome("job-1", reply, presence);
   } catch (const jq::ProtocolError&) {
     check(count < 6, "parse_outcome: ProtocolError on a well-formed reply");
     return;
   }
-  check(exists == (state != "missing"), "parse_outcome: exists is wrong");
-  check(outcome.has_value() == (state != "missing" && state != "pending"),
-        "parse_outcome: outcome for a pending or missing job");
+  using jq::queue::Presence;
+  check(presence
+          == (state == "missing" ? Presence::missing
+              : state == "gone"  ? Presence::gone
+                                 : Presence::known),
+        "parse_outcome: wrong presence");
+  check(outcome.has_value() == (state == "completed" || state == "failed"),
+        "parse_outcome: an outcome for a job that has not finished");
   if (outcome) {
     check(outcome->attempts >= 0, "parse_outcome: negative attempts");
     check_outcome(*outcome);
@@ -127,7 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes,
 
   // The text in every field of the stored job.
   for (const std::string_view state :
-       {"completed", "failed", "pending", "missing", "bogus"}) {
+       {"completed", "failed", "pending", "missing", "gone", "bogus"}) {
     check_script_reply(state, text, 0, 6);
   }
   check_script_reply("completed", text, 0b101010, 6);

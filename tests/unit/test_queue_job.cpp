@@ -273,6 +273,17 @@ TEST_CASE("jq::queue::Job accessors on foreign opts")
   job.opts = json::parse(R"({"attempts":0,"timeout":1500.7})");
   CHECK(job.attempts() == 1);
   CHECK(job.timeout() == 1500ms);
+
+  // Out-of-range numbers are clamped, never cast as they are (UB).
+  job.opts = json::parse(R"({"attempts":1e300,"timeout":1e300,
+    "deadline":18446744073709551615,"backoff":{"type":"fixed","delay":-1e300},
+    "removeOnComplete":1e300})");
+  CHECK(job.attempts() == 1'000'000);
+  REQUIRE(job.timeout().has_value());
+  CHECK(job.timeout()->count() == 9'200'000'000'000'000);
+  CHECK(job.deadline_ms() == 9'200'000'000'000'000);
+  CHECK(job.backoff().delay == 0ms);
+  CHECK(job.keep_completed().count == 9'200'000'000'000'000);
 }
 
 TEST_CASE("jq::queue::dump_json")

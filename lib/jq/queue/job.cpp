@@ -21,13 +21,26 @@ std::int64_t to_int64(std::string_view text)
   return value;
 }
 
+// A number from opts, which anyone may have written: kept within about
+// 292,000 years of milliseconds, so that adding it to a clock reading or
+// casting it cannot overflow, and NaN or infinity gives `fallback`.
 long long json_int(const nlohmann::json& value, long long fallback)
 {
+  constexpr auto k_limit = static_cast<long long>(9.2e15); // as durations
   if (value.is_number_integer()) {
-    return value.get<long long>();
+    if (value.is_number_unsigned()) {
+      return std::min<unsigned long long>(value.get<unsigned long long>(),
+                                          k_limit);
+    }
+    return std::clamp(value.get<long long>(), -k_limit, k_limit);
   }
   if (value.is_number_float()) {
-    return static_cast<long long>(value.get<double>());
+    const double number = value.get<double>();
+    if (!std::isfinite(number)) {
+      return fallback;
+    }
+    return static_cast<long long>(std::clamp(
+      number, -static_cast<double>(k_limit), static_cast<double>(k_limit)));
   }
   return fallback;
 }
@@ -157,8 +170,8 @@ nlohmann::json JobOptions::to_opts(std::int64_t timestamp) const
 
 int Job::attempts() const
 {
-  return static_cast<int>(
-    std::max(1LL, json_int(opts.value("attempts", nlohmann::json()), 1)));
+  return static_cast<int>(std::clamp(
+    json_int(opts.value("attempts", nlohmann::json()), 1), 1LL, 1'000'000LL));
 }
 
 Backoff Job::backoff() const

@@ -4,6 +4,7 @@
 #include <jq/core/json_depth.hpp>
 #include <jq/queue/scripts.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace jq::queue {
@@ -67,7 +68,9 @@ std::optional<Outcome> parse_outcome(std::string_view id,
   const redis::ReplyView fields = reply[1];
   Outcome outcome;
   outcome.id = std::string(id);
-  const int failures = static_cast<int>(to_int64(fields[2].opt_str()));
+  // Written by anyone: a huge or negative count must not overflow.
+  const int failures = static_cast<int>(
+    std::clamp<std::int64_t>(to_int64(fields[2].opt_str()), 0, 1'000'000));
   outcome.processed_on = to_int64(fields[5].opt_str());
   outcome.finished_on = to_int64(fields[4].opt_str());
   if (state == "completed") {

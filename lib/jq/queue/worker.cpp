@@ -22,6 +22,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+using std::chrono::hours;
 
 // Longest pause between reconnect attempts after Redis went away.
 constexpr milliseconds k_max_reconnect_delay(5'000);
@@ -336,13 +337,18 @@ struct Worker::State
     }
     // The run is capped by the job's own timeout and by its caller's
     // deadline, whichever comes first.
+    // Both are capped at a century: the steady clock counts nanoseconds
+    // in 64 bits, so a far-off limit would overflow it.
+    constexpr milliseconds k_longest_run = hours(24 * 365 * 100);
     std::optional<Clock::time_point> limit;
     bool limit_is_deadline = false;
     if (const auto timeout = job.timeout()) {
-      limit = started + *timeout;
+      limit = started + std::min(*timeout, k_longest_run);
     }
     if (deadline_ms) {
-      const auto cap = started + milliseconds(*deadline_ms - started_ms);
+      const auto cap =
+        started
+        + std::min(milliseconds(*deadline_ms - started_ms), k_longest_run);
       if (!limit || cap < *limit) {
         limit = cap;
         limit_is_deadline = true;
