@@ -36,6 +36,10 @@ demo:
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DJQ_ENABLE_ASAN=ON -DJQ_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug"
 
+# jq against Node Bull on one Redis; writes bench/results/DATE.{md,png}.
+bench:
+	scripts/bench
+
 # Each libFuzzer target for FUZZ_SECONDS (needs clang: scripts/install-fuzz-deps).
 FUZZ_SECONDS ?= 60
 fuzz:

@@ -30,6 +30,7 @@ struct Options
   int max_stalled = 1;
   std::string grace = "10s";
   bool quiet = false;
+  std::string synchronous = "full";
   std::size_t max_rows = jq::sql::Limits{}.max_rows;
   std::size_t max_result_bytes = jq::sql::Limits{}.max_result_bytes;
   std::size_t max_payload_bytes = 16 * 1024 * 1024;
@@ -89,6 +90,14 @@ void setup(CLI::App& app, Options& options)
                 "Fail a job whose data is larger")
     ->check(CLI::PositiveNumber)
     ->capture_default_str();
+  app
+    .add_option("--synchronous",
+                options.synchronous,
+                "SQLite's synchronous setting for every database: full waits "
+                "for the disk at each commit; normal, in WAL mode, does not "
+                "(a power loss may lose the last commits, never corrupt)")
+    ->check(CLI::IsMember({"full", "normal"}))
+    ->capture_default_str();
   app.add_flag("--quiet", options.quiet, "Log only warnings and errors");
 }
 
@@ -97,6 +106,7 @@ int run(const Options& options, const std::atomic<bool>& stop)
   std::vector<jq::sql::DatabaseSpec> specs;
   for (const auto& text : options.databases) {
     specs.push_back(jq::sql::parse_database_spec(text));
+    specs.back().synchronous_normal = options.synchronous == "normal";
   }
   const jq::sql::Limits limits{options.max_rows, options.max_result_bytes};
   // Open them once now: a bad path is a usage error before any job is taken.

@@ -86,6 +86,14 @@ std::optional<Outcome> parse_outcome(std::string_view id,
   return outcome;
 }
 
+bool is_whole_event(const nlohmann::json& event)
+{
+  return event.is_object() && event.contains("attempts")
+         && event["attempts"].is_number_integer()
+         && event.contains("finishedOn")
+         && event["finishedOn"].is_number_integer();
+}
+
 Outcome outcome_from_event(std::string_view id,
                            bool is_completed,
                            const nlohmann::json& event)
@@ -93,6 +101,25 @@ Outcome outcome_from_event(std::string_view id,
   Outcome outcome;
   outcome.id = std::string(id);
   outcome.attempts = 1;
+  // Written by anyone: numbers are taken only when they are sane.
+  const auto number = [&event](const char* name) -> std::int64_t {
+    const auto found = event.find(name);
+    if (found == event.end() || !found->is_number_integer()) {
+      return 0;
+    }
+    return std::clamp<std::int64_t>(
+      found->get<std::int64_t>(), 0, std::int64_t{1} << 53);
+  };
+  if (event.is_object()) {
+    outcome.attempts = static_cast<int>(
+      std::clamp<std::int64_t>(number("attempts"), 1, 1'000'000));
+    outcome.processed_on = number("processedOn");
+    outcome.finished_on = number("finishedOn");
+    const auto stack = event.find("stack");
+    if (stack != event.end() && stack->is_string()) {
+      outcome.stack = stack->get<std::string>();
+    }
+  }
   const auto val = event.find("val");
   if (is_completed) {
     outcome.status = Outcome::Status::completed;

@@ -41,14 +41,34 @@ local function push_job(priorityKey, target, priority, lifo, id)
   end
 end
 
--- Lock and start job `id` (already in active): the reply is {id, HGETALL}.
-local function start_job(base, id, token, lockDuration, now, priorityKey)
+-- Lock and start job `id` (already in active): the reply is {id, fields},
+-- or {id, {}} when its hash is gone (it is dropped from active then).
+local function start_job(base, activeKey, id, token, lockDuration, now,
+                         priorityKey)
   local jobKey = base .. id
+  local fields = redis.call("HGETALL", jobKey)
+  if #fields == 0 then
+    redis.call("LREM", activeKey, -1, id)
+    return {id, {}}
+  end
   redis.call("SET", jobKey .. ":lock", token, "PX", lockDuration)
-  redis.call("ZREM", priorityKey, id)
+  -- Only a job with a priority is in the priority set (Bull writes "0"
+  -- for none), so most starts skip the ZREM.
+  local priority
+  for i = 1, #fields, 2 do
+    if fields[i] == "priority" then
+      priority = fields[i + 1]
+      break
+    end
+  end
+  if priority ~= "0" then
+    redis.call("ZREM", priorityKey, id)
+  end
   redis.call("PUBLISH", base .. "active@" .. token, id)
   redis.call("HSET", jobKey, "processedOn", now)
-  return {id, redis.call("HGETALL", jobKey)}
+  fields[#fields + 1] = "processedOn"
+  fields[#fields + 1] = now
+  return {id, fields}
 end
 
 -- Check the caller holds the job's lock, then release it. Returns 0 or a
@@ -95,8 +115,13 @@ redis::Script make(std::string_view body)
 const redis::Script& add_job()
 {
   static const redis::Script script = make(R"lua(
-local counter = redis.call("INCR", KEYS[4])
+-- The counter names jobs without an id and orders delayed jobs due in the
+-- same millisecond; a job with its own id and no delay needs neither.
 local id = ARGV[2]
+local counter = 0
+if id == "" or tonumber(ARGV[7]) > 0 then
+  counter = redis.call("INCR", KEYS[4])
+end
 if id == "" then
   id = tostring(counter)
 end
@@ -144,11 +169,7 @@ if id == "" then
 else
   redis.call("SREM", KEYS[4], id)
 end
-if redis.call("EXISTS", ARGV[1] .. id) == 0 then
-  redis.call("LREM", KEYS[2], -1, id)
-  return {id, {}}
-end
-return start_job(ARGV[1], id, ARGV[2], ARGV[3], ARGV[4], KEYS[3])
+return start_job(ARGV[1], KEYS[2], id, ARGV[2], ARGV[3], ARGV[4], KEYS[3])
 )lua");
   return script;
 }
@@ -236,11 +257,8 @@ redis.call("PUBLISH", KEYS[2], ARGV[8])
 if ARGV[9] == "1" then
   local nextId = redis.call("RPOPLPUSH", KEYS[5], KEYS[1])
   if nextId then
-    if redis.call("EXISTS", base .. nextId) == 0 then
-      redis.call("LREM", KEYS[1], -1, nextId)
-      return {nextId, {}}
-    end
-    return start_job(base, nextId, ARGV[5], ARGV[11], ARGV[2], KEYS[6])
+    return start_job(base, KEYS[1], nextId, ARGV[5], ARGV[11], ARGV[2],
+                     KEYS[6])
   end
 end
 return 0

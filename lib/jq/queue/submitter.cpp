@@ -304,6 +304,14 @@ struct Submitter::State
       if (found == pending.end()) {
         continue;
       }
+      const bool is_completed = message->at(1).str() == keys.completed();
+      if (is_whole_event(event)) {
+        // jq-worker's event is the whole outcome: no look at the job.
+        report(id,
+               Waited::Kind::finished,
+               outcome_from_event(id, is_completed, event));
+        continue;
+      }
       event["channel"] = std::string(message->at(1).str());
       found->second.event = std::move(event);
       ended.push_back(id);

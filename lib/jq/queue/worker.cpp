@@ -21,8 +21,8 @@ namespace jq::queue {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
 using std::chrono::hours;
+using std::chrono::milliseconds;
 
 // Longest pause between reconnect attempts after Redis went away.
 constexpr milliseconds k_max_reconnect_delay(5'000);
@@ -191,14 +191,25 @@ struct Worker::State
                             bool is_completed,
                             const std::string& value,
                             const std::vector<std::string>& extra,
-                            bool fetch_next)
+                            bool fetch_next,
+                            const std::string& stack = {})
   {
     const KeepPolicy keep =
       is_completed ? job.keep_completed() : job.keep_failed();
-    const nlohmann::json event = {{"jobId", job.id}, {"val", value}};
+    const std::int64_t finished_on = now_ms();
+    // Bull reads jobId and val; the rest is the whole outcome, so a
+    // jq-submit waiting for this job needs no second look at the job.
+    nlohmann::json event = {{"jobId", job.id},
+                            {"val", value},
+                            {"attempts", job.attempts_made + 1},
+                            {"processedOn", job.processed_on},
+                            {"finishedOn", finished_on}};
+    if (!is_completed) {
+      event["stack"] = stack;
+    }
     std::vector<std::string> args = {
       job.id,
-      std::to_string(now_ms()),
+      std::to_string(finished_on),
       is_completed ? "returnvalue" : "failedReason",
       value,
       token,
@@ -279,7 +290,8 @@ struct Worker::State
                    std::to_string(job.attempts_made + 1),
                    "stacktrace",
                    dump_json(stacktrace)},
-                  !stop.load());
+                  !stop.load(),
+                  stack);
   }
 
   // Run `job` and record its end; returns the next job when one was taken

@@ -598,6 +598,10 @@ Executor::Executor(const std::vector<DatabaseSpec>& databases, Limits limits)
     try {
       auto db =
         std::make_unique<SQLite::Database>(spec.path, flags, k_busy_timeout_ms);
+      if (spec.synchronous_normal) {
+        // Before harden(): the authorizer refuses this pragma to jobs.
+        db->exec("PRAGMA synchronous = NORMAL");
+      }
       harden(db->getHandle());
       // SQLite opens lazily; reading the schema now finds a file that is
       // not a database at start-up instead of at the first job.

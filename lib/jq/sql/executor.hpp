@@ -25,6 +25,10 @@ struct DatabaseSpec
   std::string name;
   std::string path;
   bool read_only = false;
+  // PRAGMA synchronous=NORMAL instead of SQLite's FULL: in WAL mode a commit
+  // no longer waits for the disk; a power loss (not a crash of the worker)
+  // can lose the last commits, but never corrupts the file.
+  bool synchronous_normal = false;
 };
 
 // Parse `NAME=PATH` or `NAME=PATH:ro`. Throws UsageError.
