@@ -132,14 +132,21 @@ const sides = {
     once: [path.join(args.bin, 'jq-submit'), ['--redis', args.redis, '-q', QUEUE,
       '--db', DB, '--sql', 'select ?', '--param', '1', '--format', 'json']],
   },
-  bull: {
+  bull: bullSide('finished'),
+  listener: bullSide('listener'),
+};
+
+// Node Bull: the same worker; WAY is how the producer awaits replies (see
+// bull-producer.js).
+function bullSide(way) {
+  const producer = path.join(here, 'bull-producer.js');
+  return {
     worker(concurrency, dbPath) {
       return startWorker(node, [path.join(here, 'bull-worker.js'), args.redis, QUEUE,
         String(concurrency), `${DB}=${dbPath}`]);
     },
     async batch(file, jobs) {
-      const r = await run(node, [path.join(here, 'bull-producer.js'), 'batch', args.redis,
-        QUEUE, file, String(args.window)]);
+      const r = await run(node, [producer, 'batch', args.redis, QUEUE, way, file, String(args.window)]);
       const counts = JSON.parse(r.stdout);
       if (counts.completed !== jobs) {
         throw new Error(`bull: ${counts.completed} of ${jobs} completed (${counts.failed} failed)`);
@@ -147,13 +154,12 @@ const sides = {
       return r.ms;
     },
     async latency(count) {
-      const r = await run(node, [path.join(here, 'bull-producer.js'), 'latency', args.redis,
-        QUEUE, String(count), DB, 'select ?']);
+      const r = await run(node, [producer, 'latency', args.redis, QUEUE, way, String(count), DB, 'select ?']);
       return r.stdout.trim().split('\n').map(Number);
     },
-    once: [node, [path.join(here, 'bull-producer.js'), 'once', args.redis, QUEUE, DB, 'select ?']],
-  },
-};
+    once: [node, [producer, 'once', args.redis, QUEUE, DB, 'select ?']],
+  };
+}
 
 // jq-submit --stdin -j 1 driven one line at a time: each round trip is the
 // time from writing a job line to reading its reply line.
@@ -245,26 +251,22 @@ async function latencyRun(side) {
   };
 }
 
-// `count` one-shot calls from a shell, each its own process: wall time and
-// CPU time (user + system) per call, from /usr/bin/time.
+// --once one-shot calls from a shell, each its own process, timed as one
+// loop by /usr/bin/time (CPU times have 10 ms resolution, so per call they
+// are only meaningful summed): wall and CPU (user + system) per call, and
+// the largest process's peak RSS.
 async function onceRun(side) {
   await redis.flushall();
   const worker = sides[side].worker(1, freshDatabase('select', side));
   const [cmd, argv] = sides[side].once;
   await run(cmd, argv); // warm-up (and the worker is listening)
   const timeFile = path.join(work, 'time.txt');
-  let wall = 0;
-  let cpu = 0;
-  let rss = 0;
-  for (let i = 0; i < args.once; i += 1) {
-    await run('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, cmd, ...argv]);
-    const [e, u, s, m] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
-    wall += e * 1000;
-    cpu += (u + s) * 1000;
-    rss = Math.max(rss, m / 1024);
-  }
+  const loop = 'for ((i = 0; i < $0; i++)); do "$@" >/dev/null || exit 1; done';
+  await run('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile,
+    'bash', '-c', loop, String(args.once), cmd, ...argv]);
+  const [e, u, s, m] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
   await worker.stop();
-  return { wall: wall / args.once, cpu: cpu / args.once, rss };
+  return { wall: (e * 1000) / args.once, cpu: ((u + s) * 1000) / args.once, rss: m / 1024 };
 }
 
 function redisBenchmark() {
@@ -321,37 +323,30 @@ async function main() {
   fs.mkdirSync(work, { recursive: true });
   fs.mkdirSync(args.out, { recursive: true });
   const results = { throughput: {}, latency: {}, once: {} };
-  const order = ['jq', 'bull'];
+  const all = ['jq', 'bull', 'listener'];
+  const measure = async (into, sides, once, describe) => {
+    for (const side of sides) into[side] = [];
+    for (let r = 0; r < args.runs; r += 1) {
+      for (const side of sides) {
+        const res = await once(side);
+        into[side].push(res);
+        log(`${describe(res)} (run ${r + 1}, ${side})`);
+      }
+    }
+  };
 
   for (const kind of ['select', 'insert']) {
     for (const concurrency of [1, 16]) {
       const key = `${kind} c${concurrency}`;
-      results.throughput[key] = { jq: [], bull: [] };
-      for (let r = 0; r < args.runs; r += 1) {
-        for (const side of order) {
-          const res = await throughputRun(side, kind, concurrency);
-          results.throughput[key][side].push(res);
-          log(`${key} run ${r + 1} ${side}: ${fmt(res.rate, 0)} jobs/s, ${fmt(res.commandsPerJob, 2)} commands/job, worker ${fmt(res.rss, 1)} MiB`);
-        }
-      }
+      results.throughput[key] = {};
+      await measure(results.throughput[key], all, (side) => throughputRun(side, kind, concurrency),
+        (res) => `${key}: ${fmt(res.rate, 0)} jobs/s, ${fmt(res.commandsPerJob, 2)} commands/job, worker ${fmt(res.rss, 1)} MiB`);
     }
   }
-  for (const side of order) results.latency[side] = [];
-  for (let r = 0; r < args.runs; r += 1) {
-    for (const side of order) {
-      const res = await latencyRun(side);
-      results.latency[side].push(res);
-      log(`latency run ${r + 1} ${side}: p50 ${fmt(res.p50, 3)} ms, p99 ${fmt(res.p99, 3)} ms`);
-    }
-  }
-  for (const side of order) results.once[side] = [];
-  for (let r = 0; r < args.runs; r += 1) {
-    for (const side of order) {
-      const res = await onceRun(side);
-      results.once[side].push(res);
-      log(`one-shot run ${r + 1} ${side}: ${fmt(res.wall, 1)} ms wall, ${fmt(res.cpu, 1)} ms CPU per call`);
-    }
-  }
+  await measure(results.latency, all, latencyRun,
+    (res) => `latency: p50 ${fmt(res.p50, 3)} ms, p99 ${fmt(res.p99, 3)} ms`);
+  await measure(results.once, ['jq', 'bull'], onceRun,
+    (res) => `one-shot: ${fmt(res.wall, 1)} ms wall, ${fmt(res.cpu, 1)} ms CPU per call`);
   await redis.flushall();
   log('redis-benchmark');
   const ceiling = redisBenchmark();
@@ -363,46 +358,51 @@ async function main() {
   await redis.quit();
 }
 
-// Ratio column: how many times better jq is (higher-is-better figures as
-// jq/bull, lower-is-better as bull/jq).
+// How many times better jq is: jq/bull for higher-is-better figures,
+// bull/jq for the rest.
 function ratio(jq, bull, higherIsBetter) {
   const r = higherIsBetter ? jq / bull : bull / jq;
-  return `${fmt(r, 1)}×`;
+  return `${fmt(r, r < 10 ? 2 : 1)}×`;
 }
 
 function writeReport(results, ceiling, v, date) {
   const lines = [];
-  const row = (what, jq, bull, r, target) => lines.push(`| ${what} | ${jq} | ${bull} | ${r} | ${target} |`);
+  // One row: `per` maps a side to its runs; `listener` runs may be absent.
+  const row = (what, per, key, digits, higherIsBetter, target) => {
+    const jq = summary(per.jq, key);
+    const bull = summary(per.bull, key);
+    let best = ['—', '—'];
+    if (per.listener) {
+      const l = summary(per.listener, key);
+      best = [cell(l, digits), ratio(jq.median, l.median, higherIsBetter)];
+    }
+    lines.push(`| ${what} | ${cell(jq, digits)} | ${cell(bull, digits)} | `
+      + `${ratio(jq.median, bull.median, higherIsBetter)} | ${best[0]} | ${best[1]} | ${target} |`);
+  };
   lines.push(`# jq vs Node Bull, ${date}`, '');
   lines.push(`Commit ${v.commit}; ${v.cpu}, ${v.cores} cores; Redis ${v.redis} (no persistence); `
     + `Node ${v.node}, bull ${v.bull}, better-sqlite3 ${v.betterSqlite3}. `
-    + `Each figure: median of ${args.runs} runs (min–max). Ratio: how many times better jq is.`, '');
-  lines.push('| measure | jq | Bull | ratio | target |', '| --- | ---: | ---: | ---: | --- |');
+    + `${args.jobs.toLocaleString('en-US')} jobs per throughput run, ${args.window} in flight; `
+    + `${args.latency.toLocaleString('en-US')} round trips per latency run; ${args.once} calls per one-shot run. `
+    + `Each figure: median of ${args.runs} runs (min–max). `
+    + 'Ratio: how many times better jq is. "Bull" awaits `job.finished()`; '
+    + '"Bull, one listener" matches one global listener\'s events by job id, Bull\'s best case.', '');
+  lines.push('| measure | jq | Bull | ratio | Bull, one listener | ratio | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const [key, per] of Object.entries(results.throughput)) {
-    const jq = summary(per.jq, 'rate');
-    const bull = summary(per.bull, 'rate');
-    const target = key === 'select c16' ? '≥ 5×' : '';
-    row(`throughput, ${key} (jobs/s)`, cell(jq, 0), cell(bull, 0), ratio(jq.median, bull.median, true), target);
+    row(`throughput, ${key} (jobs/s)`, per, 'rate', 0, true, key === 'select c16' ? '≥ 5×' : '');
   }
   for (const p of ['p50', 'p90', 'p99', 'max']) {
-    const jq = summary(results.latency.jq, p);
-    const bull = summary(results.latency.bull, p);
-    row(`latency ${p} (ms)`, cell(jq, 3), cell(bull, 3), ratio(jq.median, bull.median, false), p === 'p50' ? '≥ 5×' : '');
+    row(`latency ${p} (ms)`, results.latency, p, 3, false, p === 'p50' ? '≥ 5×' : '');
   }
-  for (const [key, label, target] of [['wall', 'wall', '≥ 20×'], ['cpu', 'CPU', '≥ 20×'], ['rss', 'peak RSS (MiB)', '']]) {
-    const jq = summary(results.once.jq, key);
-    const bull = summary(results.once.bull, key);
-    row(`one-shot call, ${label}${key === 'rss' ? '' : ' (ms)'}`, cell(jq, 1), cell(bull, 1), ratio(jq.median, bull.median, false), target);
+  row('one-shot call, wall (ms)', results.once, 'wall', 1, false, '≥ 20×');
+  row('one-shot call, CPU (ms)', results.once, 'cpu', 1, false, '≥ 20×');
+  row('one-shot call, peak RSS (MiB)', results.once, 'rss', 1, false, '');
+  for (const [key, per] of Object.entries(results.throughput)) {
+    row(`worker peak RSS, ${key} (MiB)`, per, 'rss', 1, false, key === 'select c16' ? '≥ 5×' : '');
   }
   for (const [key, per] of Object.entries(results.throughput)) {
-    const jq = summary(per.jq, 'rss');
-    const bull = summary(per.bull, 'rss');
-    row(`worker peak RSS, ${key} (MiB)`, cell(jq, 1), cell(bull, 1), ratio(jq.median, bull.median, false), key === 'select c16' ? '≥ 5×' : '');
-  }
-  for (const [key, per] of Object.entries(results.throughput)) {
-    const jq = summary(per.jq, 'commandsPerJob');
-    const bull = summary(per.bull, 'commandsPerJob');
-    row(`Redis commands per job, ${key}`, cell(jq, 2), cell(bull, 2), ratio(jq.median, bull.median, false), '≥ 1×');
+    row(`Redis commands per job, ${key}`, per, 'commandsPerJob', 2, false, '≥ 1×');
   }
   lines.push('', 'Redis alone on this machine (redis-benchmark, 50 clients, no pipelining):', '');
   lines.push('| command | requests/s | p50 (ms) |', '| --- | ---: | ---: |');
@@ -416,30 +416,32 @@ function writeReport(results, ceiling, v, date) {
 function writeChart(results, date) {
   const data = path.join(work, 'chart');
   fs.mkdirSync(data, { recursive: true });
-  for (const side of ['jq', 'bull']) {
+  const sides = ['jq', 'bull', 'listener'];
+  for (const side of sides) {
     // Latency distribution: every sample of every run, as a CDF.
-    const all = results.latency[side].flatMap((r) => r.samples).sort((a, b) => a - b);
+    const samples = results.latency[side].flatMap((r) => r.samples).sort((a, b) => a - b);
     fs.writeFileSync(path.join(data, `${side}.cdf`),
-      all.map((ms, i) => `${ms} ${(100 * (i + 1)) / all.length}`).join('\n'));
+      samples.map((ms, i) => `${ms} ${(100 * (i + 1)) / samples.length}`).join('\n'));
   }
   const bars = Object.entries(results.throughput).map(([key, per]) =>
-    `"${key}" ${summary(per.jq, 'rate').median} ${summary(per.bull, 'rate').median}`);
+    `"${key}" ${sides.map((side) => summary(per[side], 'rate').median).join(' ')}`);
   fs.writeFileSync(path.join(data, 'throughput.dat'), bars.join('\n'));
   const png = path.join(args.out, `${date}.png`);
   const script = `
-set terminal pngcairo size 1200,480 font ",10"
+set terminal pngcairo size 1280,480 font ",10"
 set output "${png}"
 set multiplot layout 1,2
-set title "Round-trip latency, one caller (CDF)"
+set title "Round-trip latency, one caller, ${args.runs} x ${args.latency} (CDF)"
 set logscale x
-set xlabel "ms"
+set xlabel "ms (log scale)"
 set ylabel "% of round trips"
 set key bottom right
 set grid
 plot "${data}/jq.cdf" using 1:2 with lines lw 2 title "jq", \\
-     "${data}/bull.cdf" using 1:2 with lines lw 2 title "Node Bull"
+     "${data}/bull.cdf" using 1:2 with lines lw 2 title "Bull, job.finished()", \\
+     "${data}/listener.cdf" using 1:2 with lines lw 2 title "Bull, one listener"
 unset logscale x
-set title "End-to-end throughput (jobs/s, median)"
+set title "End-to-end throughput, ${args.jobs} jobs (jobs/s, median of ${args.runs})"
 set xlabel ""
 set ylabel "jobs/s"
 set style data histograms
@@ -449,7 +451,8 @@ set boxwidth 0.9
 set yrange [0:*]
 set xtics nomirror
 set key top right
-plot "${data}/throughput.dat" using 2:xtic(1) title "jq", "" using 3 title "Node Bull"
+plot "${data}/throughput.dat" using 2:xtic(1) title "jq", "" using 3 title "Bull, job.finished()", \\
+     "" using 4 title "Bull, one listener"
 unset multiplot
 `;
   fs.writeFileSync(path.join(data, 'chart.gp'), script);
