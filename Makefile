@@ -34,7 +34,7 @@ demo:
 	scripts/demo
 
 asan:
-	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DJQ_ENABLE_ASAN=ON -DJQ_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug"
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DJQ_ENABLE_ASAN=ON -DJQ_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
 # jq against Node Bull on one Redis; writes bench/results/DATE.{md,png}.
 bench:

@@ -51,11 +51,17 @@
 #   expect_json JSON EXPR EXPECTED_JSON  expect_file_lines FILE N
 #   expect_file_contains FILE NEEDLE     fail REASON...
 
+# How many times slower the binaries are than a release build: a sanitizer
+# build sets 4 (tests/CMakeLists.txt). Every time limit below, and those of
+# wait_bg and wait_until, is stretched by it; what a test measures is not.
+JQ_E2E_SLOWDOWN=${JQ_E2E_SLOWDOWN:-1}
+# Set in a sanitizer build, whose memory figures say nothing of the tools'.
+JQ_E2E_SANITIZED=${JQ_E2E_SANITIZED:-}
 # Seconds a foreground `run` may take before the harness kills it.
-JQ_E2E_CMD_TIMEOUT=${JQ_E2E_CMD_TIMEOUT:-120}
+JQ_E2E_CMD_TIMEOUT=$((${JQ_E2E_CMD_TIMEOUT:-120} * JQ_E2E_SLOWDOWN))
 # Seconds a worker may take to say "ready" and to exit after SIGTERM.
-JQ_E2E_READY_TIMEOUT=${JQ_E2E_READY_TIMEOUT:-10}
-JQ_E2E_STOP_TIMEOUT=${JQ_E2E_STOP_TIMEOUT:-20}
+JQ_E2E_READY_TIMEOUT=$((${JQ_E2E_READY_TIMEOUT:-10} * JQ_E2E_SLOWDOWN))
+JQ_E2E_STOP_TIMEOUT=$((${JQ_E2E_STOP_TIMEOUT:-20} * JQ_E2E_SLOWDOWN))
 
 _jq_suite=
 _jq_suite_file=
@@ -410,7 +416,7 @@ run_bg() {
 }
 
 wait_bg() {
-  local name=$1 secs=${2:-60}
+  local name=$1 secs=$((${2:-60} * JQ_E2E_SLOWDOWN))
   local pid=${_jq_bg_pid[$name]:-}
   OUT_FILE=$TEST_DIR/$name.out
   ERR_FILE=$TEST_DIR/$name.err
@@ -476,7 +482,7 @@ stop_worker() {
 wait_until() {
   local secs=$1 deadline
   shift
-  deadline=$(($(_jq_now_ms) + secs * 1000))
+  deadline=$(($(_jq_now_ms) + secs * JQ_E2E_SLOWDOWN * 1000))
   until "$@"; do
     if (($(_jq_now_ms) >= deadline)); then
       return 1
