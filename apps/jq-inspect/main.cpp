@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
 #include <vector>
 
 namespace inspect {
@@ -80,6 +81,10 @@ int main(int argc, char** argv)
     }
     if (const int code = jq::cli::parse(app, argc, argv); code >= 0) {
       return code;
+    }
+    if (context.common.print_config) {
+      std::cout << jq::cli::effective_config(app, context.common);
+      return jq::to_int(jq::ExitCode::success);
     }
     if (context.common.verbose) {
       jq::log::set_level(jq::log::Level::debug);

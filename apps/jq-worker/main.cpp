@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <iostream>
 #include <memory>
 
 namespace {
@@ -160,6 +161,10 @@ int main(int argc, char** argv)
     setup(app, options);
     if (const int code = jq::cli::parse(app, argc, argv); code >= 0) {
       return code;
+    }
+    if (options.common.print_config) {
+      std::cout << jq::cli::effective_config(app, options.common);
+      return jq::to_int(jq::ExitCode::success);
     }
     jq::log::set_level(options.common.verbose ? jq::log::Level::debug
                        : options.quiet        ? jq::log::Level::warn
