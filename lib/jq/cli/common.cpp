@@ -140,6 +140,11 @@ std::string effective_config(const CLI::App& app, const CommonOptions& options)
 
 void print_error(std::string_view tool, std::string_view message)
 {
+  if (log::format() == log::Format::json) {
+    // Asked for JSON lines: the last words are one too.
+    log::write(log::Level::error, message);
+    return;
+  }
   const std::string line = fmt::format("{}: error: {}\n", tool, message);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }

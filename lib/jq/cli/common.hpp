@@ -55,7 +55,8 @@ std::string effective_config(const CLI::App& app, const CommonOptions& options);
 // `tool: error: message` once on stderr.
 int guarded_main(std::string_view tool, const std::function<int()>& body);
 
-// Print `tool: error: message` on stderr.
+// Print `tool: error: message` on stderr (an error log line with
+// --log-format json).
 void print_error(std::string_view tool, std::string_view message);
 // Print `tool: message` on stderr (a notice, not an error).
 void print_note(std::string_view tool, std::string_view message);
