@@ -62,6 +62,9 @@ int main(int argc, char** argv)
       "a terminal, JSON Lines with --json or when piped.");
     Context context;
     jq::cli::add_common_options(app, context.common);
+    // An operator points jq-inspect at a worker's config file to see its
+    // queue: the keys meant for jq-worker (db, concurrency...) are skipped.
+    app.allow_config_extras(CLI::config_extras_mode::ignore);
     app.require_subcommand(1);
     std::vector<Command> commands;
     for (const auto setup : {setup_queues,

@@ -124,7 +124,8 @@ TEST_CASE("jq::cli config file: flag > environment > file > default")
     CHECK(tool.common.prefix == "pfx");
     CHECK(tool.common.url().password == "pa#ss");
     CHECK(tool.common.url().port == 6390);
-    CHECK(tool.databases == std::vector<std::string>{"app=/a.sqlite", "ref=/r:ro"});
+    CHECK(tool.databases
+          == std::vector<std::string>{"app=/a.sqlite", "ref=/r:ro"});
     CHECK(tool.concurrency == 3);
     CHECK(tool.common.verbose);
     CHECK(tool.source("--queue") == Source::file);
@@ -178,12 +179,12 @@ TEST_CASE("jq::cli config file errors are usage errors")
   CHECK(missing.parse({"--config", "/nonexistent/jq.toml", "--db", "a=/a"})
         == 2);
   Tool not_configurable;
-  CHECK(not_configurable.parse({"--config",
-                                write_config("print.toml",
-                                             "print-config = true\n"),
-                                "--db",
-                                "a=/a"})
-        == 2);
+  CHECK(
+    not_configurable.parse({"--config",
+                            write_config("print.toml", "print-config = true\n"),
+                            "--db",
+                            "a=/a"})
+    == 2);
 }
 
 TEST_CASE("jq::cli --print-config")
@@ -229,6 +230,7 @@ TEST_CASE("jq::cli --print-config")
             == -1);
     const std::string text = jq::cli::effective_config(tool.app, tool.common);
     CHECK(text.find("hunter2") == std::string::npos);
-    CHECK(text.find("redis = \"(not shown: invalid Redis URL") != std::string::npos);
+    CHECK(text.find("redis = \"(not shown: invalid Redis URL")
+          != std::string::npos);
   }
 }

@@ -88,6 +88,9 @@ void add_common_options(CLI::App& app, CommonOptions& options)
                        fmt::format("{} {}", app.get_name(), version()));
   app.get_help_ptr()->configurable(false);
   app.footer(std::string(exit_code_help()));
+  // Wide enough that every flag with a short default ends at least two
+  // spaces before its description (help2man splits the man page there).
+  app.get_formatter()->column_width(32);
 }
 
 int parse(CLI::App& app, int argc, char** argv)

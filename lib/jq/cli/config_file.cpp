@@ -106,7 +106,9 @@ public:
     for (auto& item : read) {
       const bool is_section_mark = item.name == "++" || item.name == "--";
       const CLI::Option* option = find_option(m_app, item);
-      if (option == nullptr && !is_section_mark) {
+      if (option == nullptr && !is_section_mark
+          && m_app.get_allow_config_extras()
+               == CLI::config_extras_mode::error) {
         // CLI11 would say "INI was not able to parse NAME".
         throw CLI::ConfigError(
           fmt::format("unknown setting '{}' in the --config file ({} has "
@@ -141,10 +143,12 @@ std::shared_ptr<const ConfigTrace> add_config_file_option(CLI::App& app)
   auto trace = std::make_shared<ConfigTrace>();
   app.config_formatter(std::make_shared<LayeredConfig>(app, trace));
   app.allow_config_extras(CLI::config_extras_mode::error);
-  app.set_config("--config",
-                 "",
-                 "Read settings from this TOML/INI file: one `name = value` "
-                 "per long flag; flags and environment beat it");
+  app
+    .set_config("--config",
+                "",
+                "Read settings from this TOML/INI file: one `name = value` "
+                "per long flag; flags and environment beat it")
+    ->type_name("FILE");
   return trace;
 }
 

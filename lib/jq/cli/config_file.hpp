@@ -30,8 +30,9 @@ struct ConfigTrace
 // Add `--config FILE` to `app`: every long option of `app` can also be
 // set in FILE, TOML or INI (`concurrency = 4`, `db = ["a=/x", "b=/y"]`,
 // `quiet = true`), under the flags and the environment. A key that is no
-// option of `app` is a usage error. Returns the trace that app.parse()
-// fills; `app` must outlive it.
+// option of `app` is a usage error, unless the caller then sets
+// `app.allow_config_extras(CLI::config_extras_mode::ignore)`. Returns the
+// trace that app.parse() fills; `app` must outlive it.
 //
 // Why a reader of our own: CLI11 2.1.2 reads the file before the
 // environment and skips an option that already has a value, so the file

@@ -67,7 +67,7 @@ std::vector<Setting> effective_settings(
     setting.is_list = !is_flag && option->get_expected_max() > 1;
     if (is_flag) {
       setting.values = {option->count() > 0 && option->as<bool>() ? "true"
-                                                                   : "false"};
+                                                                  : "false"};
     } else if (option->count() > 0) {
       setting.values = option->results();
     } else if (!option->get_default_str().empty()) {
@@ -98,7 +98,8 @@ std::string format_settings(std::string_view title,
     } else {
       value = quote(setting.values.back());
     }
-    text += fmt::format("{} = {}  # {}\n", setting.name, value, describe(setting));
+    text +=
+      fmt::format("{} = {}  # {}\n", setting.name, value, describe(setting));
   }
   return text;
 }
