@@ -253,6 +253,7 @@ test_completion() {
   fi
   # bash-completion's own loader finds the installed script by the tool's
   # name; then the completion function runs as on a <TAB>.
+  # shellcheck disable=SC2016 # expanded by the inner bash
   local script='
 source /usr/share/bash-completion/bash_completion
 # (It returns 124, "try again", once it has loaded a completion.)
