@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps configure test unit e2e interop demo asan fuzz bench format check-format clean
+.PHONY: all build deps configure test unit e2e interop demo asan fuzz bench format check-format clean install package
 
 all: build
 
@@ -32,6 +32,15 @@ interop: build
 
 demo:
 	scripts/demo
+
+# Install under PREFIX (default /usr/local; DESTDIR=... is honoured).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The .deb (jq-queue_VERSION_ARCH.deb in $(BUILD)).
+package: build
+	cmake --build $(BUILD) --target package
 
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DJQ_ENABLE_ASAN=ON -DJQ_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"

@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
 #include <vector>
 
 namespace inspect {
@@ -61,6 +62,9 @@ int main(int argc, char** argv)
       "a terminal, JSON Lines with --json or when piped.");
     Context context;
     jq::cli::add_common_options(app, context.common);
+    // An operator points jq-inspect at a worker's config file to see its
+    // queue: the keys meant for jq-worker (db, concurrency...) are skipped.
+    app.allow_config_extras(CLI::config_extras_mode::ignore);
     app.require_subcommand(1);
     std::vector<Command> commands;
     for (const auto setup : {setup_queues,
@@ -80,6 +84,10 @@ int main(int argc, char** argv)
     }
     if (const int code = jq::cli::parse(app, argc, argv); code >= 0) {
       return code;
+    }
+    if (context.common.print_config) {
+      std::cout << jq::cli::effective_config(app, context.common);
+      return jq::to_int(jq::ExitCode::success);
     }
     if (context.common.verbose) {
       jq::log::set_level(jq::log::Level::debug);

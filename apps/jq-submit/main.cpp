@@ -417,6 +417,10 @@ int main(int argc, char** argv)
     if (const int code = jq::cli::parse(app, argc, argv); code >= 0) {
       return code;
     }
+    if (options.common.print_config) {
+      std::cout << jq::cli::effective_config(app, options.common);
+      return jq::to_int(jq::ExitCode::success);
+    }
     if (options.common.verbose) {
       jq::log::set_level(jq::log::Level::debug);
     }

@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <iostream>
 #include <memory>
 
 namespace {
@@ -31,6 +32,7 @@ struct Options
   std::string grace = "10s";
   bool quiet = false;
   std::string synchronous = "full";
+  std::string log_format = "text";
   std::size_t max_rows = jq::sql::Limits{}.max_rows;
   std::size_t max_result_bytes = jq::sql::Limits{}.max_result_bytes;
   std::size_t max_payload_bytes = 16 * 1024 * 1024;
@@ -99,6 +101,13 @@ void setup(CLI::App& app, Options& options)
     ->check(CLI::IsMember({"full", "normal"}))
     ->capture_default_str();
   app.add_flag("--quiet", options.quiet, "Log only warnings and errors");
+  app
+    .add_option("--log-format",
+                options.log_format,
+                "text, or json: one JSON object per line (time, level, msg; "
+                "job_id, queue, outcome, duration_ms when a job ends)")
+    ->check(CLI::IsMember({"text", "json"}))
+    ->capture_default_str();
 }
 
 int run(const Options& options, const std::atomic<bool>& stop)
@@ -171,6 +180,11 @@ int main(int argc, char** argv)
     if (const int code = jq::cli::parse(app, argc, argv); code >= 0) {
       return code;
     }
+    if (options.common.print_config) {
+      std::cout << jq::cli::effective_config(app, options.common);
+      return jq::to_int(jq::ExitCode::success);
+    }
+    jq::log::set_format(jq::log::parse_format(options.log_format));
     jq::log::set_level(options.common.verbose ? jq::log::Level::debug
                        : options.quiet        ? jq::log::Level::warn
                                               : jq::log::Level::info);

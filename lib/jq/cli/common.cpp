@@ -1,8 +1,10 @@
 #include "common.hpp"
 
+#include <jq/cli/settings.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/exit_code.hpp>
 #include <jq/core/log.hpp>
+#include <jq/core/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -75,13 +77,37 @@ void add_common_options(CLI::App& app, CommonOptions& options)
     ->envname("JQ_QUEUE")
     ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose, "Log what happens on stderr");
+  options.config_trace = add_config_file_option(app);
+  app
+    .add_flag("--print-config",
+              options.print_config,
+              "Print the effective settings (as a --config file, each with "
+              "its source) and exit")
+    ->configurable(false);
+  app.set_version_flag("--version",
+                       fmt::format("{} {}", app.get_name(), version()));
+  app.get_help_ptr()->configurable(false);
   app.footer(std::string(exit_code_help()));
+  // Wide enough that every flag with a short default ends at least two
+  // spaces before its description (help2man splits the man page there).
+  app.get_formatter()->column_width(32);
 }
 
 int parse(CLI::App& app, int argc, char** argv)
 {
   try {
-    app.parse(argc, argv);
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::RequiredError&) {
+      // CLI11 checks requirements last, once every value is in place.
+      const CLI::Option* print = app.get_option_no_throw("--print-config");
+      if (print == nullptr || print->count() == 0) {
+        throw;
+      }
+      if (!app.remaining().empty()) {
+        throw CLI::ExtrasError(app.remaining());
+      }
+    }
   } catch (const CLI::ParseError& error) {
     const int code = app.exit(error);
     return code == 0 ? 0 : to_int(ExitCode::usage);
@@ -89,8 +115,39 @@ int parse(CLI::App& app, int argc, char** argv)
   return -1;
 }
 
+std::string effective_config(const CLI::App& app, const CommonOptions& options)
+{
+  const auto redact = [](std::string_view name,
+                         std::vector<std::string> values) {
+    if (name == "redis") {
+      for (auto& value : values) {
+        value = redis::redacted_url(value);
+      }
+    }
+    return values;
+  };
+  const auto settings = effective_settings(app, *options.config_trace, redact);
+  std::string file;
+  if (const CLI::Option* config = app.get_config_ptr();
+      config != nullptr && config->count() > 0) {
+    file = " " + config->as<std::string>();
+  }
+  return format_settings(
+    fmt::format("{} {}: effective settings (flag > environment > config "
+                "file{} > default)",
+                app.get_name(),
+                version(),
+                file),
+    settings);
+}
+
 void print_error(std::string_view tool, std::string_view message)
 {
+  if (log::format() == log::Format::json) {
+    // Asked for JSON lines: the last words are one too.
+    log::write(log::Level::error, message);
+    return;
+  }
   const std::string line = fmt::format("{}: error: {}\n", tool, message);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }

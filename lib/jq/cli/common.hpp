@@ -1,10 +1,12 @@
 #pragma once
 
+#include <jq/cli/config_file.hpp>
 #include <jq/queue/keys.hpp>
 #include <jq/redis/url.hpp>
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -22,25 +24,39 @@ struct CommonOptions
   std::string prefix = "bull";
   std::string queue = "jq";
   bool verbose = false;
+  bool print_config = false; // --print-config: show the settings, exit 0
+  // What --config set, once parsed (see config_file.hpp).
+  std::shared_ptr<const ConfigTrace> config_trace;
 
   redis::Url url() const;
   queue::Keys keys() const;
 };
 
-// Add --redis, --prefix, -q/--queue and -v to `app`, each also read from
-// the environment (JQ_REDIS_URL, JQ_PREFIX, JQ_QUEUE): flag beats
-// environment beats default. Puts the exit codes in the help footer.
+// Add --redis, --redis-file, --prefix, -q/--queue, -v, --config FILE,
+// --print-config and --version to `app` (named already). The first four
+// are also read from the environment (JQ_REDIS_URL, JQ_REDIS_URL_FILE,
+// JQ_PREFIX, JQ_QUEUE); every long option of `app` added before or after
+// can come from the --config file: flag beats environment beats file beats
+// default. Puts the exit codes in the help footer.
 void add_common_options(CLI::App& app, CommonOptions& options);
 
 // Parse `argv` into `app`. Returns -1 to go on, or the exit code to return
-// now (0 after --help, 2 for a usage error, with the message printed).
+// now (0 after --help or --version, 2 for a usage error, with the message
+// printed). With --print-config a missing required option or subcommand
+// is not an error: the settings are shown as they are.
 int parse(CLI::App& app, int argc, char** argv);
+
+// The effective settings of `app`'s own options after parse(), as a
+// config file with each value's source in a comment (for --print-config).
+// The password of the Redis URL is shown as `***`.
+std::string effective_config(const CLI::App& app, const CommonOptions& options);
 
 // Run `body` and turn what escapes it into the tool's exit code, printing
 // `tool: error: message` once on stderr.
 int guarded_main(std::string_view tool, const std::function<int()>& body);
 
-// Print `tool: error: message` on stderr.
+// Print `tool: error: message` on stderr (an error log line with
+// --log-format json).
 void print_error(std::string_view tool, std::string_view message);
 // Print `tool: message` on stderr (a notice, not an error).
 void print_note(std::string_view tool, std::string_view message);

@@ -2,21 +2,47 @@
 
 #include <fmt/core.h>
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace jq::log {
 
 enum class Level { error = 0, warn = 1, info = 2, debug = 3 };
 
-// Set once at start-up, before threads: the program name in each line and
-// the most verbose level written.
+// How lines look: `[time pid] program level: message` (text), or one JSON
+// object per line (json: `time`, `level`, `program`, `pid`, `msg` and the
+// event's fields), for journald and log shippers.
+enum class Format { text, json };
+
+// Set once at start-up, before threads: the program name in each line,
+// the most verbose level written and the format.
 void set_program(std::string_view name);
 void set_level(Level level);
 Level level() noexcept;
+void set_format(Format format);
+Format format() noexcept;
+
+// "text" or "json"; throws UsageError otherwise.
+Format parse_format(std::string_view text);
+
+// One named value of a structured event: text or an integer.
+struct Field
+{
+  std::string_view name;
+  std::variant<std::string_view, std::int64_t> value;
+};
 
 // Write one line to stderr (thread-safe: whole lines, never interleaved).
 void write(Level level, std::string_view message);
+
+// Write `message` with `fields`: in JSON they are members of the line's
+// object beside `msg`; in text only `message` is written.
+void write(Level level,
+           std::string_view message,
+           std::initializer_list<Field> fields);
 
 template<typename... Args>
 void emit(Level at, fmt::format_string<Args...> format, Args&&... args)

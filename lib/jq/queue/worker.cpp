@@ -45,6 +45,44 @@ void sleep_unless(const std::atomic<bool>& stop, milliseconds duration)
   }
 }
 
+// Log the end of one run of `job` (`outcome`: completed, failed,
+// retrying, expired or requeued) as `message` for people, and with fields
+// for machines (--log-format json): job id, queue, outcome, duration,
+// attempt and the reason of a failure.
+void log_job_finished(log::Level at,
+                      const Keys& keys,
+                      const Job& job,
+                      std::string_view outcome,
+                      long long duration_ms,
+                      std::string_view reason,
+                      const std::string& message)
+{
+  if (at > log::level()) {
+    return;
+  }
+  const std::int64_t attempt = job.attempts_made + 1;
+  if (reason.empty()) {
+    log::write(at,
+               message,
+               {{"event", "job_finished"},
+                {"job_id", job.id},
+                {"queue", keys.queue()},
+                {"outcome", outcome},
+                {"duration_ms", duration_ms},
+                {"attempt", attempt}});
+  } else {
+    log::write(at,
+               message,
+               {{"event", "job_finished"},
+                {"job_id", job.id},
+                {"queue", keys.queue()},
+                {"outcome", outcome},
+                {"duration_ms", duration_ms},
+                {"attempt", attempt},
+                {"reason", reason}});
+  }
+}
+
 std::string describe_failure(const std::exception& error)
 {
   if (const auto* sql = dynamic_cast<const SqlError*>(&error)) {
@@ -342,7 +380,13 @@ struct Worker::State
       const std::string reason = fmt::format(
         "expired: its caller stopped waiting {} ms before it could start",
         started_ms - *deadline_ms);
-      JQ_LOG(info, "job {} not started: {}", job.id, reason);
+      log_job_finished(log::Level::info,
+                       keys,
+                       job,
+                       "expired",
+                       0,
+                       reason,
+                       fmt::format("job {} not started: {}", job.id, reason));
       return record(connection, job, [&](redis::Connection& c) {
         return fail_final(c, job, reason, "ExpiredError: " + reason, stop);
       });
@@ -386,7 +430,15 @@ struct Worker::State
     }
     if (is_completed) {
       completed.fetch_add(1);
-      JQ_LOG(info, "job {} completed in {} ms", job.id, elapsed_ms(started));
+      const long long duration_ms = elapsed_ms(started);
+      log_job_finished(
+        log::Level::info,
+        keys,
+        job,
+        "completed",
+        duration_ms,
+        {},
+        fmt::format("job {} completed in {} ms", job.id, duration_ms));
       // Decided only now: a stop that came while the job ran means no
       // next job.
       return record(connection, job, [&](redis::Connection& c) {
@@ -395,7 +447,15 @@ struct Worker::State
     }
     if (cancel.load()) {
       // The grace ran out: back in line as it was, no attempt counted.
-      JQ_LOG(warn, "job {} interrupted by shutdown; put back in line", job.id);
+      log_job_finished(
+        log::Level::warn,
+        keys,
+        job,
+        "requeued",
+        elapsed_ms(started),
+        "interrupted by shutdown",
+        fmt::format("job {} interrupted by shutdown; put back in line",
+                    job.id));
       record(connection, job, [&](redis::Connection& c) {
         retry(c, job, milliseconds(0), {}, true);
         return 0;
@@ -405,7 +465,13 @@ struct Worker::State
     if (limit && Clock::now() >= *limit) {
       if (limit_is_deadline) {
         reason = "expired: its caller's deadline passed while it ran";
-        JQ_LOG(info, "job {} interrupted: {}", job.id, reason);
+        log_job_finished(log::Level::info,
+                         keys,
+                         job,
+                         "expired",
+                         elapsed_ms(started),
+                         reason,
+                         fmt::format("job {} interrupted: {}", job.id, reason));
         return record(connection, job, [&](redis::Connection& c) {
           return fail_final(c, job, reason, "ExpiredError: " + reason, stop);
         });
@@ -418,14 +484,22 @@ struct Worker::State
       nlohmann::json stacktrace = job.stacktrace;
       stacktrace.push_back(stack);
       const milliseconds delay = job.backoff().delay_for(attempts_made);
-      JQ_LOG(info,
-             "job {} failed attempt {}/{} in {} ms: {}; retrying in {} ms",
-             job.id,
-             attempts_made,
-             job.attempts(),
-             elapsed_ms(started),
-             reason,
-             delay.count());
+      const long long duration_ms = elapsed_ms(started);
+      log_job_finished(
+        log::Level::info,
+        keys,
+        job,
+        "retrying",
+        duration_ms,
+        reason,
+        fmt::format(
+          "job {} failed attempt {}/{} in {} ms: {}; retrying in {} ms",
+          job.id,
+          attempts_made,
+          job.attempts(),
+          duration_ms,
+          reason,
+          delay.count()));
       record(connection, job, [&](redis::Connection& c) {
         retry(c,
               job,
@@ -440,8 +514,15 @@ struct Worker::State
       });
       return std::nullopt;
     }
-    JQ_LOG(
-      info, "job {} failed in {} ms: {}", job.id, elapsed_ms(started), reason);
+    const long long duration_ms = elapsed_ms(started);
+    log_job_finished(
+      log::Level::info,
+      keys,
+      job,
+      "failed",
+      duration_ms,
+      reason,
+      fmt::format("job {} failed in {} ms: {}", job.id, duration_ms, reason));
     return record(connection, job, [&](redis::Connection& c) {
       return fail_final(c, job, reason, stack, stop);
     });

@@ -203,4 +203,14 @@ Url parse_url(std::string_view text)
   return url;
 }
 
+std::string redacted_url(std::string_view text)
+{
+  try {
+    return parse_url(text).redacted();
+  } catch (const UsageError& error) {
+    // parse_url's message never holds the password; the text may.
+    return fmt::format("(not shown: {})", error.what());
+  }
+}
+
 } // namespace jq::redis

@@ -34,4 +34,8 @@ struct Url
 // UsageError with the reason; the message never contains the password.
 Url parse_url(std::string_view text);
 
+// `text` with its password replaced by `***`, for showing a URL that may
+// not parse: one that does not is replaced whole by a note saying why.
+std::string redacted_url(std::string_view text);
+
 } // namespace jq::redis
