@@ -28,6 +28,10 @@ struct Outcome
   std::int64_t finished_on = 0;
 };
 
+// How jq-worker's failedReason starts when a job failed because its
+// caller's deadline passed (opts.deadline): for that caller it is a timeout.
+inline constexpr std::string_view k_expired_prefix = "expired: ";
+
 // What waiting for one job gave.
 struct Waited
 {

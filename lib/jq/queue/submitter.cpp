@@ -93,6 +93,15 @@ struct Submitter::State
     if (found == pending.end()) {
       return;
     }
+    if (kind == Waited::Kind::finished && outcome
+        && outcome->status == Outcome::Status::failed
+        && found->second.submission.job
+        && outcome->failed_reason.starts_with(k_expired_prefix)) {
+      // Failed because the deadline we set passed: whichever of the event
+      // and our own timer comes first, the caller timed out.
+      kind = Waited::Kind::timed_out;
+      outcome.reset();
+    }
     SubmissionResult result;
     result.tag = found->second.submission.tag;
     result.id = id;

@@ -4,6 +4,7 @@
 #include <jq/core/error.hpp>
 #include <jq/core/log.hpp>
 #include <jq/core/uuid.hpp>
+#include <jq/queue/outcome.hpp>
 #include <jq/queue/scripts.hpp>
 #include <jq/redis/connection.hpp>
 
@@ -377,9 +378,10 @@ struct Worker::State
     const std::int64_t started_ms = now_ms();
     const auto deadline_ms = job.deadline_ms();
     if (deadline_ms && started_ms >= *deadline_ms) {
-      const std::string reason = fmt::format(
-        "expired: its caller stopped waiting {} ms before it could start",
-        started_ms - *deadline_ms);
+      const std::string reason =
+        fmt::format("{}its caller stopped waiting {} ms before it could start",
+                    k_expired_prefix,
+                    started_ms - *deadline_ms);
       log_job_finished(log::Level::info,
                        keys,
                        job,
@@ -464,7 +466,8 @@ struct Worker::State
     }
     if (limit && Clock::now() >= *limit) {
       if (limit_is_deadline) {
-        reason = "expired: its caller's deadline passed while it ran";
+        reason = fmt::format("{}its caller's deadline passed while it ran",
+                             k_expired_prefix);
         log_job_finished(log::Level::info,
                          keys,
                          job,
