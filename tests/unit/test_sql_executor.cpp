@@ -395,6 +395,64 @@ TEST_CASE("jq::sql::Executor")
     Executor moved = std::move(executor);
     CHECK(count_rows(moved) == 0);
   }
+
+  SUBCASE("a statement seen before follows a schema change")
+  {
+    // The second run of each text comes from the statement cache.
+    run(executor, "insert into board (id, title) values (1, 'x')");
+    const std::string select_all = "select * from board";
+    CHECK(run(executor, select_all)["columns"].size() == 4);
+    run(executor, "alter table board add column extra text default 'e'");
+    const json after = run(executor, select_all);
+    CHECK(after["columns"].size() == 5);
+    CHECK(after["columns"][4] == "extra");
+    CHECK(after["rows"][0][4] == "e");
+    // An empty result names the new columns too.
+    const std::string none = "select * from board where id < 0";
+    CHECK(run(executor, none)["columns"].size() == 5);
+    run(executor, "alter table board drop column extra");
+    CHECK(run(executor, none)["columns"].size() == 4);
+    run(executor, "drop table board");
+    CHECK(job_error(executor, select_all) == "no such table: board");
+  }
+
+  SUBCASE("a cached statement over a view now calling load_extension() fails")
+  {
+    run(executor, "create view v as select 1 as a");
+    const std::string select_view = "select * from v";
+    CHECK(run(executor, select_view)["rows"] == json::parse("[[1]]"));
+    // Same text, new schema: SQLite prepares it again at its next step,
+    // and the job rules (or the untrusted schema) still refuse the call.
+    run(executor, "drop view v");
+    run(executor, "create view v as select load_extension('x') as a");
+    CHECK(job_error(executor, select_view).find("load_extension")
+          != std::string::npos);
+  }
+
+  SUBCASE("bindings do not leak from one job into the next")
+  {
+    run(executor, "insert into board (id, title) values (?, ?)", {1, "a"});
+    CHECK(job_error(executor,
+                    "insert into board (id, title) values (?, ?)",
+                    json::array())
+          == "the statement has 2 parameters but 0 were given");
+    CHECK(run(executor,
+              "select title from board where id = :id",
+              {{"id", 1}})["rows"]
+          == json::parse(R"([["a"]])"));
+    CHECK(job_error(
+            executor, "select title from board where id = :id", json::object())
+          == "parameter ':id' has no value");
+  }
+
+  SUBCASE("many distinct statements: the oldest are dropped, all still run")
+  {
+    for (int i = 0; i < 200; ++i) {
+      const json reply = run(executor, "select " + std::to_string(i));
+      CHECK(reply["rows"][0][0] == i);
+    }
+    CHECK(run(executor, "select 0")["rows"][0][0] == 0);
+  }
 }
 
 TEST_CASE("jq::sql::Executor databases")

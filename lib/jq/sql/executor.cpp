@@ -2,12 +2,11 @@
 
 #include <jq/core/base64.hpp>
 #include <jq/core/error.hpp>
+#include <jq/sql/statement_cache.hpp>
 
-#include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 
 #include <sqlite3.h>
@@ -37,20 +36,37 @@ using nlohmann::json;
 constexpr int k_busy_timeout_ms = 30'000;
 constexpr std::string_view k_read_only_suffix = ":ro";
 
-struct StatementDeleter
+// Prepared job statements kept per database (see StatementCache).
+constexpr std::size_t k_cached_statements = 64;
+
+// The authorizer's state for one connection. It stays installed for the
+// connection's life, so a job statement that SQLite prepares again (after
+// a schema change, on its next step) is checked again; the executor's own
+// statements (BEGIN, COMMIT, the ledger) run trusted.
+struct AuthContext
 {
-  void operator()(sqlite3_stmt* statement) const noexcept
-  {
-    sqlite3_finalize(statement);
-  }
+  bool is_trusted = false;
+  const char* denied = nullptr; // what it last refused to a job
 };
 
-using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
-
-// What the authorizer refused while a job's SQL was being prepared.
-struct Denial
+// Lets the executor's own statements past the authorizer, for the scope.
+class TrustedScope
 {
-  const char* what = nullptr;
+public:
+  explicit TrustedScope(AuthContext& auth)
+    : m_auth(auth)
+  {
+    m_auth.is_trusted = true;
+  }
+  ~TrustedScope()
+  {
+    m_auth.is_trusted = false;
+  }
+  TrustedScope(const TrustedScope&) = delete;
+  TrustedScope& operator=(const TrustedScope&) = delete;
+
+private:
+  AuthContext& m_auth;
 };
 
 // Keeps a job inside its own database and inside the executor's
@@ -103,23 +119,27 @@ int authorize(void* user_data,
               const char* /*database*/,
               const char* /*trigger*/)
 {
-  auto* denial = static_cast<Denial*>(user_data);
+  auto* auth = static_cast<AuthContext*>(user_data);
+  if (auth->is_trusted) {
+    return SQLITE_OK;
+  }
+  const char*& denied = auth->denied;
   switch (action) {
   case SQLITE_ATTACH:
-    denial->what = "ATTACH";
+    denied = "ATTACH";
     return SQLITE_DENY;
   case SQLITE_DETACH:
-    denial->what = "DETACH";
+    denied = "DETACH";
     return SQLITE_DENY;
   case SQLITE_TRANSACTION:
-    denial->what = "BEGIN, COMMIT and ROLLBACK";
+    denied = "BEGIN, COMMIT and ROLLBACK";
     return SQLITE_DENY;
   case SQLITE_SAVEPOINT:
-    denial->what = "SAVEPOINT";
+    denied = "SAVEPOINT";
     return SQLITE_DENY;
   case SQLITE_FUNCTION:
     if (arg2 != nullptr && sqlite3_stricmp(arg2, "load_extension") == 0) {
-      denial->what = "load_extension()";
+      denied = "load_extension()";
       return SQLITE_DENY;
     }
     return SQLITE_OK;
@@ -128,7 +148,7 @@ int authorize(void* user_data,
     // Reading a pragma is harmless, except writable_schema (it is both).
     if ((arg2 != nullptr && !is_allowed_pragma_with_value(name))
         || name == "writable_schema") {
-      denial->what = "this PRAGMA";
+      denied = "this PRAGMA";
       return SQLITE_DENY;
     }
     return SQLITE_OK;
@@ -165,34 +185,13 @@ bool is_vacuum(std::string_view sql)
              || !std::isalnum(static_cast<unsigned char>(sql[i + 6])));
 }
 
-// Installs the authorizer for the lifetime of the scope only, because the
-// executor's own BEGIN and COMMIT must not be refused.
-class AuthorizerScope
-{
-public:
-  AuthorizerScope(sqlite3* handle, Denial& denial)
-    : m_handle(handle)
-  {
-    sqlite3_set_authorizer(m_handle, authorize, &denial);
-  }
-  ~AuthorizerScope()
-  {
-    sqlite3_set_authorizer(m_handle, nullptr, nullptr);
-  }
-  AuthorizerScope(const AuthorizerScope&) = delete;
-  AuthorizerScope& operator=(const AuthorizerScope&) = delete;
-
-private:
-  sqlite3* m_handle;
-};
-
 // The SqlError for the last failed call on `handle`, worded clearly when it
 // was the authorizer that refused.
-SqlError last_error(sqlite3* handle, const Denial& denial)
+SqlError last_error(sqlite3* handle, const AuthContext& auth)
 {
   const int code = sqlite3_errcode(handle);
-  if (code == SQLITE_AUTH && denial.what != nullptr) {
-    return SqlError(fmt::format("{} is not allowed in a job", denial.what),
+  if (code == SQLITE_AUTH && auth.denied != nullptr) {
+    return SqlError(fmt::format("{} is not allowed in a job", auth.denied),
                     code,
                     sqlite3_extended_errcode(handle));
   }
@@ -200,18 +199,38 @@ SqlError last_error(sqlite3* handle, const Denial& denial)
     sqlite3_errmsg(handle), code, sqlite3_extended_errcode(handle));
 }
 
-// Prepare the first statement of `sql` with the raw API and check that
-// nothing but whitespace, semicolons and comments follows it. SQLiteCpp
-// 3.2.1 hides both the tail and the sqlite3_stmt, so this probe also answers
-// the questions it cannot (is the statement read-only, what are its
-// parameters called).
-StatementPtr prepare_probe(sqlite3* handle, const std::string& sql)
+// Resets a statement and clears its bindings when the scope ends, so a
+// cached statement holds no lock and no parameter between jobs.
+class ResetOnExit
+{
+public:
+  explicit ResetOnExit(sqlite3_stmt* statement)
+    : m_statement(statement)
+  {
+  }
+  ~ResetOnExit()
+  {
+    sqlite3_reset(m_statement);
+    sqlite3_clear_bindings(m_statement);
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+private:
+  sqlite3_stmt* m_statement;
+};
+
+// Prepare the first statement of a job's `sql` and check that nothing but
+// whitespace, semicolons and comments follows it. The authorizer (in job
+// mode) sees every part.
+StatementPtr prepare_job_statement(sqlite3* handle,
+                                   AuthContext& auth,
+                                   const std::string& sql)
 {
   if (sql.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     throw JobError("the job's SQL is too long");
   }
-  Denial denial;
-  const AuthorizerScope scope(handle, denial);
+  auth.denied = nullptr;
   const char* const end = sql.c_str() + sql.size();
 
   sqlite3_stmt* raw = nullptr;
@@ -219,10 +238,10 @@ StatementPtr prepare_probe(sqlite3* handle, const std::string& sql)
   if (sqlite3_prepare_v2(
         handle, sql.c_str(), static_cast<int>(sql.size()), &raw, &tail)
       != SQLITE_OK) {
-    throw last_error(handle, denial);
+    throw last_error(handle, auth);
   }
-  StatementPtr probe(raw);
-  if (!probe) {
+  StatementPtr statement(raw);
+  if (!statement) {
     throw JobError("the job's SQL has no statement in it");
   }
   if (is_vacuum(sql)) {
@@ -243,37 +262,56 @@ StatementPtr prepare_probe(sqlite3* handle, const std::string& sql)
     }
     tail = next_tail;
   }
-  return probe;
+  return statement;
 }
 
-// The SQLiteCpp statement for `sql`, prepared under the same authorizer as
-// the probe so both see the same rules.
-SQLite::Statement prepare(SQLite::Database& db, const std::string& sql)
+// Prepare one of the executor's own statements.
+StatementPtr prepare_own(sqlite3* handle, AuthContext& auth, const char* sql)
 {
-  Denial denial;
-  const AuthorizerScope scope(db.getHandle(), denial);
-  try {
-    return SQLite::Statement(db, sql);
-  } catch (const SQLite::Exception&) {
-    throw last_error(db.getHandle(), denial);
+  const TrustedScope trusted(auth);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(handle, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    throw last_error(handle, auth);
+  }
+  return StatementPtr(raw);
+}
+
+// Step one of the executor's own statements once (trusted) and reset it.
+void run_own(sqlite3* handle, AuthContext& auth, sqlite3_stmt* statement)
+{
+  const TrustedScope trusted(auth);
+  const ResetOnExit reset(statement);
+  const int rc = sqlite3_step(statement);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    throw last_error(handle, auth);
   }
 }
 
 // Bind one JSON `value` at `index`; `name` describes it in messages.
-void bind_value(SQLite::Statement& statement,
+// A text or blob is bound in place (SQLITE_STATIC) when it lives in the
+// request, which outlives the statement's use (ResetOnExit clears it).
+void bind_value(sqlite3_stmt* statement,
                 int index,
                 const json& value,
                 const std::string& name)
 {
+  const auto check = [&](int rc) {
+    if (rc != SQLITE_OK) {
+      sqlite3* handle = sqlite3_db_handle(statement);
+      throw SqlError(fmt::format("{}: {}", name, sqlite3_errstr(rc)),
+                     rc,
+                     sqlite3_extended_errcode(handle));
+    }
+  };
   switch (value.type()) {
   case json::value_t::null:
-    statement.bind(index);
+    check(sqlite3_bind_null(statement, index));
     return;
   case json::value_t::boolean:
-    statement.bind(index, static_cast<std::int64_t>(value.get<bool>() ? 1 : 0));
+    check(sqlite3_bind_int64(statement, index, value.get<bool>() ? 1 : 0));
     return;
   case json::value_t::number_integer:
-    statement.bind(index, value.get<std::int64_t>());
+    check(sqlite3_bind_int64(statement, index, value.get<std::int64_t>()));
     return;
   case json::value_t::number_unsigned: {
     const auto number = value.get<std::uint64_t>();
@@ -282,15 +320,19 @@ void bind_value(SQLite::Statement& statement,
       throw JobError(
         fmt::format("{} is out of the 64-bit signed integer range", name));
     }
-    statement.bind(index, static_cast<std::int64_t>(number));
+    check(
+      sqlite3_bind_int64(statement, index, static_cast<std::int64_t>(number)));
     return;
   }
   case json::value_t::number_float:
-    statement.bind(index, value.get<double>());
+    check(sqlite3_bind_double(statement, index, value.get<double>()));
     return;
-  case json::value_t::string:
-    statement.bind(index, value.get_ref<const std::string&>());
+  case json::value_t::string: {
+    const auto& text = value.get_ref<const std::string&>();
+    check(sqlite3_bind_text64(
+      statement, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
     return;
+  }
   case json::value_t::object: {
     const auto text = value.find("$base64");
     if (value.size() == 1 && text != value.end() && text->is_string()) {
@@ -302,7 +344,8 @@ void bind_value(SQLite::Statement& statement,
           > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
         throw JobError(fmt::format("{} is too large a blob", name));
       }
-      statement.bind(index, bytes->data(), static_cast<int>(bytes->size()));
+      check(sqlite3_bind_blob64(
+        statement, index, bytes->data(), bytes->size(), SQLITE_TRANSIENT));
       return;
     }
     break;
@@ -317,15 +360,16 @@ void bind_value(SQLite::Statement& statement,
 
 // The statement's index for the named parameter `key`, trying SQLite's
 // prefixes when `key` has none; 0 when there is no such parameter.
-int parameter_index(const SQLite::Statement& statement, const std::string& key)
+int parameter_index(sqlite3_stmt* statement, const std::string& key)
 {
   if (!key.empty()
       && std::string_view(":@$?").find(key[0]) != std::string_view::npos) {
-    return statement.getIndex(key.c_str());
+    return sqlite3_bind_parameter_index(statement, key.c_str());
   }
   for (const char prefix : {':', '@', '$'}) {
     const std::string name = prefix + key;
-    if (const int index = statement.getIndex(name.c_str()); index != 0) {
+    if (const int index = sqlite3_bind_parameter_index(statement, name.c_str());
+        index != 0) {
       return index;
     }
   }
@@ -335,11 +379,9 @@ int parameter_index(const SQLite::Statement& statement, const std::string& key)
 // Bind `params` (null, an array or an object) to every parameter of
 // `statement`; a count mismatch or an unbound parameter is the job's error,
 // since SQLite would otherwise quietly bind NULL.
-void bind_parameters(SQLite::Statement& statement,
-                     sqlite3_stmt* probe,
-                     const json& params)
+void bind_parameters(sqlite3_stmt* statement, const json& params)
 {
-  const int count = sqlite3_bind_parameter_count(probe);
+  const int count = sqlite3_bind_parameter_count(statement);
   if (params.is_null() || params.is_array()) {
     const std::size_t given = params.is_null() ? 0 : params.size();
     if (given != static_cast<std::size_t>(count)) {
@@ -374,7 +416,7 @@ void bind_parameters(SQLite::Statement& statement,
   }
   for (int i = 1; i <= count; ++i) {
     if (!is_bound[static_cast<std::size_t>(i)]) {
-      const char* name = sqlite3_bind_parameter_name(probe, i);
+      const char* name = sqlite3_bind_parameter_name(statement, i);
       throw JobError(
         name != nullptr
           ? fmt::format("parameter '{}' has no value", name)
@@ -386,22 +428,28 @@ void bind_parameters(SQLite::Statement& statement,
 }
 
 // The JSON for the current row's column `column`.
-json column_value(const SQLite::Column& column)
+json column_value(sqlite3_stmt* statement, int column)
 {
-  switch (column.getType()) {
+  // The bytes as stored (sqlite3_column_blob converts nothing), with an
+  // empty value's null pointer made safe.
+  const auto bytes = [&] {
+    const auto* data =
+      static_cast<const char*>(sqlite3_column_blob(statement, column));
+    const auto size =
+      static_cast<std::size_t>(sqlite3_column_bytes(statement, column));
+    return data == nullptr ? std::string_view() : std::string_view(data, size);
+  };
+  switch (sqlite3_column_type(statement, column)) {
   case SQLITE_INTEGER:
-    return column.getInt64();
+    return sqlite3_column_int64(statement, column);
   case SQLITE_FLOAT:
-    return column.getDouble();
+    return sqlite3_column_double(statement, column);
   case SQLITE_TEXT:
     // Kept byte for byte even when it is not valid UTF-8: whoever dumps the
     // reply uses error_handler_t::replace, so that cannot throw later.
-    return column.getString();
-  case SQLITE_BLOB: {
-    const auto* bytes = static_cast<const char*>(column.getBlob());
-    const auto size = static_cast<std::size_t>(column.getBytes());
-    return json{{"$base64", base64_encode(std::string_view(bytes, size))}};
-  }
+    return std::string(bytes());
+  case SQLITE_BLOB:
+    return json{{"$base64", base64_encode(bytes())}};
   default:
     return nullptr;
   }
@@ -445,17 +493,26 @@ struct Budget
 // rows it changed. sqlite3_changes64 alone would repeat the previous
 // statement's count for a SELECT or a CREATE, so it only counts when the
 // connection's running total moved.
-std::int64_t step_all(SQLite::Statement& statement,
-                      sqlite3* handle,
+std::int64_t step_all(sqlite3_stmt* statement,
+                      const AuthContext& auth,
                       json& rows,
                       Budget& budget)
 {
+  sqlite3* handle = sqlite3_db_handle(statement);
   const auto total_before = sqlite3_total_changes64(handle);
-  const int column_count = statement.getColumnCount();
-  while (statement.executeStep()) {
+  for (;;) {
+    const int rc = sqlite3_step(statement);
+    if (rc == SQLITE_DONE) {
+      break;
+    }
+    if (rc != SQLITE_ROW) {
+      throw last_error(handle, auth);
+    }
+    // Read per row: a step may have prepared the statement again.
+    const int column_count = sqlite3_column_count(statement);
     json row = json::array();
     for (int i = 0; i < column_count; ++i) {
-      row.push_back(column_value(statement.getColumn(i)));
+      row.push_back(column_value(statement, i));
     }
     budget.add_row(row);
     rows.push_back(std::move(row));
@@ -506,54 +563,173 @@ std::int64_t epoch_ms()
     .count();
 }
 
-// Create the ledger table if needed and prune old rows about once an hour.
-// `pruned_at` is 0 until the table is known to exist.
-void prepare_ledger(SQLite::Database& db, std::int64_t& pruned_at)
+} // namespace
+
+// One database the executor runs jobs on: the connection, the authorizer's
+// state, the job statements seen before, and the executor's own statements.
+// Declared in this order so every statement is finalized before the
+// connection closes.
+namespace detail {
+
+struct Connection
+{
+  std::unique_ptr<SQLite::Database> db;
+  AuthContext auth;
+  StatementCache jobs{k_cached_statements};
+  StatementPtr begin_deferred;
+  StatementPtr begin_immediate;
+  StatementPtr commit;
+  StatementPtr rollback;
+  // Prepared once the ledger table is known to exist.
+  StatementPtr ledger_lookup;
+  StatementPtr ledger_record;
+  // When the ledger was last pruned; 0 until its table is known to exist.
+  std::int64_t ledger_pruned_at = 0;
+
+  sqlite3* handle() const
+  {
+    return db->getHandle();
+  }
+};
+
+} // namespace detail
+
+namespace {
+
+using detail::Connection;
+
+// One transaction on a connection; rolled back unless committed.
+class Transaction
+{
+public:
+  Transaction(Connection& connection, bool is_write)
+    : m_connection(connection)
+  {
+    run_own(connection.handle(),
+            connection.auth,
+            is_write ? connection.begin_immediate.get()
+                     : connection.begin_deferred.get());
+  }
+  ~Transaction()
+  {
+    // SQLite may have rolled back already (an interrupted write, a full
+    // disk); a second ROLLBACK would only fail.
+    if (!m_is_done && sqlite3_get_autocommit(m_connection.handle()) == 0) {
+      const TrustedScope trusted(m_connection.auth);
+      const ResetOnExit reset(m_connection.rollback.get());
+      sqlite3_step(m_connection.rollback.get());
+    }
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  void commit()
+  {
+    run_own(
+      m_connection.handle(), m_connection.auth, m_connection.commit.get());
+    m_is_done = true;
+  }
+
+private:
+  Connection& m_connection;
+  bool m_is_done = false;
+};
+
+// Create the ledger table if needed, prune old rows about once an hour,
+// and prepare the ledger's statements.
+void prepare_ledger(Connection& connection)
 {
   const std::int64_t now = epoch_ms();
   constexpr std::int64_t k_prune_every_ms = 3'600'000;
-  if (pruned_at != 0 && now - pruned_at < k_prune_every_ms) {
+  if (connection.ledger_pruned_at != 0
+      && now - connection.ledger_pruned_at < k_prune_every_ms) {
     return;
   }
-  db.exec("CREATE TABLE IF NOT EXISTS _jq_ledger ("
-          "job_key TEXT PRIMARY KEY, reply TEXT NOT NULL, "
-          "created_ms INTEGER NOT NULL) WITHOUT ROWID");
-  SQLite::Statement prune(db, "DELETE FROM _jq_ledger WHERE created_ms < ?");
-  prune.bind(1,
-             static_cast<int64_t>(
-               now
-               - std::chrono::duration_cast<std::chrono::milliseconds>(
-                   Executor::k_ledger_retention)
-                   .count()));
-  prune.exec();
-  pruned_at = now;
+  {
+    const TrustedScope trusted(connection.auth);
+    SQLite::Database& db = *connection.db;
+    db.exec("CREATE TABLE IF NOT EXISTS _jq_ledger ("
+            "job_key TEXT PRIMARY KEY, reply TEXT NOT NULL, "
+            "created_ms INTEGER NOT NULL) WITHOUT ROWID");
+    SQLite::Statement prune(db, "DELETE FROM _jq_ledger WHERE created_ms < ?");
+    prune.bind(1,
+               static_cast<int64_t>(
+                 now
+                 - std::chrono::duration_cast<std::chrono::milliseconds>(
+                     Executor::k_ledger_retention)
+                     .count()));
+    prune.exec();
+  }
+  if (!connection.ledger_lookup) {
+    connection.ledger_lookup =
+      prepare_own(connection.handle(),
+                  connection.auth,
+                  "SELECT reply FROM _jq_ledger WHERE job_key = ?");
+    connection.ledger_record = prepare_own(
+      connection.handle(),
+      connection.auth,
+      "INSERT INTO _jq_ledger (job_key, reply, created_ms) VALUES (?, ?, ?)");
+  }
+  connection.ledger_pruned_at = now;
 }
 
-std::optional<json> ledger_lookup(SQLite::Database& db, const std::string& key)
+std::optional<json> ledger_lookup(Connection& connection,
+                                  const std::string& key)
 {
-  SQLite::Statement lookup(db,
-                           "SELECT reply FROM _jq_ledger WHERE job_key = ?");
-  lookup.bind(1, key);
-  if (!lookup.executeStep()) {
+  sqlite3_stmt* lookup = connection.ledger_lookup.get();
+  const TrustedScope trusted(connection.auth);
+  const ResetOnExit reset(lookup);
+  sqlite3_bind_text64(
+    lookup, 1, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8);
+  const int rc = sqlite3_step(lookup);
+  if (rc == SQLITE_DONE) {
     return std::nullopt;
   }
-  auto reply = json::parse(lookup.getColumn(0).getString(), nullptr, false);
+  if (rc != SQLITE_ROW) {
+    throw last_error(connection.handle(), connection.auth);
+  }
+  const auto* text = static_cast<const char*>(sqlite3_column_blob(lookup, 0));
+  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(lookup, 0));
+  auto reply = json::parse(text == nullptr ? std::string_view()
+                                           : std::string_view(text, size),
+                           nullptr,
+                           false);
   if (reply.is_discarded()) {
     return std::nullopt;
   }
   return reply;
 }
 
-void ledger_record(SQLite::Database& db,
+void ledger_record(Connection& connection,
                    const std::string& key,
                    const json& reply)
 {
-  SQLite::Statement record(
-    db, "INSERT INTO _jq_ledger (job_key, reply, created_ms) VALUES (?, ?, ?)");
-  record.bind(1, key);
-  record.bind(2, reply.dump(-1, ' ', false, json::error_handler_t::replace));
-  record.bind(3, static_cast<int64_t>(epoch_ms()));
-  record.exec();
+  sqlite3_stmt* record = connection.ledger_record.get();
+  const std::string text =
+    reply.dump(-1, ' ', false, json::error_handler_t::replace);
+  // run_own resets the statement and clears these afterwards.
+  sqlite3_bind_text64(
+    record, 1, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8);
+  sqlite3_bind_text64(
+    record, 2, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  sqlite3_bind_int64(record, 3, epoch_ms());
+  run_own(connection.handle(), connection.auth, record);
+}
+
+// The statement for a job's SQL: the cached one, or a new one (kept in the
+// cache, or in `spare` when the cache does not keep it).
+sqlite3_stmt* job_statement(Connection& connection,
+                            const std::string& sql,
+                            StatementPtr& spare)
+{
+  if (sqlite3_stmt* cached = connection.jobs.find(sql)) {
+    connection.auth.denied = nullptr;
+    return cached;
+  }
+  return connection.jobs.add(
+    sql,
+    prepare_job_statement(connection.handle(), connection.auth, sql),
+    spare);
 }
 
 } // namespace
@@ -588,7 +764,7 @@ Executor::Executor(const std::vector<DatabaseSpec>& databases, Limits limits)
   : m_limits(limits)
 {
   for (const auto& spec : databases) {
-    if (m_dbs.contains(spec.name)) {
+    if (m_connections.contains(spec.name)) {
       throw UsageError(
         fmt::format("database {} is given more than once", spec.name));
     }
@@ -596,19 +772,29 @@ Executor::Executor(const std::vector<DatabaseSpec>& databases, Limits limits)
                         ? SQLite::OPEN_READONLY
                         : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
     try {
-      auto db =
+      auto connection = std::make_unique<Connection>();
+      connection->db =
         std::make_unique<SQLite::Database>(spec.path, flags, k_busy_timeout_ms);
+      sqlite3* handle = connection->handle();
       if (spec.synchronous_normal) {
         // Before harden(): the authorizer refuses this pragma to jobs.
-        db->exec("PRAGMA synchronous = NORMAL");
+        connection->db->exec("PRAGMA synchronous = NORMAL");
       }
-      harden(db->getHandle());
+      harden(handle);
+      sqlite3_set_authorizer(handle, authorize, &connection->auth);
+      auto& auth = connection->auth;
+      connection->begin_deferred = prepare_own(handle, auth, "BEGIN DEFERRED");
+      connection->begin_immediate =
+        prepare_own(handle, auth, "BEGIN IMMEDIATE");
+      connection->commit = prepare_own(handle, auth, "COMMIT");
+      connection->rollback = prepare_own(handle, auth, "ROLLBACK");
       // SQLite opens lazily; reading the schema now finds a file that is
       // not a database at start-up instead of at the first job.
-      SQLite::Statement check(*db, "SELECT count(*) FROM sqlite_master");
-      check.executeStep();
-      m_dbs.emplace(spec.name, std::move(db));
-    } catch (const SQLite::Exception& e) {
+      const StatementPtr check =
+        prepare_own(handle, auth, "SELECT count(*) FROM sqlite_master");
+      run_own(handle, auth, check.get());
+      m_connections.emplace(spec.name, std::move(connection));
+    } catch (const std::exception& e) {
       throw UsageError(fmt::format(
         "cannot open database {} at {}: {}", spec.name, spec.path, e.what()));
     }
@@ -621,37 +807,40 @@ Executor& Executor::operator=(Executor&&) noexcept = default;
 
 json Executor::run(const Request& request, const RunOptions& options)
 {
-  const auto found = m_dbs.find(request.db);
-  if (found == m_dbs.end()) {
+  const auto found = m_connections.find(request.db);
+  if (found == m_connections.end()) {
     throw JobError(fmt::format("unknown database '{}'", request.db));
   }
-  SQLite::Database& db = *found->second;
-  sqlite3* handle = db.getHandle();
+  Connection& connection = *found->second;
+  sqlite3* handle = connection.handle();
   const InterruptScope interrupt(handle, options.should_interrupt);
 
   try {
-    const StatementPtr probe = prepare_probe(handle, request.sql);
-    // A write takes the write lock up front: upgrading a deferred read
-    // transaction can fail with SQLITE_BUSY without waiting for the busy
-    // timeout.
+    // Declared first so a statement the cache did not keep is finalized
+    // last, after the reset and the rollback below.
+    StatementPtr spare;
+    sqlite3_stmt* statement = job_statement(connection, request.sql, spare);
     const bool is_db_read_only = sqlite3_db_readonly(handle, "main") == 1;
     const bool is_read_only =
-      is_db_read_only || sqlite3_stmt_readonly(probe.get()) != 0;
+      is_db_read_only || sqlite3_stmt_readonly(statement) != 0;
     const bool use_ledger = !is_read_only && !options.idempotency_key.empty();
     if (use_ledger) {
-      prepare_ledger(db, m_ledger_pruned_at[request.db]);
+      prepare_ledger(connection);
     }
 
-    // Declared before the statement so the statement is finalized before
-    // the transaction's destructor rolls back.
-    std::optional<SQLite::Transaction> transaction;
-    SQLite::Statement statement = prepare(db, request.sql);
-    transaction.emplace(db,
-                        is_read_only ? SQLite::TransactionBehavior::DEFERRED
-                                     : SQLite::TransactionBehavior::IMMEDIATE);
+    // One statement run once is a transaction of its own; anything more
+    // gets an explicit one. A write takes the write lock up front:
+    // upgrading a deferred read transaction can fail with SQLITE_BUSY
+    // without waiting for the busy timeout.
+    std::optional<Transaction> transaction;
+    if (!is_read_only || request.rows) {
+      transaction.emplace(connection, !is_read_only);
+    }
+    // After the transaction so it is reset before a rollback.
+    const ResetOnExit reset(statement);
     if (use_ledger) {
       // Under the write lock: a twin delivery that committed first is seen.
-      if (auto recorded = ledger_lookup(db, options.idempotency_key)) {
+      if (auto recorded = ledger_lookup(connection, options.idempotency_key)) {
         return *recorded;
       }
     }
@@ -659,10 +848,6 @@ json Executor::run(const Request& request, const RunOptions& options)
     // would report the previous job's rowid.
     sqlite3_set_last_insert_rowid(handle, 0);
 
-    json columns = json::array();
-    for (int i = 0; i < statement.getColumnCount(); ++i) {
-      columns.push_back(statement.getColumnName(i));
-    }
     json rows = json::array();
     Budget budget{m_limits};
     std::int64_t changes = 0;
@@ -670,33 +855,42 @@ json Executor::run(const Request& request, const RunOptions& options)
       const json& batch = *request.rows;
       for (std::size_t i = 0; i < batch.size(); ++i) {
         try {
-          statement.reset();
-          statement.clearBindings();
-          bind_parameters(statement, probe.get(), batch[i]);
-          changes += step_all(statement, handle, rows, budget);
-        } catch (const SQLite::Exception& e) {
+          sqlite3_reset(statement);
+          sqlite3_clear_bindings(statement);
+          bind_parameters(statement, batch[i]);
+          changes += step_all(statement, connection.auth, rows, budget);
+        } catch (const SqlError& e) {
           throw SqlError(fmt::format("row {}: {}", i + 1, e.what()),
-                         e.getErrorCode(),
-                         e.getExtendedErrorCode());
-        } catch (const SqlError&) {
-          throw;
+                         e.code(),
+                         e.extended_code());
         } catch (const JobError& e) {
           throw JobError(fmt::format("row {}: {}", i + 1, e.what()));
         }
       }
     } else {
-      bind_parameters(statement, probe.get(), request.params);
-      changes = step_all(statement, handle, rows, budget);
+      bind_parameters(statement, request.params);
+      changes = step_all(statement, connection.auth, rows, budget);
     }
 
+    // Read after stepping: a step may have prepared the statement again
+    // (the schema changed), and the columns with it.
+    json columns = json::array();
+    const int column_count = sqlite3_column_count(statement);
+    for (int i = 0; i < column_count; ++i) {
+      const char* name = sqlite3_column_name(statement, i);
+      columns.push_back(name == nullptr ? "" : name);
+    }
     json result = {{"columns", std::move(columns)},
                    {"rows", std::move(rows)},
                    {"changes", changes},
                    {"last_insert_rowid", sqlite3_last_insert_rowid(handle)}};
     if (use_ledger) {
-      ledger_record(db, options.idempotency_key, result);
+      ledger_record(connection, options.idempotency_key, result);
     }
-    transaction->commit();
+    if (transaction) {
+      sqlite3_reset(statement);
+      transaction->commit();
+    }
     return result;
   } catch (const SQLite::Exception& e) {
     throw SqlError(e.what(), e.getErrorCode(), e.getExtendedErrorCode());

@@ -13,11 +13,11 @@
 #include <string_view>
 #include <vector>
 
-namespace SQLite {
-class Database;
-}
-
 namespace jq::sql {
+
+namespace detail {
+struct Connection;
+}
 
 // A database a worker was given: `--db NAME=PATH[:ro]`.
 struct DatabaseSpec
@@ -82,10 +82,9 @@ public:
   static constexpr std::chrono::hours k_ledger_retention{24 * 7};
 
 private:
-  std::map<std::string, std::unique_ptr<SQLite::Database>, std::less<>> m_dbs;
+  std::map<std::string, std::unique_ptr<detail::Connection>, std::less<>>
+    m_connections;
   Limits m_limits;
-  // Per database: is its ledger table known to exist; when it was pruned.
-  std::map<std::string, std::int64_t, std::less<>> m_ledger_pruned_at;
 };
 
 } // namespace jq::sql

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+struct sqlite3_stmt;
+
+namespace jq::sql {
+
+struct StatementDeleter
+{
+  void operator()(sqlite3_stmt* statement) const noexcept;
+};
+
+// An owned prepared statement, finalized when it goes.
+using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+
+// The prepared statements of one connection, by SQL text, so a job whose SQL
+// was seen before skips SQLite's parser and planner (most of a small job's
+// cost). Beyond `capacity` the least recently used is finalized. A cached
+// statement stays right when the schema changes: SQLite prepares it again
+// on its next step, under the connection's authorizer.
+class StatementCache
+{
+public:
+  // Statements longer than this are not kept: a few huge texts must not
+  // pin memory for the worker's lifetime.
+  static constexpr std::size_t k_max_sql_bytes = 16 * 1024;
+
+  explicit StatementCache(std::size_t capacity);
+
+  // The statement for `sql`, or null. A hit becomes the most recent.
+  sqlite3_stmt* find(std::string_view sql);
+
+  // Keep `statement` for `sql` (when short enough) and return it. It stays
+  // valid until the next add(); a statement not kept is owned by `spare`.
+  sqlite3_stmt* add(std::string_view sql, StatementPtr statement,
+                    StatementPtr& spare);
+
+  std::size_t size() const noexcept;
+
+private:
+  using Entry = std::pair<std::string, StatementPtr>;
+  std::size_t m_capacity;
+  std::list<Entry> m_entries; // most recently used first
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> m_index;
+};
+
+} // namespace jq::sql
