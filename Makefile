@@ -42,8 +42,10 @@ install: build
 package: build
 	cmake --build $(BUILD) --target package
 
+# ASan + UBSan build (build-asan/) running the whole suite; any sanitizer
+# report, from any process, fails it.
 asan:
-	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DJQ_ENABLE_ASAN=ON -DJQ_ENABLE_UBSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+	JOBS=$(JOBS) scripts/asan
 
 # jq against Node Bull on one Redis; writes bench/results/DATE.{md,png}.
 bench:
