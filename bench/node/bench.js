@@ -1,8 +1,9 @@
 'use strict';
 // make bench: jq and Node Bull side by side on one Redis, in one run.
 //
-//   node bench.js --redis URL --bin DIR --work DIR --out DIR [--jobs 20000]
-//                 [--runs 3] [--latency 2000] [--once 30] [--window 64]
+//   node bench.js --redis URL --redis-pid PID --bin DIR --work DIR --out DIR
+//                 [--jobs 20000] [--runs 3] [--latency 2000] [--once 30]
+//                 [--window 64]
 //
 // Each figure is the median of --runs runs, with the spread (min-max). The
 // sides take turns within each run, so a noisy moment hits both. Writes
@@ -11,11 +12,10 @@
 const { spawn, execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const readline = require('readline');
 const Redis = require('ioredis');
 
 const args = parseArgs(process.argv.slice(2), {
-  jobs: 20000, runs: 3, latency: 2000, once: 30, window: 64,
+  jobs: 20000, runs: 3, latency: 2000, once: 30, window: 64, 'redis-pid': 0,
 });
 const here = __dirname;
 const work = args.work;
@@ -29,7 +29,7 @@ function parseArgs(argv, defaults) {
     const value = argv[i + 1];
     out[key] = typeof defaults[key] === 'number' ? Number(value) : value;
   }
-  for (const key of ['redis', 'bin', 'work', 'out']) {
+  for (const key of ['redis', 'redis-pid', 'bin', 'work', 'out']) {
     if (!out[key]) throw new Error(`missing --${key}`);
   }
   return out;
@@ -41,9 +41,15 @@ function log(text) {
 
 // ---- processes ----------------------------------------------------------
 
-// Run a command to its end; resolves {code, stdout, ms}. Rejects on a
-// non-zero exit.
-function run(cmd, argv, { input, stdoutFile } = {}) {
+// Run a command to its end; resolves {code, stdout, ms, cpuMs}. Rejects on
+// a non-zero exit. cpuMs (user + system, from /usr/bin/time) is measured
+// when `timed` is set.
+function run(cmd, argv, { input, stdoutFile, timed } = {}) {
+  const timeFile = path.join(work, 'run-time.txt');
+  if (timed) {
+    argv = ['-f', '%U %S', '-o', timeFile, cmd, ...argv];
+    cmd = '/usr/bin/time';
+  }
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const out = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'pipe';
@@ -61,7 +67,12 @@ function run(cmd, argv, { input, stdoutFile } = {}) {
       if (code !== 0) {
         reject(new Error(`${path.basename(cmd)} ${argv.join(' ')}: exit ${code}\n${stderr}`));
       } else {
-        resolve({ code, stdout, ms });
+        let cpuMs;
+        if (timed) {
+          const [u, sys] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
+          cpuMs = (u + sys) * 1000;
+        }
+        resolve({ code, stdout, ms, cpuMs });
       }
     });
   });
@@ -89,6 +100,15 @@ function startWorker(cmd, argv) {
     },
   };
 }
+
+// CPU time (user + system) a running process has used so far, in ms.
+function cpuMsOf(pid) {
+  // Fields after the command name, which is in parentheses.
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks * 1000) / clockTicks;
+}
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 // Peak resident memory (VmHWM) of a running process, in MiB.
 function peakRssMiB(pid) {
@@ -123,8 +143,8 @@ const sides = {
     async batch(file) {
       const r = await run(path.join(args.bin, 'jq-submit'), [
         '--redis', args.redis, '-q', QUEUE, '--stdin', '-j', String(args.window)],
-      { input: file, stdoutFile: path.join(work, 'jq-replies.jsonl') });
-      return r.ms; // exit 0: every job completed
+      { input: file, stdoutFile: path.join(work, 'jq-replies.jsonl'), timed: true });
+      return r; // exit 0: every job completed
     },
     latency(count) {
       return jqLatency(count);
@@ -146,12 +166,13 @@ function bullSide(way) {
         String(concurrency), `${DB}=${dbPath}`]);
     },
     async batch(file, jobs) {
-      const r = await run(node, [producer, 'batch', args.redis, QUEUE, way, file, String(args.window)]);
+      const r = await run(node, [producer, 'batch', args.redis, QUEUE, way, file, String(args.window)],
+        { timed: true });
       const counts = JSON.parse(r.stdout);
       if (counts.completed !== jobs) {
         throw new Error(`bull: ${counts.completed} of ${jobs} completed (${counts.failed} failed)`);
       }
-      return r.ms;
+      return r;
     },
     async latency(count) {
       const r = await run(node, [producer, 'latency', args.redis, QUEUE, way, String(count), DB, 'select ?']);
@@ -161,27 +182,16 @@ function bullSide(way) {
   };
 }
 
-// jq-submit --stdin -j 1 driven one line at a time: each round trip is the
-// time from writing a job line to reading its reply line.
-function jqLatency(count) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(args.bin, 'jq-submit'), [
-      '--redis', args.redis, '-q', QUEUE, '--stdin', '-j', '1'],
-    { stdio: ['pipe', 'pipe', 'inherit'] });
-    const samples = [];
-    let start = 0n;
-    const next = () => {
-      start = process.hrtime.bigint();
-      child.stdin.write(`{"db":"${DB}","sql":"select ?","params":[${samples.length}]}\n`);
-    };
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-      if (!line.includes('"completed"')) reject(new Error(`jq-submit: ${line}`));
-      if (samples.length < count) next(); else child.stdin.end();
-    });
-    child.on('close', (code) => (code === 0 ? resolve(samples) : reject(new Error(`jq-submit exit ${code}`))));
-    next();
-  });
+// jq-submit --stdin -j 1 driven one line at a time by a native caller
+// (bench/driver/pipe_latency.cpp, built as build/bench/jq-bench-pipe): each
+// round trip is the time from writing a job line to reading its reply line.
+// A Node caller here would add its own stream overhead (about 0.15 ms a
+// round trip on this kind of machine) to jq's figure, not Bull's.
+async function jqLatency(count) {
+  const driver = path.join(args.bin, '..', 'bench', 'jq-bench-pipe');
+  const r = await run(driver, [String(count), DB, 'select ?', '--',
+    path.join(args.bin, 'jq-submit'), '--redis', args.redis, '-q', QUEUE, '--stdin', '-j', '1']);
+  return r.stdout.trim().split('\n').map(Number);
 }
 
 // ---- measurements ----------------------------------------------------------
@@ -222,7 +232,17 @@ async function throughputRun(side, kind, concurrency) {
   const warmup = 500;
   await sides[side].batch(jobsFile(kind, warmup, 'warmup.jsonl'), warmup);
   await redis.config('RESETSTAT');
-  const ms = await sides[side].batch(jobsFile(kind, args.jobs, 'jobs.jsonl'), args.jobs);
+  const file = jobsFile(kind, args.jobs, 'jobs.jsonl');
+  const workerCpu = cpuMsOf(worker.pid);
+  const redisCpu = cpuMsOf(args['redis-pid']);
+  const batch = await sides[side].batch(file, args.jobs);
+  const perJob = (ms) => (ms * 1000) / args.jobs; // µs
+  const cpu = {
+    submitterCpu: perJob(batch.cpuMs),
+    workerCpu: perJob(cpuMsOf(worker.pid) - workerCpu),
+    redisCpu: perJob(cpuMsOf(args['redis-pid']) - redisCpu),
+  };
+  const { ms } = batch;
   const calls = await redisCalls();
   const rss = peakRssMiB(worker.pid);
   await worker.stop();
@@ -230,7 +250,10 @@ async function throughputRun(side, kind, concurrency) {
     const rows = rowCount(db);
     if (rows !== warmup + args.jobs) throw new Error(`${side}: ${rows} rows, expected ${warmup + args.jobs}`);
   }
-  return { rate: args.jobs / (ms / 1000), commandsPerJob: calls / args.jobs, rss };
+  return {
+    rate: args.jobs / (ms / 1000), commandsPerJob: calls / args.jobs, rss,
+    ...cpu, totalCpu: cpu.submitterCpu + cpu.workerCpu + cpu.redisCpu,
+  };
 }
 
 function percentile(sorted, p) {
@@ -340,7 +363,9 @@ async function main() {
       const key = `${kind} c${concurrency}`;
       results.throughput[key] = {};
       await measure(results.throughput[key], all, (side) => throughputRun(side, kind, concurrency),
-        (res) => `${key}: ${fmt(res.rate, 0)} jobs/s, ${fmt(res.commandsPerJob, 2)} commands/job, worker ${fmt(res.rss, 1)} MiB`);
+        (res) => `${key}: ${fmt(res.rate, 0)} jobs/s, ${fmt(res.commandsPerJob, 2)} commands/job, `
+          + `worker ${fmt(res.rss, 1)} MiB, CPU µs/job: submitter ${fmt(res.submitterCpu, 0)} `
+          + `worker ${fmt(res.workerCpu, 0)} Redis ${fmt(res.redisCpu, 0)}`);
     }
   }
   await measure(results.latency, all, latencyRun,
@@ -386,7 +411,11 @@ function writeReport(results, ceiling, v, date) {
     + `${args.latency.toLocaleString('en-US')} round trips per latency run; ${args.once} calls per one-shot run. `
     + `Each figure: median of ${args.runs} runs (min–max). `
     + 'Ratio: how many times better jq is. "Bull" awaits `job.finished()`; '
-    + '"Bull, one listener" matches one global listener\'s events by job id, Bull\'s best case.', '');
+    + '"Bull, one listener" matches one global listener\'s events by job id, Bull\'s best case. '
+    + 'Latency: jq is one `jq-submit --stdin -j 1` fed line by line over pipes by a native caller '
+    + '(bench/driver/pipe_latency.cpp); Bull is timed inside its producer process. '
+    + 'CPU per job: user + system time over the measured batch of the submitter (jq-submit, or the '
+    + 'Node producer), the worker and redis-server, divided by the jobs.', '');
   lines.push('| measure | jq | Bull | ratio | Bull, one listener | ratio | target |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const [key, per] of Object.entries(results.throughput)) {
@@ -403,6 +432,12 @@ function writeReport(results, ceiling, v, date) {
   }
   for (const [key, per] of Object.entries(results.throughput)) {
     row(`Redis commands per job, ${key}`, per, 'commandsPerJob', 2, false, '≥ 1×');
+  }
+  for (const [what, field] of [['all processes', 'totalCpu'], ['submitter', 'submitterCpu'],
+    ['worker', 'workerCpu'], ['Redis', 'redisCpu']]) {
+    for (const [key, per] of Object.entries(results.throughput)) {
+      row(`CPU per job, ${what}, ${key} (µs)`, per, field, 0, false, '');
+    }
   }
   lines.push('', 'Redis alone on this machine (redis-benchmark, 50 clients, no pipelining):', '');
   lines.push('| command | requests/s | p50 (ms) |', '| --- | ---: | ---: |');
