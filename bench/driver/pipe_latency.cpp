@@ -102,11 +102,14 @@ int main(int argc, char** argv)
   if (pid == 0) {
     ::dup2(to_child[0], STDIN_FILENO);
     ::dup2(from_child[1], STDOUT_FILENO);
-    for (const int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) {
+    for (const int fd :
+         {to_child[0], to_child[1], from_child[0], from_child[1]}) {
       ::close(fd);
     }
     ::execvp(argv[5], argv + 5);
-    fmt::print(stderr, "jq-bench-pipe: cannot run {}: {}\n", argv[5],
+    fmt::print(stderr,
+               "jq-bench-pipe: cannot run {}: {}\n",
+               argv[5],
                std::strerror(errno));
     ::_exit(127);
   }
@@ -120,12 +123,12 @@ int main(int argc, char** argv)
   std::string reply;
   for (long i = 0; i < count; ++i) {
     // db and sql go in as JSON strings; the bench passes plain text.
-    const std::string line = fmt::format(
-      R"({{"db":"{}","sql":"{}","params":[{}]}})"
-      "\n",
-      db,
-      sql,
-      i);
+    const std::string line =
+      fmt::format(R"({{"db":"{}","sql":"{}","params":[{}]}})"
+                  "\n",
+                  db,
+                  sql,
+                  i);
     const auto start = Clock::now();
     write_all(to_child[1], line);
     if (!reader.next(reply)) {

@@ -429,6 +429,41 @@ TEST_CASE("jq::sql::Executor")
           != std::string::npos);
   }
 
+  SUBCASE("an empty batch of a statement seen before sees today's schema")
+  {
+    const json empty_batch = {{"db", "app"},
+                              {"sql", "select * from board where id = ?"},
+                              {"rows", json::array()}};
+    CHECK(run_data(executor, empty_batch)["columns"].size() == 4);
+    run(executor, "select * from board where id = ?", {1});
+    run(executor, "alter table board add column extra text");
+    CHECK(run_data(executor, empty_batch)["columns"].size() == 5);
+    run(executor, "drop table board");
+    try {
+      run_data(executor, empty_batch);
+      FAIL("an empty batch on a dropped table ran");
+    } catch (const jq::JobError& e) {
+      CHECK(std::string(e.what()) == "no such table: board");
+    }
+  }
+
+  SUBCASE("SQLite's own savepoints inside a statement are allowed (FTS4)")
+  {
+    run(executor, "create virtual table notes using fts4(body)");
+    run(executor, "insert into notes(body) values ('one two'), ('two three')");
+    // FTS3/4's optimize() function runs SAVEPOINT fts3 inside the job's
+    // statement.
+    const json optimized =
+      run(executor, "select optimize(notes) from notes limit 1")["rows"][0][0];
+    CHECK(optimized.get<std::string>().starts_with("Index "));
+    CHECK(
+      run(executor,
+          "select count(*) from notes where notes match 'two'")["rows"][0][0]
+      == 2);
+    CHECK(job_error(executor, "savepoint s")
+          == "SAVEPOINT is not allowed in a job");
+  }
+
   SUBCASE("bindings do not leak from one job into the next")
   {
     run(executor, "insert into board (id, title) values (?, ?)", {1, "a"});

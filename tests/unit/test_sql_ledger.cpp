@@ -93,6 +93,30 @@ TEST_CASE("jq::sql::Executor ledger applies a write once per key")
   }
 }
 
+TEST_CASE(
+  "jq::sql::Executor ledger replaced by a job fails writes, not the worker")
+{
+  const std::string path = temp_db_path("replaced.sqlite");
+  Executor executor({{"app", path, false}});
+  executor.run(request("create table t(n integer)"));
+  // A view the ledger's SELECT and DELETE work on but its INSERT does not.
+  executor.run(request("create view _jq_ledger(job_key, reply, created_ms) as "
+                       "select 'k', '{}', 0 where 0"));
+  executor.run(request("create trigger no_delete instead of delete on "
+                       "_jq_ledger begin select 1; end"));
+  const jq::sql::RunOptions options{"bull:jq:job-1:1", {}};
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    CHECK_THROWS_AS(executor.run(request("insert into t values (1)"), options),
+                    jq::JobError);
+  }
+  CHECK(count_rows(executor) == 0);
+  // Once the table is back, writes go through again.
+  executor.run(request("drop view _jq_ledger"));
+  const json reply = executor.run(request("insert into t values (1)"), options);
+  CHECK(reply["changes"] == 1);
+  CHECK(count_rows(executor) == 1);
+}
+
 TEST_CASE("jq::sql::Executor interrupts a statement when asked")
 {
   const std::string path = temp_db_path("interrupt.sqlite");

@@ -1,6 +1,7 @@
 #include <jq/sql/statement_cache.hpp>
 
 #include <doctest/doctest.h>
+
 #include <sqlite3.h>
 
 #include <memory>
@@ -51,7 +52,8 @@ TEST_CASE("jq::sql::StatementCache")
 
   SUBCASE("beyond capacity the least recently used goes")
   {
-    sqlite3_stmt* one = cache.add("select 1", prepare(handle.get(), "select 1"), spare);
+    sqlite3_stmt* one =
+      cache.add("select 1", prepare(handle.get(), "select 1"), spare);
     cache.add("select 2", prepare(handle.get(), "select 2"), spare);
     CHECK(cache.find("select 1") == one); // now the most recent
     cache.add("select 3", prepare(handle.get(), "select 3"), spare);
@@ -74,7 +76,8 @@ TEST_CASE("jq::sql::StatementCache")
   SUBCASE("capacity 0 keeps nothing")
   {
     StatementCache none(0);
-    sqlite3_stmt* used = none.add("select 1", prepare(handle.get(), "select 1"), spare);
+    sqlite3_stmt* used =
+      none.add("select 1", prepare(handle.get(), "select 1"), spare);
     CHECK(used == spare.get());
     CHECK(none.size() == 0);
   }

@@ -46,27 +46,33 @@ constexpr std::size_t k_cached_statements = 64;
 struct AuthContext
 {
   bool is_trusted = false;
+  // A job statement is being stepped: what is prepared now is that
+  // statement again (its text passed the rules already) or SQL that SQLite
+  // itself runs inside it, such as FTS3/4's savepoints.
+  bool is_running = false;
   const char* denied = nullptr; // what it last refused to a job
 };
 
-// Lets the executor's own statements past the authorizer, for the scope.
-class TrustedScope
+// Sets `flag` for the scope: AuthContext::is_trusted lets the executor's own
+// statements past the authorizer, AuthContext::is_running marks a job
+// statement's steps.
+class FlagScope
 {
 public:
-  explicit TrustedScope(AuthContext& auth)
-    : m_auth(auth)
+  explicit FlagScope(bool& flag)
+    : m_flag(flag)
   {
-    m_auth.is_trusted = true;
+    m_flag = true;
   }
-  ~TrustedScope()
+  ~FlagScope()
   {
-    m_auth.is_trusted = false;
+    m_flag = false;
   }
-  TrustedScope(const TrustedScope&) = delete;
-  TrustedScope& operator=(const TrustedScope&) = delete;
+  FlagScope(const FlagScope&) = delete;
+  FlagScope& operator=(const FlagScope&) = delete;
 
 private:
-  AuthContext& m_auth;
+  bool& m_flag;
 };
 
 // Keeps a job inside its own database and inside the executor's
@@ -135,6 +141,9 @@ int authorize(void* user_data,
     denied = "BEGIN, COMMIT and ROLLBACK";
     return SQLITE_DENY;
   case SQLITE_SAVEPOINT:
+    if (auth->is_running) {
+      return SQLITE_OK; // nested in the executor's transaction, by SQLite
+    }
     denied = "SAVEPOINT";
     return SQLITE_DENY;
   case SQLITE_FUNCTION:
@@ -210,8 +219,10 @@ public:
   }
   ~ResetOnExit()
   {
-    sqlite3_reset(m_statement);
-    sqlite3_clear_bindings(m_statement);
+    if (m_statement != nullptr) {
+      sqlite3_reset(m_statement);
+      sqlite3_clear_bindings(m_statement);
+    }
   }
   ResetOnExit(const ResetOnExit&) = delete;
   ResetOnExit& operator=(const ResetOnExit&) = delete;
@@ -268,7 +279,7 @@ StatementPtr prepare_job_statement(sqlite3* handle,
 // Prepare one of the executor's own statements.
 StatementPtr prepare_own(sqlite3* handle, AuthContext& auth, const char* sql)
 {
-  const TrustedScope trusted(auth);
+  const FlagScope trusted(auth.is_trusted);
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(handle, sql, -1, &raw, nullptr) != SQLITE_OK) {
     throw last_error(handle, auth);
@@ -279,7 +290,7 @@ StatementPtr prepare_own(sqlite3* handle, AuthContext& auth, const char* sql)
 // Step one of the executor's own statements once (trusted) and reset it.
 void run_own(sqlite3* handle, AuthContext& auth, sqlite3_stmt* statement)
 {
-  const TrustedScope trusted(auth);
+  const FlagScope trusted(auth.is_trusted);
   const ResetOnExit reset(statement);
   const int rc = sqlite3_step(statement);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -493,15 +504,17 @@ struct Budget
 // rows it changed. sqlite3_changes64 alone would repeat the previous
 // statement's count for a SELECT or a CREATE, so it only counts when the
 // connection's running total moved.
-std::int64_t step_all(sqlite3_stmt* statement,
-                      const AuthContext& auth,
-                      json& rows,
-                      Budget& budget)
+std::int64_t
+step_all(sqlite3_stmt* statement, AuthContext& auth, json& rows, Budget& budget)
 {
   sqlite3* handle = sqlite3_db_handle(statement);
   const auto total_before = sqlite3_total_changes64(handle);
   for (;;) {
-    const int rc = sqlite3_step(statement);
+    int rc = 0;
+    {
+      const FlagScope running(auth.is_running);
+      rc = sqlite3_step(statement);
+    }
     if (rc == SQLITE_DONE) {
       break;
     }
@@ -615,7 +628,7 @@ public:
     // SQLite may have rolled back already (an interrupted write, a full
     // disk); a second ROLLBACK would only fail.
     if (!m_is_done && sqlite3_get_autocommit(m_connection.handle()) == 0) {
-      const TrustedScope trusted(m_connection.auth);
+      const FlagScope trusted(m_connection.auth.is_trusted);
       const ResetOnExit reset(m_connection.rollback.get());
       sqlite3_step(m_connection.rollback.get());
     }
@@ -646,7 +659,7 @@ void prepare_ledger(Connection& connection)
     return;
   }
   {
-    const TrustedScope trusted(connection.auth);
+    const FlagScope trusted(connection.auth.is_trusted);
     SQLite::Database& db = *connection.db;
     db.exec("CREATE TABLE IF NOT EXISTS _jq_ledger ("
             "job_key TEXT PRIMARY KEY, reply TEXT NOT NULL, "
@@ -660,27 +673,40 @@ void prepare_ledger(Connection& connection)
                      .count()));
     prune.exec();
   }
-  if (!connection.ledger_lookup) {
-    connection.ledger_lookup =
-      prepare_own(connection.handle(),
-                  connection.auth,
-                  "SELECT reply FROM _jq_ledger WHERE job_key = ?");
-    connection.ledger_record = prepare_own(
+  if (!connection.ledger_lookup || !connection.ledger_record) {
+    // Both or neither: a job may have replaced the table with something
+    // one of them cannot be prepared against.
+    auto lookup = prepare_own(connection.handle(),
+                              connection.auth,
+                              "SELECT reply FROM _jq_ledger WHERE job_key = ?");
+    auto record = prepare_own(
       connection.handle(),
       connection.auth,
       "INSERT INTO _jq_ledger (job_key, reply, created_ms) VALUES (?, ?, ?)");
+    connection.ledger_lookup = std::move(lookup);
+    connection.ledger_record = std::move(record);
   }
   connection.ledger_pruned_at = now;
+}
+
+// A failed bind of the executor's own value fails the job (it would
+// otherwise bind NULL).
+void check_own(Connection& connection, int rc)
+{
+  if (rc != SQLITE_OK) {
+    throw last_error(connection.handle(), connection.auth);
+  }
 }
 
 std::optional<json> ledger_lookup(Connection& connection,
                                   const std::string& key)
 {
   sqlite3_stmt* lookup = connection.ledger_lookup.get();
-  const TrustedScope trusted(connection.auth);
+  const FlagScope trusted(connection.auth.is_trusted);
   const ResetOnExit reset(lookup);
-  sqlite3_bind_text64(
-    lookup, 1, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8);
+  check_own(connection,
+            sqlite3_bind_text64(
+              lookup, 1, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8));
   const int rc = sqlite3_step(lookup);
   if (rc == SQLITE_DONE) {
     return std::nullopt;
@@ -707,12 +733,14 @@ void ledger_record(Connection& connection,
   sqlite3_stmt* record = connection.ledger_record.get();
   const std::string text =
     reply.dump(-1, ' ', false, json::error_handler_t::replace);
-  // run_own resets the statement and clears these afterwards.
-  sqlite3_bind_text64(
-    record, 1, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8);
-  sqlite3_bind_text64(
-    record, 2, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-  sqlite3_bind_int64(record, 3, epoch_ms());
+  const ResetOnExit reset(record);
+  check_own(connection,
+            sqlite3_bind_text64(
+              record, 1, key.data(), key.size(), SQLITE_STATIC, SQLITE_UTF8));
+  check_own(connection,
+            sqlite3_bind_text64(
+              record, 2, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
+  check_own(connection, sqlite3_bind_int64(record, 3, epoch_ms()));
   run_own(connection.handle(), connection.auth, record);
 }
 
@@ -720,8 +748,16 @@ void ledger_record(Connection& connection,
 // cache, or in `spare` when the cache does not keep it).
 sqlite3_stmt* job_statement(Connection& connection,
                             const std::string& sql,
+                            bool is_stepped,
                             StatementPtr& spare)
 {
+  if (!is_stepped) {
+    // Only a step prepares a cached statement again after a schema change,
+    // so one that will not be stepped (an empty batch) is prepared now, to
+    // report today's columns and errors.
+    spare = prepare_job_statement(connection.handle(), connection.auth, sql);
+    return spare.get();
+  }
   if (sqlite3_stmt* cached = connection.jobs.find(sql)) {
     connection.auth.denied = nullptr;
     return cached;
@@ -819,7 +855,9 @@ json Executor::run(const Request& request, const RunOptions& options)
     // Declared first so a statement the cache did not keep is finalized
     // last, after the reset and the rollback below.
     StatementPtr spare;
-    sqlite3_stmt* statement = job_statement(connection, request.sql, spare);
+    const bool is_stepped = !request.rows || !request.rows->empty();
+    sqlite3_stmt* statement =
+      job_statement(connection, request.sql, is_stepped, spare);
     const bool is_db_read_only = sqlite3_db_readonly(handle, "main") == 1;
     const bool is_read_only =
       is_db_read_only || sqlite3_stmt_readonly(statement) != 0;

@@ -38,8 +38,8 @@ public:
 
   // Keep `statement` for `sql` (when short enough) and return it. It stays
   // valid until the next add(); a statement not kept is owned by `spare`.
-  sqlite3_stmt* add(std::string_view sql, StatementPtr statement,
-                    StatementPtr& spare);
+  sqlite3_stmt*
+  add(std::string_view sql, StatementPtr statement, StatementPtr& spare);
 
   std::size_t size() const noexcept;
 
