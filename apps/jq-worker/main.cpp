@@ -122,6 +122,8 @@ int run(const Options& options, const std::atomic<bool>& stop)
   {
     const jq::sql::Executor check(specs, limits);
   }
+  // One write connection per database for all slots (see SharedWriters).
+  const auto writers = std::make_shared<jq::sql::SharedWriters>(specs);
 
   jq::queue::WorkerOptions worker_options;
   worker_options.concurrency = options.concurrency;
@@ -142,8 +144,9 @@ int run(const Options& options, const std::atomic<bool>& stop)
     options.common.url(),
     options.common.keys(),
     worker_options,
-    [&specs, limits, max_payload = options.max_payload_bytes] {
-      auto executor = std::make_shared<jq::sql::Executor>(specs, limits);
+    [&specs, limits, writers, max_payload = options.max_payload_bytes] {
+      auto executor =
+        std::make_shared<jq::sql::Executor>(specs, limits, writers);
       return [executor, max_payload](const jq::queue::Job& job,
                                      const jq::queue::JobContext& context) {
         if (job.data.size() > max_payload) {

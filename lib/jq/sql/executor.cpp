@@ -19,6 +19,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -796,44 +797,112 @@ DatabaseSpec parse_database_spec(std::string_view text)
   return spec;
 }
 
-Executor::Executor(const std::vector<DatabaseSpec>& databases, Limits limits)
-  : m_limits(limits)
+namespace {
+
+// Open `spec` as a connection the executor can run jobs on. Throws
+// UsageError if it cannot be opened.
+std::unique_ptr<Connection> open_connection(const DatabaseSpec& spec)
 {
-  for (const auto& spec : databases) {
-    if (m_connections.contains(spec.name)) {
-      throw UsageError(
-        fmt::format("database {} is given more than once", spec.name));
+  const int flags = spec.read_only
+                      ? SQLite::OPEN_READONLY
+                      : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+  try {
+    auto connection = std::make_unique<Connection>();
+    connection->db =
+      std::make_unique<SQLite::Database>(spec.path, flags, k_busy_timeout_ms);
+    sqlite3* handle = connection->handle();
+    if (spec.synchronous_normal) {
+      // Before harden(): the authorizer refuses this pragma to jobs.
+      connection->db->exec("PRAGMA synchronous = NORMAL");
     }
-    const int flags = spec.read_only
-                        ? SQLite::OPEN_READONLY
-                        : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
-    try {
-      auto connection = std::make_unique<Connection>();
-      connection->db =
-        std::make_unique<SQLite::Database>(spec.path, flags, k_busy_timeout_ms);
-      sqlite3* handle = connection->handle();
-      if (spec.synchronous_normal) {
-        // Before harden(): the authorizer refuses this pragma to jobs.
-        connection->db->exec("PRAGMA synchronous = NORMAL");
+    harden(handle);
+    sqlite3_set_authorizer(handle, authorize, &connection->auth);
+    auto& auth = connection->auth;
+    connection->begin_deferred = prepare_own(handle, auth, "BEGIN DEFERRED");
+    connection->begin_immediate = prepare_own(handle, auth, "BEGIN IMMEDIATE");
+    connection->commit = prepare_own(handle, auth, "COMMIT");
+    connection->rollback = prepare_own(handle, auth, "ROLLBACK");
+    // SQLite opens lazily; reading the schema now finds a file that is
+    // not a database at start-up instead of at the first job.
+    const StatementPtr check =
+      prepare_own(handle, auth, "SELECT count(*) FROM sqlite_master");
+    run_own(handle, auth, check.get());
+    return connection;
+  } catch (const std::exception& e) {
+    throw UsageError(fmt::format(
+      "cannot open database {} at {}: {}", spec.name, spec.path, e.what()));
+  }
+}
+
+void check_unique_names(const std::vector<DatabaseSpec>& databases)
+{
+  for (std::size_t i = 0; i < databases.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (databases[i].name == databases[j].name) {
+        throw UsageError(fmt::format("database {} is given more than once",
+                                     databases[i].name));
       }
-      harden(handle);
-      sqlite3_set_authorizer(handle, authorize, &connection->auth);
-      auto& auth = connection->auth;
-      connection->begin_deferred = prepare_own(handle, auth, "BEGIN DEFERRED");
-      connection->begin_immediate =
-        prepare_own(handle, auth, "BEGIN IMMEDIATE");
-      connection->commit = prepare_own(handle, auth, "COMMIT");
-      connection->rollback = prepare_own(handle, auth, "ROLLBACK");
-      // SQLite opens lazily; reading the schema now finds a file that is
-      // not a database at start-up instead of at the first job.
-      const StatementPtr check =
-        prepare_own(handle, auth, "SELECT count(*) FROM sqlite_master");
-      run_own(handle, auth, check.get());
-      m_connections.emplace(spec.name, std::move(connection));
-    } catch (const std::exception& e) {
-      throw UsageError(fmt::format(
-        "cannot open database {} at {}: {}", spec.name, spec.path, e.what()));
     }
+  }
+}
+
+// Take `mutex` the way SQLite's busy handler would take the write lock: for
+// up to the busy timeout, giving up early when the job is interrupted.
+std::unique_lock<std::timed_mutex>
+lock_writer(std::timed_mutex& mutex,
+            const std::function<bool()>& should_interrupt)
+{
+  using std::chrono::milliseconds;
+  std::unique_lock lock(mutex, std::defer_lock);
+  const auto give_up =
+    std::chrono::steady_clock::now() + milliseconds(k_busy_timeout_ms);
+  while (!lock.try_lock_for(milliseconds(20))) {
+    if (should_interrupt && should_interrupt()) {
+      throw SqlError("interrupted", SQLITE_INTERRUPT, SQLITE_INTERRUPT);
+    }
+    if (std::chrono::steady_clock::now() >= give_up) {
+      throw SqlError("database is locked", SQLITE_BUSY, SQLITE_BUSY);
+    }
+  }
+  return lock;
+}
+
+} // namespace
+
+namespace detail {
+
+// One write connection, for one executor at a time.
+struct SharedConnection
+{
+  std::timed_mutex mutex;
+  std::unique_ptr<Connection> connection;
+};
+
+} // namespace detail
+
+SharedWriters::SharedWriters(const std::vector<DatabaseSpec>& databases)
+{
+  check_unique_names(databases);
+  for (const auto& spec : databases) {
+    if (!spec.read_only) {
+      auto shared = std::make_unique<detail::SharedConnection>();
+      shared->connection = open_connection(spec);
+      m_connections.emplace(spec.name, std::move(shared));
+    }
+  }
+}
+
+SharedWriters::~SharedWriters() = default;
+
+Executor::Executor(const std::vector<DatabaseSpec>& databases,
+                   Limits limits,
+                   std::shared_ptr<SharedWriters> writers)
+  : m_limits(limits),
+    m_writers(std::move(writers))
+{
+  check_unique_names(databases);
+  for (const auto& spec : databases) {
+    m_connections.emplace(spec.name, open_connection(spec));
   }
 }
 
@@ -847,7 +916,37 @@ json Executor::run(const Request& request, const RunOptions& options)
   if (found == m_connections.end()) {
     throw JobError(fmt::format("unknown database '{}'", request.db));
   }
-  Connection& connection = *found->second;
+  Connection& own = *found->second;
+  if (m_writers) {
+    const auto writer = m_writers->m_connections.find(request.db);
+    if (writer != m_writers->m_connections.end()
+        && !is_read_only_job(own, request)) {
+      detail::SharedConnection& shared = *writer->second;
+      const auto lock = lock_writer(shared.mutex, options.should_interrupt);
+      return run_on(*shared.connection, request, options);
+    }
+  }
+  return run_on(own, request, options);
+}
+
+bool Executor::is_read_only_job(detail::Connection& connection,
+                                const Request& request)
+{
+  const InterruptScope interrupt(connection.handle(), {});
+  try {
+    StatementPtr spare;
+    sqlite3_stmt* statement =
+      job_statement(connection, request.sql, true, spare);
+    return sqlite3_stmt_readonly(statement) != 0;
+  } catch (const SQLite::Exception& e) {
+    throw SqlError(e.what(), e.getErrorCode(), e.getExtendedErrorCode());
+  }
+}
+
+json Executor::run_on(detail::Connection& connection,
+                      const Request& request,
+                      const RunOptions& options)
+{
   sqlite3* handle = connection.handle();
   const InterruptScope interrupt(handle, options.should_interrupt);
 

@@ -17,7 +17,8 @@ namespace jq::sql {
 
 namespace detail {
 struct Connection;
-}
+struct SharedConnection;
+} // namespace detail
 
 // A database a worker was given: `--db NAME=PATH[:ro]`.
 struct DatabaseSpec
@@ -56,17 +57,41 @@ struct RunOptions
   std::function<bool()> should_interrupt;
 };
 
+// The write connections that several executors (one per worker thread)
+// share: one per read-write database, used by one executor at a time.
+// SQLite lets one connection write to a file at a time anyway; one shared
+// connection keeps its page cache warm and hands over at once, where a
+// connection per thread would wait in SQLite's busy handler, which sleeps.
+class SharedWriters
+{
+public:
+  // Opens every read-write database now. Throws UsageError.
+  explicit SharedWriters(const std::vector<DatabaseSpec>& databases);
+  ~SharedWriters();
+  SharedWriters(const SharedWriters&) = delete;
+  SharedWriters& operator=(const SharedWriters&) = delete;
+
+private:
+  friend class Executor;
+  std::map<std::string, std::unique_ptr<detail::SharedConnection>, std::less<>>
+    m_connections;
+};
+
 // Runs SQL requests against a fixed set of SQLite databases and returns the
 // typed reply: {"columns": [...], "rows": [[...]], "changes": N,
 // "last_insert_rowid": N}. Integers stay 64-bit, NULL is null, blobs are
-// {"$base64": "..."}. Not thread-safe: give each worker thread its own.
+// {"$base64": "..."}. Not thread-safe: give each worker thread its own (they
+// may share one SharedWriters).
 class Executor
 {
 public:
   // Opens every database now (so a bad path is found at start-up, not at the
-  // first job). Throws UsageError if one cannot be opened.
+  // first job). Throws UsageError if one cannot be opened. With `writers`,
+  // writes go through its connections and this executor's own ones only
+  // read.
   explicit Executor(const std::vector<DatabaseSpec>& databases,
-                    Limits limits = {});
+                    Limits limits = {},
+                    std::shared_ptr<SharedWriters> writers = nullptr);
   ~Executor();
   Executor(Executor&&) noexcept;
   Executor& operator=(Executor&&) noexcept;
@@ -82,9 +107,17 @@ public:
   static constexpr std::chrono::hours k_ledger_retention{24 * 7};
 
 private:
+  // Whether `request` only reads (prepared on `connection` to find out).
+  static bool is_read_only_job(detail::Connection& connection,
+                               const Request& request);
+  nlohmann::json run_on(detail::Connection& connection,
+                        const Request& request,
+                        const RunOptions& options);
+
   std::map<std::string, std::unique_ptr<detail::Connection>, std::less<>>
     m_connections;
   Limits m_limits;
+  std::shared_ptr<SharedWriters> m_writers;
 };
 
 } // namespace jq::sql
