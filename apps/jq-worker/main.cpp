@@ -122,8 +122,11 @@ int run(const Options& options, const std::atomic<bool>& stop)
   {
     const jq::sql::Executor check(specs, limits);
   }
-  // One write connection per database for all slots (see SharedWriters).
-  const auto writers = std::make_shared<jq::sql::SharedWriters>(specs);
+  // With several slots, one write connection per database for all of them
+  // (see SharedWriters); one slot keeps a single connection for everything.
+  const auto writers = options.concurrency > 1
+                         ? std::make_shared<jq::sql::SharedWriters>(specs)
+                         : nullptr;
 
   jq::queue::WorkerOptions worker_options;
   worker_options.concurrency = options.concurrency;

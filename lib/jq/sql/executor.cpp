@@ -557,6 +557,8 @@ public:
       sqlite3_progress_handler(m_handle, 0, nullptr, nullptr);
     }
   }
+  // It keeps a reference: a temporary would be gone before the scope ends.
+  InterruptScope(sqlite3*, std::function<bool()>&&) = delete;
   InterruptScope(const InterruptScope&) = delete;
   InterruptScope& operator=(const InterruptScope&) = delete;
 
@@ -932,7 +934,6 @@ json Executor::run(const Request& request, const RunOptions& options)
 bool Executor::is_read_only_job(detail::Connection& connection,
                                 const Request& request)
 {
-  const InterruptScope interrupt(connection.handle(), {});
   try {
     StatementPtr spare;
     sqlite3_stmt* statement =
