@@ -439,18 +439,20 @@ void bind_parameters(sqlite3_stmt* statement, const json& params)
   }
 }
 
+// The current row's column `column` as stored (sqlite3_column_blob converts
+// nothing), with an empty value's null pointer made safe.
+std::string_view column_bytes(sqlite3_stmt* statement, int column)
+{
+  const auto* data =
+    static_cast<const char*>(sqlite3_column_blob(statement, column));
+  const auto size =
+    static_cast<std::size_t>(sqlite3_column_bytes(statement, column));
+  return data == nullptr ? std::string_view() : std::string_view(data, size);
+}
+
 // The JSON for the current row's column `column`.
 json column_value(sqlite3_stmt* statement, int column)
 {
-  // The bytes as stored (sqlite3_column_blob converts nothing), with an
-  // empty value's null pointer made safe.
-  const auto bytes = [&] {
-    const auto* data =
-      static_cast<const char*>(sqlite3_column_blob(statement, column));
-    const auto size =
-      static_cast<std::size_t>(sqlite3_column_bytes(statement, column));
-    return data == nullptr ? std::string_view() : std::string_view(data, size);
-  };
   switch (sqlite3_column_type(statement, column)) {
   case SQLITE_INTEGER:
     return sqlite3_column_int64(statement, column);
@@ -459,9 +461,9 @@ json column_value(sqlite3_stmt* statement, int column)
   case SQLITE_TEXT:
     // Kept byte for byte even when it is not valid UTF-8: whoever dumps the
     // reply uses error_handler_t::replace, so that cannot throw later.
-    return std::string(bytes());
+    return std::string(column_bytes(statement, column));
   case SQLITE_BLOB:
-    return json{{"$base64", base64_encode(bytes())}};
+    return json{{"$base64", base64_encode(column_bytes(statement, column))}};
   default:
     return nullptr;
   }
@@ -717,12 +719,7 @@ std::optional<json> ledger_lookup(Connection& connection,
   if (rc != SQLITE_ROW) {
     throw last_error(connection.handle(), connection.auth);
   }
-  const auto* text = static_cast<const char*>(sqlite3_column_blob(lookup, 0));
-  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(lookup, 0));
-  auto reply = json::parse(text == nullptr ? std::string_view()
-                                           : std::string_view(text, size),
-                           nullptr,
-                           false);
+  auto reply = json::parse(column_bytes(lookup, 0), nullptr, false);
   if (reply.is_discarded()) {
     return std::nullopt;
   }
@@ -934,14 +931,9 @@ json Executor::run(const Request& request, const RunOptions& options)
 bool Executor::is_read_only_job(detail::Connection& connection,
                                 const Request& request)
 {
-  try {
-    StatementPtr spare;
-    sqlite3_stmt* statement =
-      job_statement(connection, request.sql, true, spare);
-    return sqlite3_stmt_readonly(statement) != 0;
-  } catch (const SQLite::Exception& e) {
-    throw SqlError(e.what(), e.getErrorCode(), e.getExtendedErrorCode());
-  }
+  StatementPtr spare;
+  sqlite3_stmt* statement = job_statement(connection, request.sql, true, spare);
+  return sqlite3_stmt_readonly(statement) != 0;
 }
 
 json Executor::run_on(detail::Connection& connection,
