@@ -8,6 +8,7 @@
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/exit_code.hpp>
+#include <jq/core/json.hpp>
 #include <jq/core/log.hpp>
 #include <jq/core/uuid.hpp>
 #include <jq/queue/job.hpp>
@@ -209,8 +210,7 @@ int print_single(const jq::queue::SubmissionResult& result,
   const bool is_completed =
     outcome.status == jq::queue::Outcome::Status::completed;
   if (format == jq::cli::Format::json) {
-    std::cout << jq::queue::dump_json(
-      jq::cli::envelope(outcome, result.elapsed_ms))
+    std::cout << jq::dump_json(jq::cli::envelope(outcome, result.elapsed_ms))
               << '\n';
   } else if (is_completed) {
     jq::cli::write_result(std::cout, format, outcome.result);
@@ -335,7 +335,7 @@ int run_wait(const Options& options, jq::cli::Format format)
     all_completed =
       all_completed && result.outcome
       && result.outcome->status == jq::queue::Outcome::Status::completed;
-    std::cout << jq::queue::dump_json(jq::cli::result_line(result, 0)) << '\n';
+    std::cout << jq::dump_json(jq::cli::result_line(result, 0)) << '\n';
   }
   return jq::to_int(all_completed ? jq::ExitCode::success
                                   : jq::ExitCode::job_failed);
@@ -360,11 +360,11 @@ int run(const Options& options)
   const auto defaults = job_defaults(options);
   auto submission = jq::cli::make_submission(
     0,
-    jq::queue::dump_json(jq::cli::job_data(options.db,
-                                           options.sql,
-                                           options.params,
-                                           options.params_json,
-                                           options.rows_json)),
+    jq::dump_json(jq::cli::job_data(options.db,
+                                    options.sql,
+                                    options.params,
+                                    options.params_json,
+                                    options.rows_json)),
     defaults.options,
     defaults.timeout,
     defaults.keep,

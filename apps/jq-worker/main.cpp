@@ -4,12 +4,11 @@
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/exit_code.hpp>
-#include <jq/core/json_depth.hpp>
 #include <jq/core/log.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/queue/worker.hpp>
-#include <jq/sql/executor.hpp>
-#include <jq/sql/request.hpp>
+#include <jq/sql/engine.hpp>
+#include <jq/sql/job_handler.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -35,6 +34,8 @@ struct Options
   std::string log_format = "text";
   std::size_t max_rows = jq::sql::Limits{}.max_rows;
   std::size_t max_result_bytes = jq::sql::Limits{}.max_result_bytes;
+  std::size_t max_value_bytes = jq::sql::Limits{}.max_value_bytes;
+  std::size_t max_memory = 256 * 1024 * 1024;
   std::size_t max_payload_bytes = 16 * 1024 * 1024;
 };
 
@@ -87,6 +88,21 @@ void setup(CLI::App& app, Options& options)
     ->check(CLI::PositiveNumber)
     ->capture_default_str();
   app
+    .add_option("--max-value-bytes",
+                options.max_value_bytes,
+                "Fail a job that makes, reads or binds a longer TEXT or BLOB "
+                "(or sends longer SQL)")
+    ->check(CLI::Range(std::size_t{1024}, std::size_t{1'000'000'000}))
+    ->capture_default_str();
+  app
+    .add_option("--max-memory",
+                options.max_memory,
+                "The most memory all jobs together may take (SQLite's share "
+                "is seven eighths, the rest is the worker's own); a job that "
+                "needs more fails (0: no limit)")
+    ->check(CLI::NonNegativeNumber)
+    ->capture_default_str();
+  app
     .add_option("--max-payload-bytes",
                 options.max_payload_bytes,
                 "Fail a job whose data is larger")
@@ -115,18 +131,15 @@ int run(const Options& options, const std::atomic<bool>& stop)
   std::vector<jq::sql::DatabaseSpec> specs;
   for (const auto& text : options.databases) {
     specs.push_back(jq::sql::parse_database_spec(text));
-    specs.back().synchronous_normal = options.synchronous == "normal";
   }
-  const jq::sql::Limits limits{options.max_rows, options.max_result_bytes};
-  // Open them once now: a bad path is a usage error before any job is taken.
-  {
-    const jq::sql::Executor check(specs, limits);
-  }
-  // With several slots, one write connection per database for all of them
-  // (see SharedWriters); one slot keeps a single connection for everything.
-  const auto writers = options.concurrency > 1
-                         ? std::make_shared<jq::sql::SharedWriters>(specs)
-                         : nullptr;
+  jq::sql::EngineOptions engine;
+  engine.limits = {
+    options.max_rows, options.max_result_bytes, options.max_value_bytes};
+  engine.sessions = options.concurrency;
+  engine.synchronous_normal = options.synchronous == "normal";
+  engine.max_memory = options.max_memory;
+  // Opened once now: a bad path is a usage error before any job is taken.
+  const jq::sql::Databases databases = jq::sql::open_databases(specs, engine);
 
   jq::queue::WorkerOptions worker_options;
   worker_options.concurrency = options.concurrency;
@@ -147,25 +160,13 @@ int run(const Options& options, const std::atomic<bool>& stop)
     options.common.url(),
     options.common.keys(),
     worker_options,
-    [&specs, limits, writers, max_payload = options.max_payload_bytes] {
-      auto executor =
-        std::make_shared<jq::sql::Executor>(specs, limits, writers);
-      return [executor, max_payload](const jq::queue::Job& job,
-                                     const jq::queue::JobContext& context) {
-        if (job.data.size() > max_payload) {
-          throw jq::ProtocolError(
-            fmt::format("job data is {} bytes, over --max-payload-bytes {}",
-                        job.data.size(),
-                        max_payload));
-        }
-        auto data = jq::parse_untrusted_json(job.data);
-        if (data.is_discarded()) {
-          throw jq::ProtocolError(
-            "job data is not valid JSON (or nests deeper than 256 levels)");
-        }
-        return jq::queue::dump_json(
-          executor->run(jq::sql::parse_request(data),
-                        {context.idempotency_key, context.should_interrupt}));
+    [&databases, max_payload = options.max_payload_bytes] {
+      auto handler =
+        std::make_shared<jq::sql::JobHandler>(databases, max_payload);
+      return [handler](const jq::queue::Job& job,
+                       const jq::queue::JobContext& context) {
+        return handler->handle(
+          job.data, {context.idempotency_key, context.should_interrupt});
       };
     });
   worker.run(stop);

@@ -42,6 +42,9 @@
 #   json_query JSON EXPR    print the Python expression EXPR over `d` (the
 #                           parsed JSON) as compact JSON, keys sorted
 #   json_get JSON EXPR      the same, but a string is printed without quotes
+#   sql_file FILE SCRIPT    run an SQL script on SQLite file FILE (Python's
+#                           sqlite3, as another process would)
+#   sql_value FILE QUERY    print the first value of QUERY on FILE
 #   "$JQ_PYTHON" ARGS...    python3, resolved once (a version manager's shim
 #                           is slow to start; -S skips site for speed too)
 # Assertions (each failure names the suite, test, line and reason):
@@ -50,6 +53,9 @@
 #   expect_match TEXT REGEX [WHAT]       expect_lt A B [WHAT] (integers)
 #   expect_json JSON EXPR EXPECTED_JSON  expect_file_lines FILE N
 #   expect_file_contains FILE NEEDLE     fail REASON...
+#   refuse ID DB NEEDLE SQL the job fails (exit 1) with NEEDLE in its reason,
+#                           then the worker answers the next job
+#   expect_worker_serves [DB]  the worker is alive and answers `select 1`
 
 # How many times slower the binaries are than a release build: a sanitizer
 # build sets 4 (tests/CMakeLists.txt). Every time limit below, and those of
@@ -631,6 +637,54 @@ expect_file_contains() {
     return 1
   fi
   return 0
+}
+
+# ---------------------------------------------------------------- SQL
+
+# Run Python over SQLite file FILE: sql_file FILE SQL (a script).
+sql_file() {
+  "$JQ_PYTHON" -S -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript(sys.argv[2])
+db.commit()
+' "$1" "$2"
+}
+
+# Print the single value of a query on SQLite file FILE.
+sql_value() {
+  "$JQ_PYTHON" -S -c '
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])
+' "$1" "$2"
+}
+
+# The worker still answers: a `select 1` right after comes back.
+expect_worker_serves() {
+  if ! _jq_alive "$WORKER_PID"; then
+    fail "jq-worker (pid $WORKER_PID) is gone"
+    return 1
+  fi
+  expect_exit 0 submit --db "${1:-app}" --sql 'select 1' --format value \
+    --timeout 10s || return 1
+  expect_eq "$OUT" 1 "select 1 after the bad job"
+}
+
+# refuse ID DB NEEDLE SQL: the job fails (exit 1) with NEEDLE in its reason
+# (on stderr, in the envelope and as Bull's failedReason), then the worker
+# answers the next job.
+refuse() {
+  local id=$1 db=$2 needle=$3 sql=$4
+  expect_exit 1 submit --db "$db" --format json --job-id "$id" --sql "$sql" \
+    --timeout 20s || return 1
+  expect_contains "$ERR" "jq-submit: error: job $id failed" "stderr of $id"
+  expect_contains "$ERR" "$needle" "stderr of $id"
+  expect_json "$OUT" 'd["status"]' '"failed"'
+  expect_contains "$(json_get "$OUT" 'd["error"]["message"]')" "$needle" \
+    "error message of $id"
+  expect_contains "$(rcli hget "bull:jq:$id" failedReason)" "$needle" \
+    "failedReason of $id"
+  expect_worker_serves "$db"
 }
 
 # ---------------------------------------------------------------- main

@@ -10,6 +10,7 @@
 
 #include <jq/cli/job_input.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/json.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/sql/request.hpp>
 
@@ -47,18 +48,28 @@ void check_request(const json& data)
   }
   check(!request.db.empty(), "parse_request: empty db");
   check(!request.sql.empty(), "parse_request: empty sql");
-  check(request.params.is_null() || request.params.is_array()
-          || request.params.is_object(),
-        "parse_request: params neither null, array nor object");
-  check(!request.rows || request.rows->is_array(),
-        "parse_request: rows not an array");
-  check(!request.rows || request.params.is_null(),
+  using Kind = jq::sql::Params::Kind;
+  const auto names_fit = [](const jq::sql::Params& params) {
+    return params.kind == Kind::named
+             ? params.names.size() == params.values.size()
+             : params.names.empty();
+  };
+  check(names_fit(request.params), "parse_request: names do not fit values");
+  check(request.params.kind != Kind::none || request.params.values.empty(),
+        "parse_request: values without params");
+  check(!request.rows || request.params.kind == Kind::none,
         "parse_request: both params and rows");
+  if (request.rows) {
+    for (const auto& row : *request.rows) {
+      check(row.kind != Kind::none && names_fit(row),
+            "parse_request: a row without parameters, or names that do not "
+            "fit");
+    }
+  }
   const json canonical = jq::sql::to_json(request);
-  (void)jq::queue::dump_json(canonical);
+  (void)jq::dump_json(canonical);
   const jq::sql::Request again = jq::sql::parse_request(canonical);
-  check(again.db == request.db && again.sql == request.sql
-          && again.params == request.params && again.rows == request.rows,
+  check(again == request,
         "parse_request(to_json(request)) differs from request");
 }
 
@@ -74,7 +85,7 @@ void check_job_data(const std::string& text)
     } catch (const jq::UsageError&) {
       continue;
     }
-    (void)jq::queue::dump_json(data);
+    (void)jq::dump_json(data);
     check_request(data);
   }
 }
@@ -91,7 +102,7 @@ void check_opts_value(const json& value)
     check(backoff.delay_for(attempts).count() >= 0,
           "Backoff::delay_for: negative delay");
   }
-  (void)jq::queue::dump_json(backoff.to_opts());
+  (void)jq::dump_json(backoff.to_opts());
 }
 
 void check_job_accessors(const jq::queue::Job& job)
@@ -160,7 +171,7 @@ void check_hash(std::string_view text, const json& parsed)
     fields.array(parsed.size() * 2 + 1);
     for (const auto& [key, value] : parsed.items()) {
       fields.bulk(key).bulk(value.is_string() ? value.get<std::string>()
-                                              : jq::queue::dump_json(value));
+                                              : jq::dump_json(value));
     }
     fields.bulk("data"); // a field without a value
     const auto reply = jq::fuzz::read_reply(fields);

@@ -12,6 +12,7 @@
 #include <jq/cli/format.hpp>
 #include <jq/cli/job_input.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/json.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/queue/outcome.hpp>
 
@@ -64,8 +65,7 @@ void write_all(const json& result)
 void check_outcome(const jq::queue::Outcome& outcome)
 {
   write_all(outcome.result);
-  const std::string envelope =
-    jq::queue::dump_json(jq::cli::envelope(outcome, 0));
+  const std::string envelope = jq::dump_json(jq::cli::envelope(outcome, 0));
   check(!json::parse(envelope, nullptr, false).is_discarded(),
         "envelope is not JSON");
 }

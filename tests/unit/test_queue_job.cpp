@@ -1,4 +1,5 @@
 #include <jq/core/error.hpp>
+#include <jq/core/json.hpp>
 #include <jq/queue/job.hpp>
 
 #include <doctest/doctest.h>
@@ -286,11 +287,11 @@ TEST_CASE("jq::queue::Job accessors on foreign opts")
   CHECK(job.keep_completed().count == 9'200'000'000'000'000);
 }
 
-TEST_CASE("jq::queue::dump_json")
+TEST_CASE("jq::dump_json")
 {
   SUBCASE("compact, UTF-8 kept as is")
   {
-    CHECK(jq::queue::dump_json(json::parse(R"({"a":[1,"é"]})"))
+    CHECK(jq::dump_json(json::parse(R"({"a":[1,"é"]})"))
           == "{\"a\":[1,\"é\"]}");
   }
 
@@ -299,7 +300,7 @@ TEST_CASE("jq::queue::dump_json")
     const json value = {{"error", std::string("bad \xff\xfe byte")},
                         {"tail", std::string("cut \xc3")}};
     std::string text;
-    CHECK_NOTHROW(text = jq::queue::dump_json(value));
+    CHECK_NOTHROW(text = jq::dump_json(value));
     CHECK(text.find("\xef\xbf\xbd") != std::string::npos); // U+FFFD
     // The replacement is valid JSON again.
     const json again = json::parse(text);

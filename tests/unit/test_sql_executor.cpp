@@ -228,15 +228,15 @@ TEST_CASE("jq::sql::Executor")
           == "the statement has 0 parameters but 1 was given");
   }
 
-  SUBCASE("unsupported parameter values are JobErrors at bind time")
+  SUBCASE("unsupported parameter values are refused when the job is read")
   {
-    jq::sql::Request request;
-    request.db = "app";
-    request.sql = "select ?";
-    request.params = json::parse("[[1]]");
-    CHECK_THROWS_AS(executor.run(request), jq::JobError);
-    request.params = json::parse("[18446744073709551615]");
-    CHECK_THROWS_AS(executor.run(request), jq::JobError);
+    const json nested = {
+      {"db", "app"}, {"sql", "select ?"}, {"params", json::parse("[[1]]")}};
+    CHECK_THROWS_AS(run_data(executor, nested), jq::ProtocolError);
+    const json too_big = {{"db", "app"},
+                          {"sql", "select ?"},
+                          {"params", json::parse("[18446744073709551615]")}};
+    CHECK_THROWS_AS(run_data(executor, too_big), jq::ProtocolError);
   }
 
   SUBCASE("rows run in one transaction")

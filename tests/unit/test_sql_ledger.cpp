@@ -35,9 +35,13 @@ std::string temp_db_path(const std::string& name)
   return path.string();
 }
 
-Request request(const std::string& sql, json params = nullptr)
+Request request(const std::string& sql, const json& params = nullptr)
 {
-  return {"app", sql, std::move(params), std::nullopt};
+  Request made;
+  made.db = "app";
+  made.sql = sql;
+  made.params = jq::sql::parse_params(params, {"params"});
+  return made;
 }
 
 long long count_rows(Executor& executor)
@@ -99,28 +103,59 @@ TEST_CASE("jq::sql::Executor ledger applies a write once per key")
   }
 }
 
-TEST_CASE(
-  "jq::sql::Executor ledger replaced by a job fails writes, not the worker")
+TEST_CASE("jq::sql::Executor ledger cannot be replaced by a job")
 {
   const std::string path = temp_db_path("replaced.sqlite");
   Executor executor({{"app", path, false}});
   executor.run(request("create table t(n integer)"));
-  // A view the ledger's SELECT and DELETE work on but its INSERT does not.
-  executor.run(request("create view _jq_ledger(job_key, reply, created_ms) as "
-                       "select 'k', '{}', 0 where 0"));
-  executor.run(request("create trigger no_delete instead of delete on "
-                       "_jq_ledger begin select 1; end"));
-  const jq::sql::RunOptions options{"bull:jq:job-1:1", {}};
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    CHECK_THROWS_AS(executor.run(request("insert into t values (1)"), options),
-                    jq::JobError);
+  // Before the first write made the table, a job tries to put its own
+  // in its place.
+  for (const char* sql :
+       {"create view _jq_ledger(job_key, reply, created_ms) as "
+        "select 'k', '{}', 0 where 0",
+        "create table _JQ_LEDGER(job_key, reply, created_ms)",
+        "alter table t rename to _jq_ledger"}) {
+    CAPTURE(sql);
+    try {
+      executor.run(request(sql));
+      FAIL("a job replaced the ledger");
+    } catch (const jq::SqlError& e) {
+      CHECK(std::string(e.what()).find("_jq_ledger") != std::string::npos);
+    }
   }
-  CHECK(count_rows(executor) == 0);
-  // Once the table is back, writes go through again.
-  executor.run(request("drop view _jq_ledger"));
-  const json reply = executor.run(request("insert into t values (1)"), options);
-  CHECK(reply["changes"] == 1);
+  const jq::sql::RunOptions options{"bull:jq:job-1:1", {}};
+  CHECK(executor.run(request("insert into t values (1)"), options)["changes"]
+        == 1);
+  CHECK(executor.run(request("insert into t values (1)"), options)["changes"]
+        == 1);
   CHECK(count_rows(executor) == 1);
+}
+
+TEST_CASE("jq::sql::Executor ledger with a trigger made by hand refuses writes")
+{
+  const std::string path = temp_db_path("trigger.sqlite");
+  Executor executor({{"app", path, false}});
+  executor.run(request("create table t(n integer)"));
+  const jq::sql::RunOptions options{"bull:jq:job-1:1", {}};
+  executor.run(request("insert into t values (1)"), options);
+  SQLite::Database by_hand(path, SQLite::OPEN_READWRITE);
+  by_hand.exec("create trigger forget after insert on _jq_ledger "
+               "begin delete from _jq_ledger; end");
+  // A new connection checks the ledger at its first write.
+  Executor later({{"app", path, false}});
+  try {
+    later.run(request("insert into t values (2)"), {"bull:jq:job-2:1", {}});
+    FAIL("a write went through a ledger with a trigger");
+  } catch (const jq::SqlError& e) {
+    CHECK(std::string(e.what()).find("has a trigger (forget)")
+          != std::string::npos);
+  }
+  CHECK(count_rows(later) == 1);
+  by_hand.exec("drop trigger forget");
+  CHECK(later.run(request("insert into t values (2)"),
+                  {"bull:jq:job-2:1", {}})["changes"]
+        == 1);
+  CHECK(count_rows(later) == 2);
 }
 
 TEST_CASE("jq::sql::Executor interrupts a statement when asked")
@@ -148,8 +183,8 @@ TEST_CASE("jq::sql::Executor interrupts a statement when asked")
   CHECK(executor.run(request("select 1"))["rows"][0][0] == 1);
 }
 
-TEST_CASE("jq::sql::SharedWriters: executors on several threads write through "
-          "one connection")
+TEST_CASE("jq::sql sessions on several threads write through one shared "
+          "connection")
 {
   const std::string path = temp_db_path("shared.sqlite");
   // WAL, as the README recommends for writes: readers never wait for the
@@ -157,8 +192,10 @@ TEST_CASE("jq::sql::SharedWriters: executors on several threads write through "
   SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)
     .exec("PRAGMA journal_mode = WAL");
   const std::vector<jq::sql::DatabaseSpec> specs = {{"app", path, false}};
-  const auto writers = std::make_shared<jq::sql::SharedWriters>(specs);
-  Executor setup(specs, {}, writers);
+  jq::sql::EngineOptions engine;
+  engine.sessions = 4;
+  const auto databases = jq::sql::open_databases(specs, engine);
+  Executor setup(databases);
   setup.run(request("create table t(n integer)"));
 
   SUBCASE("every write lands once, reads run on each executor's own")
@@ -169,7 +206,7 @@ TEST_CASE("jq::sql::SharedWriters: executors on several threads write through "
     std::vector<std::thread> threads;
     for (int i = 0; i < k_threads; ++i) {
       threads.emplace_back([&, i] {
-        Executor executor(specs, {}, writers);
+        Executor executor(databases);
         for (int j = 0; j < k_writes; ++j) {
           try {
             const std::string key = fmt::format("bull:jq:{}-{}:1", i, j);
@@ -198,7 +235,7 @@ TEST_CASE("jq::sql::SharedWriters: executors on several threads write through "
     std::atomic<bool> long_write_done{false};
     std::string holder_error;
     std::thread holder([&] {
-      Executor executor(specs, {}, writers);
+      Executor executor(databases);
       const auto until =
         std::chrono::steady_clock::now() + std::chrono::seconds(3);
       jq::sql::RunOptions options;
@@ -217,7 +254,7 @@ TEST_CASE("jq::sql::SharedWriters: executors on several threads write through "
     });
     // Let the holder take the writer first.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    Executor waiter(specs, {}, writers);
+    Executor waiter(databases);
     jq::sql::RunOptions options;
     options.should_interrupt = [] { return true; };
     std::string waiter_error;
@@ -234,7 +271,7 @@ TEST_CASE("jq::sql::SharedWriters: executors on several threads write through "
     const json read = waiter.run(request("select 1"));
     holder.join();
     CHECK(holder_error == "interrupted");
-    CHECK(waiter_error == "interrupted");
+    CHECK(waiter_error == "interrupted while waiting for another job's write");
     CHECK(waiter_code == 9); // SQLITE_INTERRUPT
     CHECK_FALSE(waited_for_holder);
     CHECK(read["rows"][0][0] == 1);

@@ -1,4 +1,4 @@
-#include <jq/sql/statement_cache.hpp>
+#include <jq/sql/sqlite/statement_cache.hpp>
 
 #include <doctest/doctest.h>
 
@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-using jq::sql::StatementCache;
-using jq::sql::StatementPtr;
+using jq::sql::sqlite::StatementCache;
+using jq::sql::sqlite::StatementPtr;
 
 namespace {
 
@@ -30,7 +30,7 @@ StatementPtr prepare(sqlite3* handle, const std::string& sql)
 
 } // namespace
 
-TEST_CASE("jq::sql::StatementCache")
+TEST_CASE("jq::sql::sqlite::StatementCache")
 {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(":memory:", &raw) == SQLITE_OK);

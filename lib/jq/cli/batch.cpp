@@ -3,7 +3,7 @@
 #include <jq/core/clock.hpp>
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
-#include <jq/core/json_depth.hpp>
+#include <jq/core/json.hpp>
 #include <jq/core/uuid.hpp>
 #include <jq/sql/request.hpp>
 
@@ -110,7 +110,7 @@ queue::Submission make_submission(std::uint64_t tag,
   submission.id = *options.job_id;
   submission.timeout = timeout;
   submission.job =
-    queue::NewJob{"__default__", std::move(data), std::move(options)};
+    queue::NewJob{"__default__", std::move(data), std::move(options), {}};
   return submission;
 }
 
@@ -177,7 +177,7 @@ std::variant<queue::Submission, std::string> parse_job_line(
       options.timeout = line_duration(object["job_timeout"], "job_timeout");
     }
     return make_submission(line_number,
-                           queue::dump_json(sql::to_json(request)),
+                           jq::dump_json(sql::to_json(request)),
                            std::move(options),
                            timeout,
                            keep,
@@ -241,7 +241,7 @@ LineWriter::LineWriter(std::ostream& out, bool ordered)
 
 void LineWriter::write(std::uint64_t line, const json& object)
 {
-  hold(line, queue::dump_json(object) + '\n');
+  hold(line, jq::dump_json(object) + '\n');
 }
 
 void LineWriter::skip(std::uint64_t line)

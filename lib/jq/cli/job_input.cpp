@@ -1,7 +1,7 @@
 #include "job_input.hpp"
 
 #include <jq/core/error.hpp>
-#include <jq/core/json_depth.hpp>
+#include <jq/core/json.hpp>
 
 #include <fmt/core.h>
 

@@ -5,8 +5,9 @@
 
 namespace jq {
 
-// The SHA-1 of `data` as 40 lower-case hex digits. Used only to name Lua
-// scripts for EVALSHA, as Redis does; not for security.
+// The SHA-1 of `data` as 40 lower-case hex digits. Names Lua scripts for
+// EVALSHA, as Redis does, and tells apart jobs that share an id; not for
+// security.
 std::string sha1_hex(std::string_view data);
 
 } // namespace jq

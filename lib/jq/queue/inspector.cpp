@@ -3,7 +3,7 @@
 #include "scripts.hpp"
 
 #include <jq/core/error.hpp>
-#include <jq/core/json_depth.hpp>
+#include <jq/core/json.hpp>
 
 #include <fmt/core.h>
 

@@ -2,7 +2,8 @@
 
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
-#include <jq/core/json_depth.hpp>
+#include <jq/core/json.hpp>
+#include <jq/core/sha1.hpp>
 
 #include <fmt/core.h>
 
@@ -255,9 +256,19 @@ Job Job::from_hash(std::string id, const redis::ReplyView& fields)
   return job;
 }
 
-std::string dump_json(const nlohmann::json& value)
+std::string identity_key(const Keys& keys, const Job& job)
 {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // 128 bits of the data's digest: jobs sharing an id are few.
+  const std::string digest = sha1_hex(job.data).substr(0, 32);
+  const bool is_counted =
+    !job.id.empty() && std::all_of(job.id.begin(), job.id.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
+  if (is_counted) {
+    return fmt::format(
+      "{}{}:{}:{}", keys.base(), job.id, job.timestamp, digest);
+  }
+  return fmt::format("{}{}:{}", keys.base(), job.id, digest);
 }
 
 } // namespace jq::queue

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <jq/queue/keys.hpp>
 #include <jq/redis/reply.hpp>
 
 #include <nlohmann/json.hpp>
@@ -89,7 +90,13 @@ struct Job
   static Job from_hash(std::string id, const redis::ReplyView& fields);
 };
 
-// JSON text of `value` that never throws on invalid UTF-8 (replaced).
-std::string dump_json(const nlohmann::json& value);
+// The job's identity across deliveries, under which a handler records that
+// it applied a write (the SQL ledger): the same whenever this job comes
+// back (after a stall, a retry by an operator, or added again by jq-submit
+// after Redis lost it), and different for another job that reuses its id.
+// It is the queue, the id and a digest of the data; for an id of digits
+// also the creation time, since Bull numbers jobs from a counter that Redis
+// loses with its data, so job 7 after a restart is not job 7 before it.
+std::string identity_key(const Keys& keys, const Job& job);
 
 } // namespace jq::queue

@@ -2,7 +2,7 @@
 
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
-#include <jq/core/json_depth.hpp>
+#include <jq/core/json.hpp>
 
 #include <fmt/core.h>
 

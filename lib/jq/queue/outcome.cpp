@@ -1,7 +1,7 @@
 #include "outcome.hpp"
 
 #include <jq/core/error.hpp>
-#include <jq/core/json_depth.hpp>
+#include <jq/core/json.hpp>
 #include <jq/queue/scripts.hpp>
 
 #include <algorithm>

@@ -2,6 +2,7 @@
 
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/json.hpp>
 #include <jq/core/uuid.hpp>
 #include <jq/queue/scripts.hpp>
 
@@ -22,7 +23,7 @@ redis::Script::Call Producer::call(const NewJob& job) const
     throw UsageError(fmt::format(
       "job id '{}' would collide with the queue's own keys", *options.job_id));
   }
-  const std::int64_t timestamp = now_ms();
+  const std::int64_t timestamp = job.timestamp.value_or(now_ms());
   return {{m_keys.wait(),
            m_keys.paused(),
            m_keys.meta_paused(),

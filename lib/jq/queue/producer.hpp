@@ -5,6 +5,8 @@
 #include <jq/redis/connection.hpp>
 #include <jq/redis/script.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,9 @@ struct NewJob
   std::string name = "__default__";
   std::string data;
   JobOptions options;
+  // When the job was made (epoch ms); now when unset. A job added again
+  // (after Redis lost it) keeps its first time: it is the same job.
+  std::optional<std::int64_t> timestamp;
 };
 
 struct Added

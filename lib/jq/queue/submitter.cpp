@@ -1,7 +1,8 @@
 #include "submitter.hpp"
 
+#include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
-#include <jq/core/json_depth.hpp>
+#include <jq/core/json.hpp>
 #include <jq/core/log.hpp>
 #include <jq/queue/scripts.hpp>
 #include <jq/redis/connection.hpp>
@@ -202,6 +203,9 @@ struct Submitter::State
     for (const auto& id : ids) {
       Pending& job = pending.at(id);
       if (job.submission.job && !job.is_confirmed) {
+        if (!job.submission.job->timestamp) {
+          job.submission.job->timestamp = now_ms();
+        }
         jobs.push_back(&*job.submission.job);
         added_ids.push_back(id);
         was_sent.push_back(job.is_sent);

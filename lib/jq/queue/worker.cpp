@@ -2,6 +2,7 @@
 
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/json.hpp>
 #include <jq/core/log.hpp>
 #include <jq/core/uuid.hpp>
 #include <jq/queue/outcome.hpp>
@@ -412,12 +413,10 @@ struct Worker::State
         limit_is_deadline = true;
       }
     }
-    const JobContext context{
-      fmt::format("{}{}:{}", keys.base(), job.id, job.timestamp),
-      [this, limit] {
-        return cancel.load(std::memory_order_relaxed)
-               || (limit && Clock::now() >= *limit);
-      }};
+    const JobContext context{identity_key(keys, job), [this, limit] {
+                               return cancel.load(std::memory_order_relaxed)
+                                      || (limit && Clock::now() >= *limit);
+                             }};
 
     std::string result;
     std::string reason;

@@ -30,8 +30,8 @@ struct WorkerOptions
 // What a handler gets besides the job.
 struct JobContext
 {
-  // Unique to this job (queue, id and creation time): a handler that writes
-  // can record it to apply a job delivered twice only once.
+  // The job's identity_key(): a handler that writes can record it to apply
+  // a job delivered twice only once.
   std::string idempotency_key;
   // Polled by the handler while it works: true means stop now (the job's
   // time limit passed, or the worker's grace ran out).

@@ -1,12 +1,9 @@
 #include "request.hpp"
 
-#include <jq/core/base64.hpp>
 #include <jq/core/error.hpp>
 
 #include <fmt/format.h>
 
-#include <cstdint>
-#include <limits>
 #include <string_view>
 
 namespace jq::sql {
@@ -57,61 +54,6 @@ std::string required_string(const json* value, std::string_view name)
   return text;
 }
 
-// Reject a parameter value the executor could not bind, so a bad payload is
-// reported once, at decode time, with its position.
-void check_value(const json& value, std::string_view where)
-{
-  switch (value.type()) {
-  case json::value_t::null:
-  case json::value_t::boolean:
-  case json::value_t::number_integer:
-  case json::value_t::number_float:
-  case json::value_t::string:
-    return;
-  case json::value_t::number_unsigned:
-    if (value.get<std::uint64_t>() > static_cast<std::uint64_t>(
-          std::numeric_limits<std::int64_t>::max())) {
-      throw ProtocolError(fmt::format(
-        "job data {} is out of the 64-bit signed integer range", where));
-    }
-    return;
-  case json::value_t::object: {
-    const auto blob = value.find("$base64");
-    if (value.size() == 1 && blob != value.end() && blob->is_string()) {
-      if (!base64_decode(blob->get_ref<const std::string&>())) {
-        throw ProtocolError(
-          fmt::format("job data {} has invalid base64 text", where));
-      }
-      return;
-    }
-    break;
-  }
-  default:
-    break;
-  }
-  throw ProtocolError(
-    fmt::format("job data {} must be null, a boolean, a number, a string or "
-                "{{\"$base64\": \"...\"}}",
-                where));
-}
-
-// Check one set of parameters (an array or an object) named `where`.
-void check_parameters(const json& params, const std::string& where)
-{
-  if (params.is_array()) {
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      check_value(params[i], fmt::format("{}[{}]", where, i));
-    }
-  } else if (params.is_object()) {
-    for (const auto& [key, value] : params.items()) {
-      check_value(value, fmt::format("{}['{}']", where, key));
-    }
-  } else {
-    throw ProtocolError(
-      fmt::format("job data {} must be an array or an object", where));
-  }
-}
-
 // The seed's `value` doubles as `rows` when it is a non-empty array of
 // arrays.
 bool is_array_of_arrays(const json& value)
@@ -152,24 +94,29 @@ Request parse_request(const json& data)
     }
     target = value;
   }
-  if (rows != nullptr) {
-    request.rows = *rows;
+  if (params != nullptr && rows != nullptr) {
+    throw ProtocolError("job data has both 'params' and 'rows'");
   }
-
   if (params != nullptr) {
-    if (request.rows) {
-      throw ProtocolError("job data has both 'params' and 'rows'");
+    if (!params->is_array() && !params->is_object()) {
+      throw ProtocolError("job data 'params' must be an array or an object");
     }
-    check_parameters(*params, "'params'");
-    request.params = *params;
+    request.params = parse_params(*params, {"'params'"});
   }
-
-  if (request.rows) {
-    if (!request.rows->is_array()) {
+  if (rows != nullptr) {
+    if (!rows->is_array()) {
       throw ProtocolError("job data 'rows' must be an array of rows");
     }
-    for (std::size_t i = 0; i < request.rows->size(); ++i) {
-      check_parameters((*request.rows)[i], fmt::format("'rows'[{}]", i));
+    request.rows.emplace();
+    request.rows->reserve(rows->size());
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      const json& row = (*rows)[i];
+      const Where where{"'rows'", &i};
+      if (!row.is_array() && !row.is_object()) {
+        throw ProtocolError(fmt::format(
+          "job data {} must be an array or an object", where.str()));
+      }
+      request.rows->push_back(parse_params(row, where));
     }
   }
   return request;
@@ -179,9 +126,13 @@ json to_json(const Request& request)
 {
   json data = {{"db", request.db}, {"sql", request.sql}};
   if (request.rows) {
-    data["rows"] = *request.rows;
-  } else if (!request.params.is_null()) {
-    data["params"] = request.params;
+    json rows = json::array();
+    for (const auto& row : *request.rows) {
+      rows.push_back(to_json(row));
+    }
+    data["rows"] = std::move(rows);
+  } else if (request.params.kind != Params::Kind::none) {
+    data["params"] = to_json(request.params);
   }
   return data;
 }

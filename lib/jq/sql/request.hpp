@@ -1,9 +1,12 @@
 #pragma once
 
+#include <jq/sql/value.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace jq::sql {
 
@@ -12,16 +15,19 @@ struct Request
 {
   std::string db;
   std::string sql;
-  // Positional (array) or named (object) parameters; null when absent.
-  nlohmann::json params;
-  // When set: an array of rows (each an array or object of parameters); the
+  // Positional or named parameters (Kind::none when absent).
+  Params params;
+  // When set: one set of parameters per row (never Kind::none); the
   // statement runs once per row inside one transaction.
-  std::optional<nlohmann::json> rows;
+  std::optional<std::vector<Params>> rows;
+
+  bool operator==(const Request&) const = default;
 };
 
 // Decode a job's `data`. Accepts the seed's aliases: `dbname` for `db`,
 // `value` for `params` (a `value` that is an array of arrays means `rows`).
-// Throws ProtocolError with a one-line reason when the shape is wrong.
+// Every value is checked and decoded here, once. Throws ProtocolError with a
+// one-line reason when the shape is wrong.
 Request parse_request(const nlohmann::json& data);
 
 // The JSON object for `request`, in the canonical field names.

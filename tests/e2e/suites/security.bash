@@ -7,24 +7,6 @@
 
 # ---------------------------------------------------------------- helpers
 
-# Run Python over SQLite file FILE: sql_file FILE SQL (a script).
-sql_file() {
-  "$JQ_PYTHON" -S -c '
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.executescript(sys.argv[2])
-db.commit()
-' "$1" "$2"
-}
-
-# Print the single value of a query on SQLite file FILE.
-sql_value() {
-  "$JQ_PYTHON" -S -c '
-import sqlite3, sys
-print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])
-' "$1" "$2"
-}
-
 # Print N opening brackets then N closing ones (deeply nested JSON).
 nested_json() {
   "$JQ_PYTHON" -S -c '
@@ -32,34 +14,6 @@ import sys
 n = int(sys.argv[1])
 sys.stdout.write("[" * n + "]" * n)
 ' "$1"
-}
-
-# The worker still answers: a `select 1` right after comes back.
-expect_worker_serves() {
-  if ! _jq_alive "$WORKER_PID"; then
-    fail "jq-worker (pid $WORKER_PID) is gone"
-    return 1
-  fi
-  expect_exit 0 submit --db "${1:-app}" --sql 'select 1' --format value \
-    --timeout 10s || return 1
-  expect_eq "$OUT" 1 "select 1 after the bad job"
-}
-
-# refuse ID DB NEEDLE SQL: the job fails (exit 1) with NEEDLE in its reason
-# (on stderr, in the envelope and as Bull's failedReason), then the worker
-# answers the next job.
-refuse() {
-  local id=$1 db=$2 needle=$3 sql=$4
-  expect_exit 1 submit --db "$db" --format json --job-id "$id" --sql "$sql" \
-    --timeout 20s || return 1
-  expect_contains "$ERR" "jq-submit: error: job $id failed" "stderr of $id"
-  expect_contains "$ERR" "$needle" "stderr of $id"
-  expect_json "$OUT" 'd["status"]' '"failed"'
-  expect_contains "$(json_get "$OUT" 'd["error"]["message"]')" "$needle" \
-    "error message of $id"
-  expect_contains "$(rcli hget "bull:jq:$id" failedReason)" "$needle" \
-    "failedReason of $id"
-  expect_worker_serves "$db"
 }
 
 # push_job ID FIELD VALUE...: write a job hash by hand, as a careless

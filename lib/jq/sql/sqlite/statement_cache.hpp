@@ -9,7 +9,7 @@
 
 struct sqlite3_stmt;
 
-namespace jq::sql {
+namespace jq::sql::sqlite {
 
 struct StatementDeleter
 {
@@ -33,11 +33,27 @@ public:
 
   explicit StatementCache(std::size_t capacity);
 
-  // The statement for `sql`, or null. A hit becomes the most recent.
-  sqlite3_stmt* find(std::string_view sql);
+  // What the cache knows of one SQL text.
+  struct Lookup
+  {
+    bool is_known = false;
+    // Null when the text is known to run on another connection.
+    sqlite3_stmt* statement = nullptr;
+  };
+
+  // What is kept for `sql`. A hit becomes the most recent.
+  Lookup lookup(std::string_view sql);
+
+  // The statement kept for `sql`, or null.
+  sqlite3_stmt* find(std::string_view sql)
+  {
+    return lookup(sql).statement;
+  }
 
   // Keep `statement` for `sql` (when short enough) and return it. It stays
   // valid until the next add(); a statement not kept is owned by `spare`.
+  // A null `statement` remembers that `sql` runs on another connection
+  // (a write, on a shared writer connection).
   sqlite3_stmt*
   add(std::string_view sql, StatementPtr statement, StatementPtr& spare);
 
@@ -50,4 +66,4 @@ private:
   std::unordered_map<std::string_view, std::list<Entry>::iterator> m_index;
 };
 
-} // namespace jq::sql
+} // namespace jq::sql::sqlite

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace jq {
@@ -20,5 +21,9 @@ bool exceeds_json_depth(std::string_view text,
 // Parse JSON from outside: a discarded value (is_discarded()) when `text`
 // is not JSON or nests too deep.
 nlohmann::json parse_untrusted_json(std::string_view text);
+
+// The JSON text of `value`, compact. Never throws: text that is not valid
+// UTF-8 (a TEXT column can hold any bytes) has those bytes replaced.
+std::string dump_json(const nlohmann::json& value);
 
 } // namespace jq

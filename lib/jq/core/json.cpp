@@ -1,4 +1,4 @@
-#include "json_depth.hpp"
+#include "json.hpp"
 
 namespace jq {
 
@@ -33,6 +33,11 @@ nlohmann::json parse_untrusted_json(std::string_view text)
     return nlohmann::json(nlohmann::json::value_t::discarded);
   }
   return nlohmann::json::parse(text, nullptr, false);
+}
+
+std::string dump_json(const nlohmann::json& value)
+{
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace jq

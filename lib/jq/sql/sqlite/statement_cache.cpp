@@ -2,7 +2,7 @@
 
 #include <sqlite3.h>
 
-namespace jq::sql {
+namespace jq::sql::sqlite {
 
 void StatementDeleter::operator()(sqlite3_stmt* statement) const noexcept
 {
@@ -14,14 +14,14 @@ StatementCache::StatementCache(std::size_t capacity)
 {
 }
 
-sqlite3_stmt* StatementCache::find(std::string_view sql)
+StatementCache::Lookup StatementCache::lookup(std::string_view sql)
 {
   const auto found = m_index.find(sql);
   if (found == m_index.end()) {
-    return nullptr;
+    return {};
   }
   m_entries.splice(m_entries.begin(), m_entries, found->second);
-  return found->second->second.get();
+  return {true, found->second->second.get()};
 }
 
 sqlite3_stmt* StatementCache::add(std::string_view sql,
@@ -48,4 +48,4 @@ std::size_t StatementCache::size() const noexcept
   return m_entries.size();
 }
 
-} // namespace jq::sql
+} // namespace jq::sql::sqlite

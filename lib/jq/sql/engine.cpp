@@ -1,0 +1,33 @@
+#include "engine.hpp"
+
+#include <jq/core/error.hpp>
+#include <jq/sql/sqlite/engine.hpp>
+#include <jq/sql/sqlite/sandbox.hpp>
+
+#include <fmt/format.h>
+
+namespace jq::sql {
+
+Databases open_databases(const std::vector<DatabaseSpec>& specs,
+                         const EngineOptions& options)
+{
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (specs[i].name == specs[j].name) {
+        throw UsageError(
+          fmt::format("database {} is given more than once", specs[i].name));
+      }
+    }
+  }
+  if (options.max_memory > 0) {
+    sqlite::set_memory_limit(options.max_memory);
+  }
+  Databases databases;
+  databases.reserve(specs.size());
+  for (const auto& spec : specs) {
+    databases.push_back(sqlite::open_database(spec, options));
+  }
+  return databases;
+}
+
+} // namespace jq::sql

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <jq/sql/sqlite/statement_cache.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jq::sql::sqlite {
+
+class Connection;
+
+// The table that makes writes exactly-once: a write job's reply is recorded
+// under the job's key in the same transaction as the write, so a job
+// delivered again (a worker killed after its commit, a job added again
+// after Redis lost it) finds its reply there and writes nothing. Jobs may
+// not touch it (see sandbox.hpp).
+inline constexpr std::string_view k_ledger_table = "_jq_ledger";
+
+// The ledger of one connection's database: creates the table when first
+// needed, prunes rows older than k_retention now and then, and keeps its
+// two statements prepared. Not thread-safe; declare it after its
+// Connection, so its statements are finalized first.
+class Ledger
+{
+public:
+  explicit Ledger(Connection& connection);
+
+  // Make the table and statements ready; call inside the write
+  // transaction, before lookup() and record(). Throws SqlError when the
+  // table cannot be used (e.g. someone gave it a trigger).
+  void prepare();
+
+  // The reply recorded under `key`, if any.
+  std::optional<nlohmann::json> lookup(const std::string& key);
+
+  // Record `reply` under `key`.
+  void record(const std::string& key, const nlohmann::json& reply);
+
+  // Rows older than this are pruned: a job is not delivered again later.
+  static constexpr std::chrono::hours k_retention{24 * 7};
+
+private:
+  Connection& m_connection;
+  StatementPtr m_lookup;
+  StatementPtr m_record;
+  // When the table was last checked and pruned; 0 until it is known to
+  // exist.
+  std::int64_t m_checked_at_ms = 0;
+};
+
+} // namespace jq::sql::sqlite

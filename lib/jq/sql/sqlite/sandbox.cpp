@@ -1,0 +1,485 @@
+#include "sandbox.hpp"
+
+#include <jq/sql/sqlite/ledger.hpp>
+
+#include <fmt/format.h>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <limits>
+#include <span>
+
+namespace jq::sql::sqlite {
+
+namespace {
+
+bool equals_nocase(std::string_view a, std::string_view b)
+{
+  return a.size() == b.size()
+         && sqlite3_strnicmp(a.data(), b.data(), static_cast<int>(a.size()))
+              == 0;
+}
+
+bool contains_nocase(std::string_view text, std::string_view needle)
+{
+  if (needle.size() > text.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    if (equals_nocase(text.substr(i, needle.size()), needle)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_listed(std::span<const std::string_view> list, std::string_view name)
+{
+  return std::any_of(list.begin(), list.end(), [&](std::string_view entry) {
+    return equals_nocase(entry, name);
+  });
+}
+
+// The SQL functions a job may call: SQLite's own (core, date and time,
+// aggregate, window, math, JSON) and those of its full-text and R*Tree
+// tables, as of SQLite 3.40 plus the later harmless ones. A function not
+// listed is refused, so a build of SQLite with more functions gains none
+// for jobs.
+constexpr std::string_view k_allowed_functions[] = {
+  // Core scalar functions.
+  "abs",
+  "changes",
+  "char",
+  "coalesce",
+  "concat",
+  "concat_ws",
+  "format",
+  "glob",
+  "hex",
+  "ifnull",
+  "iif",
+  "if",
+  "instr",
+  "last_insert_rowid",
+  "length",
+  "like",
+  "likelihood",
+  "likely",
+  "lower",
+  "ltrim",
+  "max",
+  "min",
+  "nullif",
+  "octet_length",
+  "printf",
+  "quote",
+  "random",
+  "randomblob",
+  "replace",
+  "round",
+  "rtrim",
+  "sign",
+  "soundex",
+  "sqlite_compileoption_get",
+  "sqlite_compileoption_used",
+  "sqlite_offset",
+  "sqlite_source_id",
+  "sqlite_version",
+  "substr",
+  "substring",
+  "total_changes",
+  "trim",
+  "typeof",
+  "unhex",
+  "unicode",
+  "unistr",
+  "unistr_quote",
+  "unlikely",
+  "upper",
+  "zeroblob",
+  // Date and time.
+  "date",
+  "time",
+  "datetime",
+  "julianday",
+  "unixepoch",
+  "strftime",
+  "timediff",
+  "current_date",
+  "current_time",
+  "current_timestamp",
+  // Aggregates.
+  "avg",
+  "count",
+  "group_concat",
+  "string_agg",
+  "sum",
+  "total",
+  "median",
+  "percentile",
+  "percentile_cont",
+  "percentile_disc",
+  // Window functions.
+  "row_number",
+  "rank",
+  "dense_rank",
+  "percent_rank",
+  "cume_dist",
+  "ntile",
+  "lag",
+  "lead",
+  "first_value",
+  "last_value",
+  "nth_value",
+  // Math.
+  "acos",
+  "acosh",
+  "asin",
+  "asinh",
+  "atan",
+  "atan2",
+  "atanh",
+  "ceil",
+  "ceiling",
+  "cos",
+  "cosh",
+  "degrees",
+  "exp",
+  "floor",
+  "ln",
+  "log",
+  "log10",
+  "log2",
+  "mod",
+  "pi",
+  "pow",
+  "power",
+  "radians",
+  "sin",
+  "sinh",
+  "sqrt",
+  "tan",
+  "tanh",
+  "trunc",
+  // JSON, including the -> and ->> operators.
+  "json",
+  "json_array",
+  "json_array_length",
+  "json_error_position",
+  "json_extract",
+  "json_insert",
+  "json_object",
+  "json_patch",
+  "json_pretty",
+  "json_quote",
+  "json_remove",
+  "json_replace",
+  "json_set",
+  "json_type",
+  "json_valid",
+  "json_group_array",
+  "json_group_object",
+  "->",
+  "->>",
+  "jsonb",
+  "jsonb_array",
+  "jsonb_extract",
+  "jsonb_insert",
+  "jsonb_object",
+  "jsonb_patch",
+  "jsonb_remove",
+  "jsonb_replace",
+  "jsonb_set",
+  "jsonb_group_array",
+  "jsonb_group_object",
+  // Full-text search (FTS3/4 and FTS5) and R*Tree.
+  "match",
+  "snippet",
+  "offsets",
+  "matchinfo",
+  "optimize",
+  "highlight",
+  "bm25",
+  "fts5_source_id",
+  "rtreecheck",
+  // SQLite's own, which user SQL cannot call: ALTER TABLE runs them
+  // inside the job's statement.
+  "sqlite_rename_column",
+  "sqlite_rename_table",
+  "sqlite_rename_test",
+  "sqlite_rename_quotefix",
+  "sqlite_drop_column",
+};
+
+// Refused with a reason of their own; anything else off the list gets the
+// general one.
+constexpr std::string_view k_code_loading[] = {"load_extension"};
+constexpr std::string_view k_pointer_passing[] = {"fts3_tokenizer", "fts5"};
+constexpr std::string_view k_raw_bytes[] = {"rtreenode", "rtreedepth"};
+
+// The virtual table modules a job may create tables with.
+constexpr std::string_view k_allowed_modules[] = {"fts3",
+                                                  "fts4",
+                                                  "fts5",
+                                                  "rtree",
+                                                  "rtree_i32",
+                                                  "fts4aux",
+                                                  "fts3tokenize",
+                                                  "fts5vocab"};
+
+// Eponymous virtual tables a job may not read: sqlite_stmt lists the
+// connection's prepared statements, which are other jobs' SQL.
+constexpr std::string_view k_hidden_tables[] = {"sqlite_stmt"};
+
+// Pragmas a job may set (or call with an argument): they read the schema
+// or change only this connection's SQL semantics, never files or safety.
+constexpr std::string_view k_pragmas_with_value[] = {
+  "table_info",
+  "table_xinfo",
+  "table_list",
+  "index_info",
+  "index_xinfo",
+  "index_list",
+  "foreign_key_list",
+  "foreign_key_check",
+  "integrity_check",
+  "quick_check",
+  "user_version",
+  "application_id",
+  "foreign_keys",
+  "defer_foreign_keys",
+  "case_sensitive_like",
+};
+
+bool is_ledger(const char* table)
+{
+  return table != nullptr && equals_nocase(table, k_ledger_table);
+}
+
+int deny(Sandbox& sandbox, std::string reason)
+{
+  sandbox.denied = std::move(reason);
+  return SQLITE_DENY;
+}
+
+// A schema change (CREATE, DROP, ALTER) whose text names the ledger: a
+// trigger or view body and a new name never reach the authorizer as a
+// table name, so the text is what can be checked.
+int check_schema_change(Sandbox& sandbox, const char* object)
+{
+  if (is_ledger(object) || contains_nocase(sandbox.job_sql, k_ledger_table)) {
+    return deny(sandbox,
+                fmt::format("a schema change that names {} (jq-worker's "
+                            "ledger) is not allowed in a job",
+                            k_ledger_table));
+  }
+  return SQLITE_OK;
+}
+
+int authorize_job(Sandbox& sandbox,
+                  int action,
+                  const char* arg1,
+                  const char* arg2)
+{
+  switch (action) {
+  case SQLITE_ATTACH:
+    return deny(sandbox, "ATTACH is not allowed in a job");
+  case SQLITE_DETACH:
+    return deny(sandbox, "DETACH is not allowed in a job");
+  case SQLITE_TRANSACTION:
+    return deny(sandbox,
+                "BEGIN, COMMIT and ROLLBACK are not allowed in a job: each "
+                "job is one transaction");
+  case SQLITE_SAVEPOINT:
+    if (sandbox.is_running) {
+      return SQLITE_OK; // nested in the executor's transaction, by SQLite
+    }
+    return deny(sandbox, "SAVEPOINT is not allowed in a job");
+  case SQLITE_FUNCTION: {
+    const std::string_view name = arg2 == nullptr ? "" : arg2;
+    if (auto reason = refused_function(name)) {
+      return deny(sandbox, std::move(*reason));
+    }
+    return SQLITE_OK;
+  }
+  case SQLITE_PRAGMA: {
+    const std::string_view name = arg1 == nullptr ? "" : arg1;
+    // Reading a pragma is harmless, except writable_schema (it is both).
+    if ((arg2 != nullptr && !is_listed(k_pragmas_with_value, name))
+        || equals_nocase(name, "writable_schema")) {
+      return deny(sandbox,
+                  fmt::format("PRAGMA {} is not allowed in a job", name));
+    }
+    return SQLITE_OK;
+  }
+  case SQLITE_READ:
+    if (is_ledger(arg1)) {
+      return deny(sandbox,
+                  fmt::format("{} is jq-worker's ledger: a job may not read "
+                              "or change it",
+                              k_ledger_table));
+    }
+    if (arg1 != nullptr && is_listed(k_hidden_tables, arg1)) {
+      return deny(sandbox,
+                  fmt::format("reading {} is not allowed in a job", arg1));
+    }
+    return SQLITE_OK;
+  case SQLITE_INSERT:
+  case SQLITE_UPDATE:
+  case SQLITE_DELETE:
+    if (is_ledger(arg1)) {
+      return deny(sandbox,
+                  fmt::format("{} is jq-worker's ledger: a job may not read "
+                              "or change it",
+                              k_ledger_table));
+    }
+    return SQLITE_OK;
+  case SQLITE_CREATE_TEMP_INDEX:
+  case SQLITE_CREATE_TEMP_TABLE:
+  case SQLITE_CREATE_TEMP_TRIGGER:
+  case SQLITE_CREATE_TEMP_VIEW:
+    return deny(sandbox,
+                "TEMP tables, views, indexes and triggers are not allowed in "
+                "a job: they would outlive it on the worker's connection");
+  case SQLITE_CREATE_VTABLE:
+    if (arg2 == nullptr || !is_listed(k_allowed_modules, arg2)) {
+      return deny(sandbox,
+                  fmt::format("virtual tables using {} are not allowed in a "
+                              "job (allowed: fts3, fts4, fts5, rtree and "
+                              "their auxiliary tables)",
+                              arg2 == nullptr ? "?" : arg2));
+    }
+    return check_schema_change(sandbox, arg1);
+  case SQLITE_CREATE_INDEX:
+  case SQLITE_CREATE_TRIGGER:
+    // arg2 is the table the index or trigger is on.
+    if (is_ledger(arg2)) {
+      return check_schema_change(sandbox, arg2);
+    }
+    return check_schema_change(sandbox, arg1);
+  case SQLITE_ALTER_TABLE:
+    // arg1 is the schema, arg2 the table.
+    return check_schema_change(sandbox, arg2);
+  case SQLITE_CREATE_TABLE:
+  case SQLITE_CREATE_VIEW:
+  case SQLITE_DROP_INDEX:
+  case SQLITE_DROP_TABLE:
+  case SQLITE_DROP_TRIGGER:
+  case SQLITE_DROP_VIEW:
+  case SQLITE_DROP_VTABLE:
+    if (sandbox.is_running) {
+      return SQLITE_OK; // SQLite's own, e.g. an FTS table's shadow tables
+    }
+    return check_schema_change(sandbox, arg1);
+  default:
+    return SQLITE_OK;
+  }
+}
+
+int authorize(void* user_data,
+              int action,
+              const char* arg1,
+              const char* arg2,
+              const char* /*database*/,
+              const char* /*trigger*/)
+{
+  auto& sandbox = *static_cast<Sandbox*>(user_data);
+  if (sandbox.is_trusted) {
+    return SQLITE_OK;
+  }
+  return authorize_job(sandbox, action, arg1, arg2);
+}
+
+int clamp_to_int(std::size_t value)
+{
+  return static_cast<int>(std::min<std::size_t>(
+    value, static_cast<std::size_t>(std::numeric_limits<int>::max())));
+}
+
+std::atomic<std::size_t> g_memory_limit{0};
+
+} // namespace
+
+void confine(sqlite3* handle, Sandbox& sandbox, const Limits& limits)
+{
+  sqlite3_db_config(handle, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(handle, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_db_config(handle, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_db_config(handle, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
+  sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, 0);
+  const int max_length = clamp_to_int(limits.max_value_bytes);
+  sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, max_length);
+  sqlite3_limit(handle, SQLITE_LIMIT_SQL_LENGTH, max_length);
+  sqlite3_set_authorizer(handle, authorize, &sandbox);
+}
+
+std::optional<std::string> refused_function(std::string_view name)
+{
+  if (is_listed(k_allowed_functions, name)) {
+    return std::nullopt;
+  }
+  if (is_listed(k_code_loading, name)) {
+    return fmt::format(
+      "{}() is not allowed in a job: it loads code into the worker", name);
+  }
+  if (is_listed(k_pointer_passing, name)) {
+    return fmt::format("{}() is not allowed in a job: it hands out or takes "
+                       "pointers into the worker's memory",
+                       name);
+  }
+  if (is_listed(k_raw_bytes, name)) {
+    return fmt::format("{}() is not allowed in a job: a debugging function "
+                       "that reads raw bytes as an R*Tree node",
+                       name);
+  }
+  return fmt::format("{}() is not allowed in a job: it is not on "
+                     "jq-worker's list of SQL functions",
+                     name);
+}
+
+bool is_vacuum(std::string_view sql)
+{
+  std::size_t i = 0;
+  for (;;) {
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) {
+      ++i;
+    }
+    if (sql.substr(i, 2) == "--") {
+      i = sql.find('\n', i);
+    } else if (sql.substr(i, 2) == "/*") {
+      i = sql.find("*/", i);
+      i = i == std::string_view::npos ? i : i + 2;
+    } else {
+      break;
+    }
+    if (i == std::string_view::npos) {
+      return false;
+    }
+  }
+  const std::string_view word = sql.substr(i, 6);
+  return word.size() == 6 && equals_nocase(word, "VACUUM")
+         && (i + 6 == sql.size()
+             || !std::isalnum(static_cast<unsigned char>(sql[i + 6])));
+}
+
+void set_memory_limit(std::size_t bytes)
+{
+  // An eighth stays for the worker itself (its threads, connections and
+  // allocator), so its peak RSS stays under `bytes` when SQLite is full.
+  const std::size_t sqlite_share = bytes - bytes / 8;
+  const auto limit = static_cast<sqlite3_int64>(std::min<std::size_t>(
+    sqlite_share,
+    static_cast<std::size_t>(std::numeric_limits<sqlite3_int64>::max())));
+  sqlite3_hard_heap_limit64(limit);
+  g_memory_limit.store(bytes);
+}
+
+std::size_t memory_limit()
+{
+  return g_memory_limit.load();
+}
+
+} // namespace jq::sql::sqlite
