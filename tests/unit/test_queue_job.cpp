@@ -308,3 +308,44 @@ TEST_CASE("jq::dump_json")
     CHECK(again["error"].get<std::string>().ends_with(" byte"));
   }
 }
+
+TEST_CASE("jq::queue::identity_key")
+{
+  const jq::queue::Keys keys("bull", "jq");
+  jq::queue::Job job;
+  job.id = "3f2a-uuid";
+  job.data = R"j({"db":"app","sql":"insert into t values (1)"})j";
+  job.timestamp = 1700000000000;
+  const std::string key = jq::queue::identity_key(keys, job);
+  CHECK(key.starts_with("bull:jq:3f2a-uuid:"));
+
+  SUBCASE("the same job added again later is the same job")
+  {
+    jq::queue::Job again = job;
+    again.timestamp += 60'000;
+    again.attempts_made = 2;
+    CHECK(jq::queue::identity_key(keys, again) == key);
+  }
+  SUBCASE("another job reusing the id is not")
+  {
+    jq::queue::Job other = job;
+    other.data = R"j({"db":"app","sql":"insert into t values (2)"})j";
+    CHECK(jq::queue::identity_key(keys, other) != key);
+  }
+  SUBCASE("another queue is not")
+  {
+    CHECK(jq::queue::identity_key(jq::queue::Keys("bull", "other"), job)
+          != key);
+  }
+  SUBCASE("a counter id tells jobs apart by their creation time too")
+  {
+    jq::queue::Job counted = job;
+    counted.id = "7";
+    jq::queue::Job after_restart = counted;
+    after_restart.timestamp += 1;
+    CHECK(jq::queue::identity_key(keys, counted)
+          != jq::queue::identity_key(keys, after_restart));
+    CHECK(jq::queue::identity_key(keys, counted)
+          == jq::queue::identity_key(keys, counted));
+  }
+}

@@ -54,7 +54,7 @@ private:
 
 json run_data(Executor& executor, const json& data)
 {
-  return executor.run(jq::sql::parse_request(data));
+  return json::parse(executor.run(jq::sql::parse_request(data)));
 }
 
 json run(Executor& executor,

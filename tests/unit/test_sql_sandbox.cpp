@@ -51,7 +51,7 @@ json run(Executor& executor,
   if (!params.is_null()) {
     data["params"] = params;
   }
-  return executor.run(jq::sql::parse_request(data), options);
+  return json::parse(executor.run(jq::sql::parse_request(data), options));
 }
 
 // The message of the JobError that running `sql` throws, or "" if none.

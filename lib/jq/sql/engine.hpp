@@ -3,8 +3,6 @@
 #include <jq/sql/database_spec.hpp>
 #include <jq/sql/request.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -50,13 +48,13 @@ class Session
 public:
   virtual ~Session() = default;
 
-  // Run `request` in one transaction and return the reply:
+  // Run `request` in one transaction and return the reply as JSON text:
   // {"columns": [...], "rows": [[...]], "changes": N, "last_insert_rowid":
   // N}. Integers stay 64-bit, NULL is null, blobs are {"$base64": "..."}.
   // Throws JobError (bad parameters, a limit) or SqlError (the database
   // refused; nothing is written).
-  virtual nlohmann::json run(const Request& request,
-                             const RunOptions& options) = 0;
+  virtual std::string run(const Request& request,
+                          const RunOptions& options) = 0;
 };
 
 // A database the worker was given. Thread-safe.

@@ -18,7 +18,7 @@ Executor::Executor(const std::vector<DatabaseSpec>& specs, Limits limits)
 {
 }
 
-nlohmann::json Executor::run(const Request& request, const RunOptions& options)
+std::string Executor::run(const Request& request, const RunOptions& options)
 {
   const auto found = m_entries.find(request.db);
   if (found == m_entries.end()) {

@@ -18,9 +18,9 @@ public:
   // Opens `specs` for this executor alone (tests, one-off use).
   explicit Executor(const std::vector<DatabaseSpec>& specs, Limits limits = {});
 
-  // Run `request`. Throws JobError for an unknown database, and what the
-  // session throws (see Session::run).
-  nlohmann::json run(const Request& request, const RunOptions& options = {});
+  // Run `request`; the reply as JSON text. Throws JobError for an unknown
+  // database, and what the session throws (see Session::run).
+  std::string run(const Request& request, const RunOptions& options = {});
 
 private:
   struct Entry

@@ -29,7 +29,7 @@ std::string JobHandler::handle(std::string_view data, const RunOptions& options)
       fmt::format("job data is not valid JSON (or nests deeper than {} levels)",
                   k_max_json_depth));
   }
-  return dump_json(m_executor.run(parse_request(json), options));
+  return m_executor.run(parse_request(json), options);
 }
 
 } // namespace jq::sql

@@ -107,6 +107,36 @@ test_redelivered_write_applies_once() {
 TEST "ledger: a write job delivered twice is applied once, same reply" \
   test_redelivered_write_applies_once
 
+# A finished write that ended up failed (its completion lost, then failed by
+# a stalled check past --max-stalled), retried by an operator: the retry
+# finds the ledger's record and writes nothing.
+fail_by_hand_lua="redis.call('zrem', KEYS[1], ARGV[1]) redis.call('hdel', KEYS[2], 'returnvalue') redis.call('hset', KEYS[2], 'failedReason', 'job stalled more than allowable limit') redis.call('zadd', KEYS[3], 1, ARGV[1]) return 1"
+
+test_operator_retry_applies_once() {
+  local db=$TEST_DIR/app.sqlite
+  start_worker --db app="$db" || return
+  expect_exit 0 submit --db app --format json \
+    --sql 'create table t(n INTEGER)' || return
+  expect_exit 0 submit --db app --format json --job-id r1 \
+    --sql 'insert into t(n) values (?)' --param 5 || return
+  local first
+  first=$(json_query "$OUT" 'd["result"]')
+  expect_eq "$(rcli eval "$fail_by_hand_lua" 3 bull:jq:completed bull:jq:r1 \
+    bull:jq:failed r1)" 1 "moving r1 to failed" || return
+  expect_exit 0 inspect retry r1
+  if ! wait_until 10 in_completed r1; then
+    fail "the retried job did not complete within 10 s" \
+      "    job: $(rcli hgetall bull:jq:r1 | tr '\n' ' ')"
+    return
+  fi
+  expect_eq "$(json_query "$(rcli hget bull:jq:r1 returnvalue)" 'd')" "$first" \
+    "the retried job's reply vs the first one"
+  expect_eq "$(sqlite_rows "$db" 'select count(*), sum(n) from t')" "1|5" \
+    "count(*)|sum(n) of t"
+}
+TEST "ledger: an operator's retry of a write that had committed writes nothing" \
+  test_operator_retry_applies_once
+
 has_active_jobs() {
   (($(rcli llen bull:jq:active) > 0))
 }

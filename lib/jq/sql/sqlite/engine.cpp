@@ -1,6 +1,7 @@
 #include "engine.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/core/json.hpp>
 #include <jq/sql/sqlite/bind.hpp>
 #include <jq/sql/sqlite/connection.hpp>
 #include <jq/sql/sqlite/ledger.hpp>
@@ -35,10 +36,10 @@ struct Link
 };
 
 // Run `request` on `link` in one transaction (see Session::run).
-json run_on(Link& link,
-            const Request& request,
-            const RunOptions& options,
-            const Limits& limits)
+std::string run_on(Link& link,
+                   const Request& request,
+                   const RunOptions& options,
+                   const Limits& limits)
 {
   Connection& connection = link.connection;
   const InterruptScope interrupt(connection, options.should_interrupt);
@@ -106,19 +107,19 @@ json run_on(Link& link,
 
   // Read after stepping: a step may have prepared the statement again (the
   // schema changed), and the columns with it.
-  json result = {
+  std::string reply = dump_json(json{
     {"columns", column_names(statement)},
     {"rows", std::move(rows)},
     {"changes", changes},
-    {"last_insert_rowid", sqlite3_last_insert_rowid(connection.handle())}};
+    {"last_insert_rowid", sqlite3_last_insert_rowid(connection.handle())}});
   if (use_ledger) {
-    link.ledger.record(options.idempotency_key, result);
+    link.ledger.record(options.idempotency_key, reply);
   }
   if (transaction) {
     sqlite3_reset(statement);
     transaction->commit();
   }
-  return result;
+  return reply;
 }
 
 // Take `mutex` the way SQLite's busy handler would take the write lock: for
@@ -158,7 +159,7 @@ public:
   {
   }
 
-  json run(const Request& request, const RunOptions& options) override;
+  std::string run(const Request& request, const RunOptions& options) override;
 
 private:
   // Whether `request` writes, decided once per SQL text on this session's
@@ -202,7 +203,7 @@ public:
   }
 
   // Run `request` on the shared writer (see has_writer()), once it is free.
-  json run_on_writer(const Request& request, const RunOptions& options)
+  std::string run_on_writer(const Request& request, const RunOptions& options)
   {
     const auto lock = lock_writer(m_writer_mutex, options.should_interrupt);
     return run_on(*m_writer, request, options, m_options.limits);
@@ -256,7 +257,8 @@ bool SqliteSession::is_write(const Request& request, const RunOptions& options)
   return writes;
 }
 
-json SqliteSession::run(const Request& request, const RunOptions& options)
+std::string SqliteSession::run(const Request& request,
+                               const RunOptions& options)
 {
   if (m_database->has_writer() && is_write(request, options)) {
     return m_database->run_on_writer(request, options);

@@ -1,6 +1,6 @@
 #include "ledger.hpp"
 
-#include <jq/core/json.hpp>
+#include <jq/core/clock.hpp>
 #include <jq/sql/sqlite/connection.hpp>
 #include <jq/sql/sqlite/result.hpp>
 
@@ -14,13 +14,6 @@ namespace {
 
 // How often the table is checked and pruned.
 constexpr std::int64_t k_check_every_ms = 3'600'000;
-
-std::int64_t epoch_ms()
-{
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
 
 // A failed bind of the ledger's own value fails the job (it would
 // otherwise bind NULL).
@@ -51,7 +44,7 @@ Ledger::Ledger(Connection& connection)
 
 void Ledger::prepare()
 {
-  const std::int64_t now = epoch_ms();
+  const std::int64_t now = now_ms();
   if (m_checked_at_ms != 0 && now - m_checked_at_ms < k_check_every_ms) {
     return;
   }
@@ -107,7 +100,7 @@ void Ledger::prepare()
   m_checked_at_ms = now;
 }
 
-std::optional<nlohmann::json> Ledger::lookup(const std::string& key)
+std::optional<std::string> Ledger::lookup(const std::string& key)
 {
   sqlite3_stmt* lookup = m_lookup.get();
   const FlagScope trusted(m_connection.sandbox().is_trusted);
@@ -120,21 +113,16 @@ std::optional<nlohmann::json> Ledger::lookup(const std::string& key)
   if (rc != SQLITE_ROW) {
     throw m_connection.last_error();
   }
-  auto reply = parse_untrusted_json(column_bytes(lookup, 0));
-  if (reply.is_discarded()) {
-    return std::nullopt;
-  }
-  return reply;
+  return std::string(column_bytes(lookup, 0));
 }
 
-void Ledger::record(const std::string& key, const nlohmann::json& reply)
+void Ledger::record(const std::string& key, std::string_view reply)
 {
   sqlite3_stmt* record = m_record.get();
-  const std::string text = dump_json(reply);
   const ResetOnExit reset(record);
   bind_text(m_connection, record, 1, key);
-  bind_text(m_connection, record, 2, text);
-  check_bind(m_connection, sqlite3_bind_int64(record, 3, epoch_ms()));
+  bind_text(m_connection, record, 2, reply);
+  check_bind(m_connection, sqlite3_bind_int64(record, 3, now_ms()));
   m_connection.run_own(record);
 }
 

@@ -2,8 +2,6 @@
 
 #include <jq/sql/sqlite/statement_cache.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -35,11 +33,11 @@ public:
   // table cannot be used (e.g. someone gave it a trigger).
   void prepare();
 
-  // The reply recorded under `key`, if any.
-  std::optional<nlohmann::json> lookup(const std::string& key);
+  // The reply (JSON text) recorded under `key`, if any.
+  std::optional<std::string> lookup(const std::string& key);
 
-  // Record `reply` under `key`.
-  void record(const std::string& key, const nlohmann::json& reply);
+  // Record `reply` (JSON text) under `key`.
+  void record(const std::string& key, std::string_view reply);
 
   // Rows older than this are pruned: a job is not delivered again later.
   static constexpr std::chrono::hours k_retention{24 * 7};
