@@ -420,6 +420,320 @@ test_volatile_restart() {
 TEST "Redis restarted without persistence mid-batch: lost jobs added again, all done" \
   with_private_redis test_volatile_restart
 
+# ------------------------------------------------------------ writes once across a restart
+
+# The count, distinct count, min and max of t.n after the last rf_write_run
+# ("2000|2000|1|2000" when every insert landed once).
+RF_ROWS=
+
+# Create the SQLite file DB in WAL mode with an empty table t(n integer).
+make_write_db() {
+  "$JQ_PYTHON" -S -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("pragma journal_mode=wal")
+c.execute("create table t(n integer)")
+c.commit()
+c.close()
+' "$1"
+}
+
+# One run named LABEL: the 2,000 inserts of INPUT (make_input) through
+# jq-submit --stdin -j 64 to a worker with the default lock and stalled
+# settings (-c 4), on a fresh Redis started on PORT with ARGS and a fresh
+# database; the Redis is SIGKILLed after about 500 replies and restarted 1 s
+# later on the same port, with the same dir and ARGS. Checks that every job
+# completed and every insert landed once, then that the worker is alive and
+# exits 0 on SIGTERM; the Redis is stopped at the end. Sets RF_ROWS (empty if
+# the batch did not run to its end). Returns 1 when the run could not go on
+# (a failure of its own checks is reported, not returned).
+rf_write_run() {
+  local label=$1 input=$2 port=$3
+  shift 3
+  local dir=$TEST_DIR/$label/redis db=$TEST_DIR/$label/app.sqlite
+  RF_ROWS=
+  mkdir -p "$TEST_DIR/$label"
+  make_write_db "$db" || { fail "cannot create $db"; return 1; }
+  local REDIS_PORT=$port REDIS_URL=redis://127.0.0.1:$port
+  start_redis_on "$REDIS_PORT" "$dir" "$@" || return 1
+  start_worker --db app="$db" -c 4 || return 1
+  local worker=$WORKER_PID log=$WORKER_LOG out=$TEST_DIR/batch-$label.out
+  local t0 t_down t_up at_down at_up
+  start_killer "$out" 500 "$REDIS_PORT"
+  t0=$(now_ms)
+  run_bg_input "batch-$label" "$input" submit --stdin -j 64 --timeout 90s
+  wait_killer || return 1
+  t_down=$KILL_MS at_down=$KILL_LINES
+  if ((at_down >= 2000)); then
+    fail "$label: the batch was done before Redis went down: nothing to test"
+    return 1
+  fi
+  sleep 1
+  start_redis_on "$REDIS_PORT" "$dir" "$@" || return 1
+  t_up=$(now_ms)
+  at_up=$(lines_of "$out")
+  if ((at_up >= 2000)); then
+    fail "$label: all the replies were out before Redis was back: nothing to test"
+    return 1
+  fi
+  wait_bg "batch-$label" 120
+  local elapsed=$(($(now_ms) - t0)) re_added rows args
+  args=$(printf '%q ' "$@")
+  re_added=$(grep -c "lost with Redis" "$ERR_FILE")
+  RF_ROWS=$(sqlite_rows "$db" 'select count(*), count(distinct n), min(n), max(n) from t')
+  rows=${RF_ROWS%%|*}
+  measured "$label: Redis (${args% }) SIGKILLed after $at_down of 2,000 write replies," \
+    "back $((t_up - t_down)) ms later with $at_up out; rows $rows" \
+    "(count|distinct|min|max $RF_ROWS), jq-submit exit status $RC in $elapsed ms," \
+    "added $re_added job(s) again"
+  expect_eq "$RC" 0 "$label: exit status of jq-submit --stdin across the restart" \
+    || fail "stderr: $(head -c 3000 "$ERR_FILE")"
+  expect_file_lines "$OUT_FILE" 2000
+  expect_replies "$OUT_FILE" 2000 insert
+  # Every write exactly once (no unique constraint: a second run would show).
+  expect_eq "$RF_ROWS" "2000|2000|1|2000" \
+    "$label: count, distinct, min, max of t.n after 2,000 inserts"
+  if ! _jq_alive "$worker"; then
+    fail "$label: jq-worker exited during the Redis restart"
+    return 1
+  fi
+  stop_worker "$worker" || return 1
+  expect_eq "$WORKER_RC" 0 "$label: jq-worker exit status after SIGTERM"
+  # Jobs it ran more than once: those it had in hand at the kill, run again
+  # when jq-submit added them again (their writes answered by the ledger).
+  measured "$label: jq-worker $(grep -o 'stopped: [0-9]* completed' "$log")"
+  kill_redis_on "$REDIS_PORT" TERM
+}
+
+test_volatile_writes_once() {
+  local input=$TEST_DIR/2k-insert.jsonl port k status runs=()
+  make_input "$input" 2000 'insert into t values (?)' || return
+  # One port for the five runs (each with its own Redis and files).
+  port=$(jq_free_port)
+  for k in 1 2 3 4 5; do
+    rf_write_run "run-$k" "$input" "$port" --save '' --appendonly no
+    status=$?
+    RF_ROWS=${RF_ROWS:-none}
+    runs+=("${RF_ROWS%%|*}")
+    if ((status != 0)); then
+      break
+    fi
+  done
+  measured "restart without persistence: rows per run of 2,000 inserts: ${runs[*]}"
+}
+TEST "Redis restarted without persistence mid-batch of 2,000 inserts: exactly 2,000 rows, 5 runs in a row" \
+  with_private_redis test_volatile_writes_once
+
+# A crash of the host under --appendfsync everysec. A SIGKILL of Redis loses
+# nothing (the kernel still has its AOF pages); what everysec risks is the
+# last second or so of writes when the host goes down. Simulated: copy the
+# AOF directory mid-batch, let the batch go on, SIGKILL Redis, put the copy
+# back and restart, so Redis comes back with the state of about 1 s before
+# the kill: jobs completed since are back in wait or active, jobs added
+# since are gone (jq-submit adds them again). Any job the worker runs twice
+# must not write twice.
+
+# The copy, at once, by one python process that watches the reply file FILE
+# (a bash loop would react too late, see start_killer): when FILE has K
+# lines, `cp -a` the AOF directory AOFDIR to COPY; then let the batch go on
+# SECS seconds (or until FILE has CAP lines, so the batch is never over
+# before the kill); then SIGKILL the Redis on PORT. Start it before the
+# batch; wait_crasher sets COPY_MS, COPY_LINES, KILL_MS, KILL_LINES (epoch
+# ms, reply lines then) and KILL_COMPLETED (ZCARD completed just before the
+# kill).
+COPY_MS=
+COPY_LINES=
+KILL_COMPLETED=
+start_crasher() {
+  local file=$1 k=$2 port=$3 aofdir=$4 copy=$5 secs=$6 cap=$7
+  "$JQ_PYTHON" -S -c '
+import os, signal, socket, subprocess, sys, time
+path, k, pid, aofdir, copy, secs, cap, port = sys.argv[1:9]
+k, pid, secs, cap = int(k), int(pid), float(secs), int(cap)
+offset, lines = 0, 0
+# Its own connection, opened now: a redis-cli started at the kill would
+# take long enough on a busy machine for the batch to end meanwhile.
+redis = socket.create_connection(("127.0.0.1", int(port)))
+def count():
+    global offset, lines
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            chunk = f.read()
+    except FileNotFoundError:
+        chunk = b""
+    offset += len(chunk)
+    lines += chunk.count(b"\n")
+    return lines
+deadline = time.time() + 60
+while count() < k:
+    if time.time() > deadline:
+        print(f"only {lines} lines in 60 s", file=sys.stderr)
+        sys.exit(1)
+    time.sleep(0.002)
+copy_ms, copy_lines = int(time.time() * 1000), lines
+subprocess.run(["cp", "-a", aofdir, copy], check=True)
+while time.time() * 1000 < copy_ms + secs * 1000 and count() < cap:
+    time.sleep(0.002)
+redis.sendall(b"ZCARD bull:jq:completed\r\n")  # an inline command
+reply = redis.recv(100)
+completed = reply[1:].strip().decode() if reply.startswith(b":") else "?"
+os.kill(pid, signal.SIGKILL)
+print(copy_ms, copy_lines, int(time.time() * 1000), count(), completed)
+' "$file" "$k" "${rf_pid[$port]}" "$aofdir" "$copy" "$secs" "$cap" "$port" \
+    >"$TEST_DIR/crasher.out" 2>"$TEST_DIR/crasher.err" &
+  killer_pid=$!
+  killer_port=$port
+  _jq_pids+=("$killer_pid")
+}
+
+wait_crasher() {
+  local status
+  # (stderr off: bash would report the redis-server job it finds killed)
+  { wait "$killer_pid"; status=$?; kill_redis_on "$killer_port" KILL; } 2>/dev/null
+  if ((status != 0)); then
+    fail "the AOF was not copied and Redis not killed mid-batch: $(<"$TEST_DIR/crasher.err")"
+    return 1
+  fi
+  read -r COPY_MS COPY_LINES KILL_MS KILL_LINES KILL_COMPLETED <"$TEST_DIR/crasher.out"
+}
+
+# Are Bull's wait and active lists empty on $REDIS_PORT?
+queue_drained() {
+  [[ $(rcli llen bull:jq:wait) == 0 && $(rcli llen bull:jq:active) == 0 ]]
+}
+
+test_aof_everysec_writes_once() {
+  local input=$TEST_DIR/2k-insert.jsonl db=$TEST_DIR/app.sqlite
+  local dir=$TEST_DIR/redis
+  local aofdir=$dir/appendonlydir copy=$TEST_DIR/appendonlydir.at-copy
+  make_input "$input" 2000 'insert into t values (?)' || return
+  make_write_db "$db" || { fail "cannot create $db"; return; }
+  local REDIS_PORT REDIS_URL
+  REDIS_PORT=$(jq_free_port)
+  REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+  # No automatic AOF rewrite: it would swap the base file and the manifest
+  # while cp -a runs. The AOF of this batch (a few MB) stays far below the
+  # 64 MB that would start one anyway.
+  local aof=(--save '' --appendonly yes --appendfsync everysec
+    --auto-aof-rewrite-percentage 0)
+  start_redis_on "$REDIS_PORT" "$dir" "${aof[@]}" || return
+  # The default lock (30 s) and stalled check (30 s): the jobs the copy has
+  # in active come back only through that check.
+  start_worker --db app="$db" -c 4 || return
+  local worker=$WORKER_PID log=$WORKER_LOG out=$TEST_DIR/batch.out
+  local redis_log=$dir/redis-$REDIS_PORT.log
+  local t0 t_up t_done t_drained
+  # The copy is taken live, as the disk would hold it: cp -a sees complete
+  # base and manifest files (no rewrite runs) and an incr file that may end
+  # in the middle of a command, as a crash leaves it. Redis loads such a
+  # copy as is: aof-load-truncated (yes by default) drops an incomplete
+  # last command of the last incr file, as it would after a real crash.
+  # Neither redis-check-aof --fix (which asks before truncating, and does
+  # what Redis does anyway) nor a BGREWRITEAOF first (a rewrite running
+  # during the copy is what could make it inconsistent) would add to that;
+  # the restart below fails the test if Redis does not load the copy.
+  # The copy at 500 replies (25 %), the kill 1 s later or at 1,900 replies
+  # if that comes first: a fast run does all 2,000 in about 1 s.
+  start_crasher "$out" 500 "$REDIS_PORT" "$aofdir" "$copy" 1 1900
+  t0=$(now_ms)
+  run_bg_input batch "$input" submit --stdin -j 64 --timeout 180s
+  wait_crasher || return
+  if ((KILL_LINES >= 2000 || KILL_LINES <= COPY_LINES)); then
+    fail "replies: $COPY_LINES at the copy, $KILL_LINES at the kill:" \
+      "nothing to test (expected more at the kill, and fewer than 2,000)"
+    return
+  fi
+  if [[ ! -f $copy/appendonly.aof.manifest ]]; then
+    fail "no AOF manifest in the copy $copy" \
+      "$(_jq_excerpt files "$(ls -l "$copy" 2>&1)")"
+    return
+  fi
+  # The host "reboots": the disk holds the copy, not what the kill left.
+  local log_lines
+  log_lines=$(lines_of "$redis_log")
+  if ! mv "$aofdir" "$dir/appendonlydir.at-kill" || ! cp -a "$copy" "$aofdir"; then
+    fail "cannot put the copy of the AOF back in $aofdir"
+    return
+  fi
+  start_redis_on "$REDIS_PORT" "$dir" "${aof[@]}" || return
+  t_up=$(now_ms)
+  local restored_completed restored_wait restored_active load_log torn=no
+  restored_completed=$(rcli zcard bull:jq:completed)
+  restored_wait=$(rcli llen bull:jq:wait)
+  restored_active=$(rcli llen bull:jq:active)
+  load_log=$(tail -n "+$((log_lines + 1))" "$redis_log")
+  if [[ $load_log == *aof-load-truncated* || $load_log == *"short read"* \
+    || $load_log == *"incomplete MULTI"* ]]; then
+    torn=yes
+  fi
+  if [[ $load_log != *"DB loaded from"* ]]; then
+    fail "the restarted Redis did not say it loaded the copied AOF" \
+      "$(_jq_excerpt "redis log" "$load_log")"
+  fi
+  # The restarted Redis must have lost completions: else nothing to test.
+  if ! [[ $restored_completed =~ ^[0-9]+$ && $KILL_COMPLETED =~ ^[0-9]+$ ]] \
+    || ((restored_completed >= KILL_COMPLETED)); then
+    fail "ZCARD completed: $KILL_COMPLETED at the kill, $restored_completed" \
+      "after the restart from the copy: Redis lost nothing, nothing to test"
+  fi
+  measured "AOF everysec, host crash: AOF copied at $COPY_LINES of 2,000 write" \
+    "replies, Redis SIGKILLed $((KILL_MS - COPY_MS)) ms later at $KILL_LINES" \
+    "($((KILL_LINES - COPY_LINES)) replies out since the copy); restarted from" \
+    "the copy $((t_up - KILL_MS)) ms after the kill (torn AOF tail: $torn)," \
+    "right after it $restored_completed completed (had $KILL_COMPLETED at the" \
+    "kill), $restored_wait in wait, $restored_active in active"
+  wait_bg batch 200
+  t_done=$(now_ms)
+  local re_added rows_at_exit
+  re_added=$(grep -c "lost with Redis" "$ERR_FILE")
+  rows_at_exit=$(sqlite_rows "$db" 'select count(*) from t')
+  expect_eq "$RC" 0 "exit status of jq-submit --stdin across the crash" \
+    || fail "stderr: $(head -c 3000 "$ERR_FILE")"
+  expect_file_lines "$OUT_FILE" 2000
+  expect_replies "$OUT_FILE" 2000 insert
+  if ! _jq_alive "$worker"; then
+    fail "jq-worker exited during the crash of Redis"
+    return
+  fi
+  stop_worker "$worker" || return
+  expect_eq "$WORKER_RC" 0 "jq-worker exit status after SIGTERM"
+  local worker_done
+  worker_done=$(grep -o 'stopped: [0-9]* completed' "$log")
+  # The jobs jq-submit had its reply for before the kill but that the copy
+  # holds in wait or active run again after it exits: count the rows once
+  # the queue is empty. Those in active come back only through the stalled
+  # check: two checks that run, the second after their lock (30 s) lapsed.
+  # With the default 30 s that took 118 s after the restart: the worker
+  # checks every 30 s, but a check is skipped while the stalled-check key
+  # (30 s too, set just after the worker read its clock) lives, so every
+  # other check is skipped. A second worker checking every second runs them
+  # about 30 s after the restart instead.
+  start_worker --db app="$db" -c 4 --stalled-interval 1s || return
+  local drainer=$WORKER_PID drainer_log=$WORKER_LOG
+  if ! wait_until 90 queue_drained; then
+    fail "wait and active not empty 90 s after the batch:" \
+      "$(rcli llen bull:jq:wait) in wait, $(rcli llen bull:jq:active) in active"
+  fi
+  t_drained=$(now_ms)
+  local rows
+  rows=$(sqlite_rows "$db" 'select count(*), count(distinct n), min(n), max(n) from t')
+  stop_worker "$drainer"
+  expect_eq "$WORKER_RC" 0 "second jq-worker exit status after SIGTERM"
+  measured "AOF everysec, host crash: jq-submit exit status $RC after" \
+    "$((t_done - t0)) ms, added $re_added job(s) again; jq-worker $worker_done;" \
+    "queue empty $((t_drained - t_up)) ms after the restart (second jq-worker" \
+    "$(grep -o 'stopped: [0-9]* completed' "$drainer_log")); rows" \
+    "$rows_at_exit at jq-submit's exit, ${rows%%|*} at the end" \
+    "(count|distinct|min|max $rows)"
+  # Every write exactly once (no unique constraint: a second run would show).
+  expect_eq "$rows" "2000|2000|1|2000" \
+    "count, distinct, min, max of t.n after 2,000 inserts across the crash"
+  expect_eq "$(rcli zcard bull:jq:failed)" 0 "ZCARD failed"
+}
+TEST "AOF (everysec) Redis back with the AOF of 1 s before a crash, mid-batch of 2,000 inserts: exactly 2,000 rows" \
+  with_private_redis test_aof_everysec_writes_once
+
 # ------------------------------------------------------------ Sentinel
 
 # The field FIELD of `SENTINEL MASTER mymaster` on the sentinel at PORT.
