@@ -216,6 +216,16 @@ TEST_CASE("jq::sql sandbox: SQL functions")
           == "reading sqlite_stmt is not allowed in a job");
   }
 
+  SUBCASE("VACUUM is refused, also after empty statements")
+  {
+    for (const char* sql :
+         {"vacuum", ";vacuum into '/tmp/jq-never.db'", " ;; /* x */ VACUUM"}) {
+      CAPTURE(sql);
+      CHECK(refusal(executor, sql) == "VACUUM is not allowed in a job");
+    }
+    CHECK_FALSE(fs::exists("/tmp/jq-never.db"));
+  }
+
   SUBCASE("no TEMP objects: they would outlive the job")
   {
     for (const char* sql : {"create temp table t (x)",
@@ -347,6 +357,43 @@ TEST_CASE("jq::sql sandbox: values and memory are bounded")
     CHECK(
       run(executor, "select length(printf('%.*c', 1000000, 'x'))")["rows"][0][0]
       == 1000000);
+  }
+
+  SUBCASE("a pattern search asked for too much work fails at once")
+  {
+    // Each would compare for minutes, deaf to the job's time limit.
+    Executor executor({{"app", ":memory:", false}});
+    for (const std::string sql :
+         {"select instr(printf('%.*c', 2000000, 'a'), printf('%.*c', 1000, "
+          "'a') || 'b')",
+          "select replace(printf('%.*c', 2000000, 'a'), printf('%.*c', 1000, "
+          "'a') || 'b', 'x')",
+          "select trim(printf('%.*c', 100000, 'a'), printf('%.*c', 100000, "
+          "'b') || 'a')",
+          "select printf('%.*c', 2000000, 'a') like '%' || printf('%.*c', "
+          "1000, 'a') || 'b%'",
+          "select printf('%.*c', 2000000, 'a') like '%' || printf('%.*c', "
+          "1000, 'a') || 'b%' escape '!'",
+          "select printf('%.*c', 2000000, 'a') glob '*' || printf('%.*c', "
+          "1000, 'a') || 'b*'"}) {
+      CAPTURE(sql);
+      const auto started = Clock::now();
+      CHECK(refusal(executor, sql).find("is more work than one call may do")
+            != std::string::npos);
+      CHECK(Clock::now() - started < milliseconds(500));
+    }
+    // Within the budget they are SQLite's own, byte for byte.
+    CHECK(
+      run(executor,
+          "select instr('héllo wörld', 'wö'), instr(x'00ff01', x'01'), "
+          "replace('a-b-c', '-', '+'), trim('xxhixx', 'x'), "
+          "ltrim('  a '), rtrim('ab..', '.'), 'ABC' like 'a%', "
+          "'a_c' like 'a!_c' escape '!', 'abc' glob 'a*', "
+          "'ABC' glob 'a*', instr(null, 'a'), replace('x', '', 'y')")["rows"][0]
+      == json::parse(R"([7, 3, "a+b+c", "hi", "a ", "ab", 1, 1, 1, 0,
+                             null, "x"])"));
+    CHECK(refusal(executor, "pragma case_sensitive_like = 1")
+          == "PRAGMA case_sensitive_like is not allowed in a job");
   }
 
   SUBCASE("a smaller --max-value-bytes holds for parameters and results")

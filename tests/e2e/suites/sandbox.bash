@@ -59,6 +59,7 @@ test_fts3_tokenizer() {
   start_worker --db app="$TEST_DIR/app.sqlite" || return
   # The known route to code execution: point the 'simple' tokenizer at an
   # address from a bound blob, then make an FTS3 table that calls it.
+  # shellcheck disable=SC2016 # $base64 is JSON, not a shell variable
   expect_exit 1 submit --db app --format json --job-id tok-1 \
     --sql "select fts3_tokenizer('simple', ?)" \
     --params '[{"$base64":"QUFBQUFBQUE="}]'
@@ -74,6 +75,9 @@ test_fts3_tokenizer() {
   refuse ext-1 app 'it loads code' "select load_extension('libm.so.6')"
   refuse raw-1 app 'reads raw bytes' "select rtreenode(2, x'0000')"
   refuse other-1 app "not on jq-worker's list" "select sqlite_log(1, 'x')"
+  # A search that would compare for minutes, deaf to the job's time limit.
+  refuse work-1 app 'more work than one call may do' \
+    "select printf('%.*c', 2000000, 'a') like '%' || printf('%.*c', 1000, 'a') || 'b%'"
   # The FTS3 table works with SQLite's own tokenizer.
   expect_exit 0 submit --db app --format json \
     --sql "insert into f values ('safe and sound')"
@@ -83,7 +87,7 @@ test_fts3_tokenizer() {
   expect_eq "$(grep -c 'Segmentation\|signal' "$WORKER_LOG")" 0 \
     "signals in the worker's log"
 }
-TEST "fts3_tokenizer(), load_extension(), rtreenode() and unlisted functions are refused; the worker lives" \
+TEST "fts3_tokenizer(), load_extension(), rtreenode(), unlisted functions and runaway searches are refused; the worker lives" \
   test_fts3_tokenizer
 
 # ---------------------------------------------------------------- memory

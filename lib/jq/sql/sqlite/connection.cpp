@@ -73,7 +73,7 @@ Connection::Connection(const std::string& path,
     }
   }
   confine(raw, m_sandbox, m_limits);
-  m_printf_guard.emplace(raw, sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, -1));
+  m_function_guard.emplace(raw, sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, -1));
   sqlite3_busy_handler(raw, &Connection::on_busy, this);
   m_begin_deferred = prepare_own("BEGIN DEFERRED");
   m_begin_immediate = prepare_own("BEGIN IMMEDIATE");

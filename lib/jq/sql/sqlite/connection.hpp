@@ -2,7 +2,7 @@
 
 #include <jq/core/error.hpp>
 #include <jq/sql/engine.hpp>
-#include <jq/sql/sqlite/printf_guard.hpp>
+#include <jq/sql/sqlite/function_guard.hpp>
 #include <jq/sql/sqlite/sandbox.hpp>
 #include <jq/sql/sqlite/statement_cache.hpp>
 
@@ -110,7 +110,7 @@ private:
   std::chrono::steady_clock::time_point m_busy_since;
   Limits m_limits;
   bool m_is_read_only = false;
-  std::optional<PrintfGuard> m_printf_guard;
+  std::optional<FunctionGuard> m_function_guard;
   // Every statement below is finalized before the handle closes.
   std::unique_ptr<sqlite3, Close> m_handle;
   StatementCache m_statements;

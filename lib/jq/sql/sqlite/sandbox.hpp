@@ -39,7 +39,7 @@ struct Sandbox
   bool is_trusted = false;
   // A job statement is being stepped: what is prepared now is that
   // statement again (its text passed the rules already) or SQL that SQLite
-  // itself runs inside it, such as FTS's savepoints.
+  // itself runs inside it, such as making an FTS table's shadow tables.
   bool is_running = false;
   // The text of the job statement being prepared or stepped.
   std::string_view job_sql;
@@ -58,8 +58,9 @@ void confine(sqlite3* handle, Sandbox& sandbox, const Limits& limits);
 // may.
 std::optional<std::string> refused_function(std::string_view name);
 
-// True if `sql` starts with VACUUM (after spaces and comments): VACUUM INTO
-// writes another file and never reaches the authorizer.
+// True if `sql` starts with VACUUM (after spaces, semicolons and comments):
+// VACUUM INTO writes another file, and the authorizer sees VACUUM only
+// through what it does inside, so it is refused by its text.
 bool is_vacuum(std::string_view sql);
 
 // Cap the memory of this process's jobs at `bytes` (0: no cap): SQLite may

@@ -1,9 +1,12 @@
-#include "printf_guard.hpp"
+#include "function_guard.hpp"
 
 #include <jq/core/error.hpp>
 
+#include <fmt/format.h>
+
 #include <sqlite3.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -88,49 +91,123 @@ std::int64_t asked_length(std::string_view format,
   return total;
 }
 
+enum class Rule {
+  // printf(): the widths and precisions of its format add up to at most
+  // the length limit.
+  widths,
+  // A pattern search: the length of its text times that of its pattern is
+  // at most k_max_search_work.
+  search,
+};
+
+// One guarded function.
+struct Guarded
+{
+  const char* name;
+  int argc; // -1: any number
+  Rule rule;
+  int text = 0;    // for a search, the argument searched
+  int pattern = 1; // and the one searched for
+};
+
+constexpr std::array<Guarded, 10> k_guarded = {{
+  {"printf", -1, Rule::widths},
+  {"format", -1, Rule::widths},
+  {"instr", 2, Rule::search},
+  {"replace", 3, Rule::search},
+  {"trim", 2, Rule::search},
+  {"ltrim", 2, Rule::search},
+  {"rtrim", 2, Rule::search},
+  // like(PATTERN, TEXT[, ESCAPE]) and glob(PATTERN, TEXT): the operators
+  // `TEXT LIKE PATTERN` and `TEXT GLOB PATTERN` call them.
+  {"like", 2, Rule::search, 1, 0},
+  {"like", 3, Rule::search, 1, 0},
+  {"glob", 2, Rule::search, 1, 0},
+}};
+
+// What one registered function knows: its guard and its rule.
+struct Registration
+{
+  FunctionGuard* guard;
+  const Guarded* guarded;
+};
+
+std::int64_t bytes_of(sqlite3_value* value)
+{
+  return sqlite3_value_bytes(value);
+}
+
 } // namespace
 
-void PrintfGuard::Close::operator()(sqlite3* handle) const noexcept
+void FunctionGuard::Close::operator()(sqlite3* handle) const noexcept
 {
   sqlite3_close_v2(handle);
 }
 
-PrintfGuard::PrintfGuard(sqlite3* handle, int max_length)
+FunctionGuard::FunctionGuard(sqlite3* handle, int max_length)
   : m_max_length(max_length)
 {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(
     ":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  m_formatter.reset(raw);
+  m_originals.reset(raw);
   if (rc != SQLITE_OK) {
     throw SqlError(sqlite3_errstr(rc), rc, rc);
   }
   sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, max_length);
   // As SQLite registers its own: usable from views and triggers under an
-  // untrusted schema, and foldable as a constant.
+  // untrusted schema, and foldable as constants.
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-  for (const char* name : {"printf", "format"}) {
-    const int created = sqlite3_create_function_v2(handle,
-                                                   name,
-                                                   -1,
-                                                   flags,
-                                                   this,
-                                                   &PrintfGuard::call,
-                                                   nullptr,
-                                                   nullptr,
-                                                   nullptr);
+  for (const auto& guarded : k_guarded) {
+    auto* registration = new Registration{this, &guarded};
+    const int created = sqlite3_create_function_v2(
+      handle,
+      guarded.name,
+      guarded.argc,
+      flags,
+      registration,
+      &FunctionGuard::call,
+      nullptr,
+      nullptr,
+      [](void* data) { delete static_cast<Registration*>(data); });
     if (created != SQLITE_OK) {
+      // SQLite called the destructor of `registration` already.
       throw SqlError(sqlite3_errmsg(handle), created, created);
     }
   }
 }
 
-PrintfGuard::~PrintfGuard() = default;
+FunctionGuard::~FunctionGuard() = default;
 
-void PrintfGuard::call(sqlite3_context* context, int argc, sqlite3_value** argv)
+sqlite3_stmt* FunctionGuard::original(const char* name, int argc)
 {
-  auto& guard = *static_cast<PrintfGuard*>(sqlite3_user_data(context));
-  if (argc >= 1) {
+  StatementPtr& statement = m_calls[{name, argc}];
+  if (!statement) {
+    std::string sql = fmt::format("SELECT {}(", name);
+    for (int i = 1; i <= argc; ++i) {
+      sql += fmt::format("{}?{}", i == 1 ? "" : ", ", i);
+    }
+    sql += ")";
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(m_originals.get(), sql.c_str(), -1, &raw, nullptr)
+        != SQLITE_OK) {
+      return nullptr;
+    }
+    statement.reset(raw);
+  }
+  return statement.get();
+}
+
+void FunctionGuard::call(sqlite3_context* context,
+                         int argc,
+                         sqlite3_value** argv)
+{
+  const auto& registration =
+    *static_cast<Registration*>(sqlite3_user_data(context));
+  FunctionGuard& guard = *registration.guard;
+  const Guarded& guarded = *registration.guarded;
+
+  if (guarded.rule == Rule::widths && argc >= 1) {
     const auto* text =
       reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
     if (text != nullptr) {
@@ -142,29 +219,28 @@ void PrintfGuard::call(sqlite3_context* context, int argc, sqlite3_value** argv)
         return;
       }
     }
-  }
-  const auto arity = static_cast<std::size_t>(argc);
-  if (guard.m_calls.size() <= arity) {
-    guard.m_calls.resize(arity + 1);
-  }
-  StatementPtr& statement = guard.m_calls[arity];
-  if (!statement) {
-    std::string sql = "SELECT printf(";
-    for (int i = 1; i <= argc; ++i) {
-      sql += (i == 1 ? "?" : ", ?") + std::to_string(i);
-    }
-    sql += ")";
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(
-          guard.m_formatter.get(), sql.c_str(), -1, &raw, nullptr)
-        != SQLITE_OK) {
-      sqlite3_result_error(
-        context, sqlite3_errmsg(guard.m_formatter.get()), -1);
+  } else if (guarded.rule == Rule::search) {
+    const std::int64_t text = bytes_of(argv[guarded.text]);
+    const std::int64_t pattern = bytes_of(argv[guarded.pattern]);
+    if (pattern > 0 && text > k_max_search_work / pattern) {
+      const std::string reason = fmt::format(
+        "{}() on a text of {} bytes with a pattern of {} bytes is more work "
+        "than one call may do ({} byte comparisons); use shorter values, or "
+        "full-text search",
+        guarded.name,
+        text,
+        pattern,
+        k_max_search_work);
+      sqlite3_result_error(context, reason.c_str(), -1);
       return;
     }
-    statement.reset(raw);
   }
-  sqlite3_stmt* run = statement.get();
+
+  sqlite3_stmt* run = guard.original(guarded.name, argc);
+  if (run == nullptr) {
+    sqlite3_result_error(context, sqlite3_errmsg(guard.m_originals.get()), -1);
+    return;
+  }
   for (int i = 0; i < argc; ++i) {
     sqlite3_bind_value(run, i + 1, argv[i]);
   }
@@ -176,7 +252,7 @@ void PrintfGuard::call(sqlite3_context* context, int argc, sqlite3_value** argv)
   } else if (rc == SQLITE_NOMEM) {
     sqlite3_result_error_nomem(context);
   } else {
-    sqlite3_result_error(context, sqlite3_errmsg(guard.m_formatter.get()), -1);
+    sqlite3_result_error(context, sqlite3_errmsg(guard.m_originals.get()), -1);
   }
   sqlite3_reset(run);
   sqlite3_clear_bindings(run);
