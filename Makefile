@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps configure test unit e2e interop demo asan fuzz bench format check-format clean install package
+.PHONY: all build deps configure test unit e2e interop demo asan tsan fuzz bench format check-format clean install package
 
 all: build
 
@@ -47,6 +47,11 @@ package: build
 asan:
 	JOBS=$(JOBS) scripts/asan
 
+# ThreadSanitizer build (build-tsan/) running the unit tests and the e2e
+# suites of multi-slot workers; any report fails it.
+tsan:
+	JOBS=$(JOBS) scripts/tsan
+
 # jq against Node Bull on one Redis; writes bench/results/DATE.{md,png}.
 bench:
 	scripts/bench
@@ -63,4 +68,4 @@ check-format:
 	scripts/format --check
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

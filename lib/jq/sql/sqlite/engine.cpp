@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 
@@ -122,28 +123,51 @@ std::string run_on(Link& link,
   return reply;
 }
 
-// Take `mutex` the way SQLite's busy handler would take the write lock: for
-// up to the busy timeout, giving up early when the job is interrupted.
-std::unique_lock<std::timed_mutex>
-lock_writer(std::timed_mutex& mutex,
-            const std::function<bool()>& should_interrupt)
+// The turn to use a shared writer connection, taken the way SQLite's busy
+// handler takes the write lock: for up to the busy timeout, giving up early
+// when the job is interrupted. (A mutex and a condition variable rather
+// than std::timed_mutex, whose timed lock ThreadSanitizer cannot follow.)
+class WriterTurn
 {
-  using std::chrono::milliseconds;
-  std::unique_lock lock(mutex, std::defer_lock);
-  const auto give_up =
-    std::chrono::steady_clock::now() + Connection::k_busy_timeout;
-  while (!lock.try_lock_for(milliseconds(10))) {
-    if (should_interrupt && should_interrupt()) {
-      throw SqlError("interrupted while waiting for another job's write",
-                     SQLITE_INTERRUPT,
-                     SQLITE_INTERRUPT);
+public:
+  // Wait for the turn. Throws SqlError when interrupted or timed out.
+  void take(const std::function<bool()>& should_interrupt)
+  {
+    using std::chrono::milliseconds;
+    const auto give_up =
+      std::chrono::steady_clock::now() + Connection::k_busy_timeout;
+    std::unique_lock lock(m_mutex);
+    while (m_is_taken) {
+      m_freed.wait_for(lock, milliseconds(10));
+      if (!m_is_taken) {
+        break;
+      }
+      if (should_interrupt && should_interrupt()) {
+        throw SqlError("interrupted while waiting for another job's write",
+                       SQLITE_INTERRUPT,
+                       SQLITE_INTERRUPT);
+      }
+      if (std::chrono::steady_clock::now() >= give_up) {
+        throw SqlError("database is locked", SQLITE_BUSY, SQLITE_BUSY);
+      }
     }
-    if (std::chrono::steady_clock::now() >= give_up) {
-      throw SqlError("database is locked", SQLITE_BUSY, SQLITE_BUSY);
-    }
+    m_is_taken = true;
   }
-  return lock;
-}
+
+  void give_back() noexcept
+  {
+    {
+      const std::lock_guard lock(m_mutex);
+      m_is_taken = false;
+    }
+    m_freed.notify_one();
+  }
+
+private:
+  std::mutex m_mutex;
+  std::condition_variable m_freed;
+  bool m_is_taken = false;
+};
 
 class SqliteDatabase;
 
@@ -205,7 +229,15 @@ public:
   // Run `request` on the shared writer (see has_writer()), once it is free.
   std::string run_on_writer(const Request& request, const RunOptions& options)
   {
-    const auto lock = lock_writer(m_writer_mutex, options.should_interrupt);
+    m_writer_turn.take(options.should_interrupt);
+    struct GiveBack
+    {
+      WriterTurn& turn;
+      ~GiveBack()
+      {
+        turn.give_back();
+      }
+    } const give_back{m_writer_turn};
     return run_on(*m_writer, request, options, m_options.limits);
   }
 
@@ -234,7 +266,7 @@ private:
 
   DatabaseSpec m_spec;
   EngineOptions m_options;
-  std::timed_mutex m_writer_mutex;
+  WriterTurn m_writer_turn;
   std::unique_ptr<Link> m_writer;
   std::mutex m_unused_mutex;
   std::unique_ptr<Link> m_unused;
