@@ -214,6 +214,10 @@ TEST "no job reads, writes or hooks _jq_ledger; a redelivered write still applie
 
 # ---------------------------------------------------------------- lock waits
 
+# The lock is held for 5 to 8 s: a job that ends within a second of its
+# limit was interrupted in its wait (the times measured, a few ms on a quiet
+# machine, are printed; the bounds leave room for a loaded one).
+
 test_lock_wait_interrupted() {
   local db=$TEST_DIR/app.sqlite ro=$TEST_DIR/ref.sqlite
   sql_file "$db" 'create table t(n integer, m integer);'
@@ -229,7 +233,7 @@ test_lock_wait_interrupted() {
   local took
   took=$(finished_field jt-1 'd["duration_ms"]')
   measured "--job-timeout 500ms waiting for BEGIN IMMEDIATE: the job ended after $took ms"
-  expect_lt "$took" $((500 + 50 * JQ_E2E_SLOWDOWN + 100)) "ms the timed-out job ran"
+  expect_lt "$took" $((500 + 1000 * JQ_E2E_SLOWDOWN)) "ms the timed-out job ran"
 
   # The caller's deadline (--timeout), while the lock is still held.
   run submit --db app --format json --job-id dl-1 --timeout 1s \
@@ -240,7 +244,7 @@ test_lock_wait_interrupted() {
   deadline=$(json_get "$(rcli hget bull:jq:dl-1 opts)" 'd["deadline"]')
   finished=$(rcli hget bull:jq:dl-1 finishedOn)
   measured "--timeout 1s waiting for the lock: the job ended $((finished - deadline)) ms after its caller's deadline"
-  expect_lt "$((finished - deadline))" $((50 * JQ_E2E_SLOWDOWN + 100)) \
+  expect_lt "$((finished - deadline))" $((1000 * JQ_E2E_SLOWDOWN)) \
     "ms from the deadline to the job's end"
   wait_bg lock-1 20
   sleep 0.5
@@ -254,7 +258,7 @@ test_lock_wait_interrupted() {
   expect_eq "$RC" 1 "exit status of a read timed out waiting for the lock"
   took=$(finished_field ro-1 'd["duration_ms"]')
   measured "--job-timeout 300ms reading a :ro database under EXCLUSIVE: the job ended after $took ms"
-  expect_lt "$took" $((300 + 50 * JQ_E2E_SLOWDOWN + 100)) "ms the read ran"
+  expect_lt "$took" $((300 + 1000 * JQ_E2E_SLOWDOWN)) "ms the read ran"
   wait_bg lock-2 20
 
   # The worker's grace on SIGTERM ends the wait too; the job goes back in
@@ -272,7 +276,7 @@ test_lock_wait_interrupted() {
   took=$(($(now_ms) - t0))
   measured "--grace 1s, SIGTERM while a job waits for the lock: the worker exited after $took ms"
   expect_eq "$WORKER_RC" 0 "jq-worker exit status"
-  expect_lt "$took" $((1000 + 50 * JQ_E2E_SLOWDOWN + 400)) "ms from SIGTERM to exit"
+  expect_lt "$took" $((1000 + 1500 * JQ_E2E_SLOWDOWN)) "ms from SIGTERM to exit"
   expect_eq "$(rcli lrange bull:jq:wait 0 -1)" gr-1 "the wait list after the grace"
   wait_bg lock-3 20
   expect_eq "$(sql_value "$db" 'select count(*) from t')" 0 "rows in t"
