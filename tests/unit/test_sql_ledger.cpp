@@ -150,7 +150,15 @@ TEST_CASE("jq::sql::Executor ledger with a trigger made by hand refuses writes")
   SQLite::Database by_hand(path, SQLite::OPEN_READWRITE);
   by_hand.exec("create trigger forget after insert on _jq_ledger "
                "begin delete from _jq_ledger; end");
-  // A new connection checks the ledger at its first write.
+  // The running executor (its ledger statements prepared before the
+  // trigger) and a new one both refuse.
+  try {
+    run(executor, request("insert into t values (3)"), {"bull:jq:job-3:1", {}});
+    FAIL("a write went through a ledger with a trigger");
+  } catch (const jq::SqlError& e) {
+    CHECK(std::string(e.what()).find("has a trigger (forget)")
+          != std::string::npos);
+  }
   Executor later({{"app", path, false}});
   try {
     run(later, request("insert into t values (2)"), {"bull:jq:job-2:1", {}});
@@ -166,6 +174,48 @@ TEST_CASE("jq::sql::Executor ledger with a trigger made by hand refuses writes")
             {"bull:jq:job-2:1", {}})["changes"]
         == 1);
   CHECK(count_rows(later) == 2);
+}
+
+TEST_CASE("jq::sql::Executor ledger survives a failed first write")
+{
+  // The ledger's table is made outside the job's transaction: a job that
+  // fails does not take it down, and the next write is recorded.
+  const std::string path = temp_db_path("first.sqlite");
+  Executor executor({{"app", path, false}});
+  run(executor, request("create table t(n integer not null)"));
+  CHECK_THROWS_AS(run(executor,
+                      request("insert into t values (null)"),
+                      {"bull:jq:job-1:1", {}}),
+                  jq::SqlError);
+  const jq::sql::RunOptions options{"bull:jq:job-2:1", {}};
+  CHECK(run(executor, request("insert into t values (1)"), options)["changes"]
+        == 1);
+  CHECK(run(executor, request("insert into t values (1)"), options)["changes"]
+        == 1);
+  CHECK(count_rows(executor) == 1);
+}
+
+TEST_CASE("jq::sql::Executor ledger answers a schema change delivered again")
+{
+  // Its worker died after the commit: on a new worker the statement no
+  // longer prepares (the table exists), and the recorded reply answers.
+  const std::string path = temp_db_path("ddl.sqlite");
+  const jq::sql::RunOptions options{"bull:jq:ddl-1:1", {}};
+  std::string first;
+  {
+    Executor executor({{"app", path, false}});
+    first = executor.run(request("create table z(a)"), options);
+  }
+  for (const int sessions : {1, 4}) {
+    CAPTURE(sessions);
+    jq::sql::EngineOptions engine;
+    engine.sessions = sessions;
+    Executor again(jq::sql::open_databases({{"app", path, false}}, engine));
+    CHECK(again.run(request("create table z(a)"), options) == first);
+    CHECK_THROWS_AS(
+      again.run(request("create table z(a)"), {"bull:jq:ddl-2:1", {}}),
+      jq::SqlError);
+  }
 }
 
 TEST_CASE("jq::sql::Executor interrupts a statement when asked")

@@ -214,6 +214,8 @@ TEST_CASE("jq::sql sandbox: SQL functions")
             .starts_with("virtual tables using dbstat are not allowed"));
     CHECK(refusal(executor, "select sql from sqlite_stmt")
           == "reading sqlite_stmt is not allowed in a job");
+    CHECK(refusal(executor, "select name, ncell from dbstat")
+          == "reading dbstat is not allowed in a job");
   }
 
   SUBCASE("VACUUM is refused, also after empty statements")
@@ -228,19 +230,26 @@ TEST_CASE("jq::sql sandbox: SQL functions")
 
   SUBCASE("no TEMP objects: they would outlive the job")
   {
-    for (const char* sql : {"create temp table t (x)",
-                            "create temp view v as select 1",
-                            "create temporary table t (x)"}) {
+    for (const char* sql :
+         {"create temp table t (x)",
+          "create temp view v as select 1",
+          "create temporary table t (x)",
+          "create table temp.t (x)",
+          "create view temp.v as select 1",
+          "create virtual table temp.r using rtree(id, a, b)"}) {
       CAPTURE(sql);
       CHECK(refusal(executor, sql)
               .starts_with("TEMP tables, views, indexes "
                            "and triggers are not allowed"));
     }
     run(executor, "create table m (x)");
-    CHECK(refusal(executor,
-                  "create temp trigger tr after insert on main.m begin "
-                  "delete from m; end")
-            .starts_with("TEMP tables"));
+    for (const char* sql : {"create temp trigger tr after insert on main.m "
+                            "begin delete from m; end",
+                            "create trigger temp.tr after insert on main.m "
+                            "begin delete from m; end"}) {
+      CAPTURE(sql);
+      CHECK(refusal(executor, sql).starts_with("TEMP tables"));
+    }
   }
 }
 
@@ -339,7 +348,8 @@ TEST_CASE("jq::sql sandbox: values and memory are bounded")
          {"select printf('%.*c', 900000000, 'x')",
           "select format('%900000000d', 1)",
           "select printf('%.*c%.*c', 40000000, 'x', 40000000, 'y')",
-          "select printf('%-*s', -900000000, 'x')"}) {
+          "select printf('%-*s', -900000000, 'x')",
+          "select printf('%n%.*c', 900000000, 'x')"}) {
       CAPTURE(sql);
       const auto started = Clock::now();
       CHECK(refusal(executor, sql).find("--max-value-bytes (64 MiB)")
@@ -364,10 +374,12 @@ TEST_CASE("jq::sql sandbox: values and memory are bounded")
     // Each would compare for minutes, deaf to the job's time limit.
     Executor executor({{"app", ":memory:", false}});
     for (const std::string sql :
-         {"select instr(printf('%.*c', 2000000, 'a'), printf('%.*c', 1000, "
+         {"select instr(printf('%.*c', 20000000, 'a'), printf('%.*c', 5000, "
           "'a') || 'b')",
-          "select replace(printf('%.*c', 2000000, 'a'), printf('%.*c', 1000, "
-          "'a') || 'b', 'x')",
+          "select replace(printf('%.*c', 20000000, 'a'), printf('%.*c', "
+          "5000, 'a') || 'b', 'x')",
+          "select json_patch('{\"a\":\"' || printf('%.*c', 20000000, 'x') "
+          "|| '\"}', '{\"b\":\"' || printf('%.*c', 20000, 'y') || '\"}')",
           "select trim(printf('%.*c', 100000, 'a'), printf('%.*c', 100000, "
           "'b') || 'a')",
           "select printf('%.*c', 2000000, 'a') like '%' || printf('%.*c', "
@@ -383,15 +395,18 @@ TEST_CASE("jq::sql sandbox: values and memory are bounded")
       CHECK(Clock::now() - started < milliseconds(500));
     }
     // Within the budget they are SQLite's own, byte for byte.
-    CHECK(
-      run(executor,
-          "select instr('héllo wörld', 'wö'), instr(x'00ff01', x'01'), "
-          "replace('a-b-c', '-', '+'), trim('xxhixx', 'x'), "
-          "ltrim('  a '), rtrim('ab..', '.'), 'ABC' like 'a%', "
-          "'a_c' like 'a!_c' escape '!', 'abc' glob 'a*', "
-          "'ABC' glob 'a*', instr(null, 'a'), replace('x', '', 'y')")["rows"][0]
-      == json::parse(R"([7, 3, "a+b+c", "hi", "a ", "ab", 1, 1, 1, 0,
-                             null, "x"])"));
+    CHECK(run(executor,
+              "select instr('héllo wörld', 'wö'), instr(x'00ff01', x'01'), "
+              "replace('a-b-c', '-', '+'), trim('xxhixx', 'x'), "
+              "ltrim('  a '), rtrim('ab..', '.'), 'ABC' like 'a%', "
+              "'a_c' like 'a!_c' escape '!', 'abc' glob 'a*', "
+              "'ABC' glob 'a*', instr(null, 'a'), replace('x', '', 'y'), "
+              "x'61' like 'a', 'é' like 'É', 'x' like null, "
+              "json_array(json_patch('{\"a\":1}', '{\"b\":2}'))")["rows"][0]
+          == json::parse(R"([7, 3, "a+b+c", "hi", "a ", "ab", 1, 1, 1, 0,
+                         null, "x", 0, 0, null, "[{\"a\":1,\"b\":2}]"])"));
+    CHECK(refusal(executor, "select 'a' like 'a' escape 'xy'")
+          == "ESCAPE expression must be a single character");
     CHECK(refusal(executor, "pragma case_sensitive_like = 1")
           == "PRAGMA case_sensitive_like is not allowed in a job");
   }
@@ -425,6 +440,46 @@ TEST_CASE("jq::sql sandbox: values and memory are bounded")
     CHECK(reason.find("--max-memory (64 MiB") != std::string::npos);
     CHECK(run(executor, "select 1")["rows"][0][0] == 1);
   }
+}
+
+TEST_CASE("jq::sql sandbox: a statement calling a slow function on every row "
+          "stops at its time limit")
+{
+  Executor executor({{"app", ":memory:", false}});
+  run(executor, "create table big (s text)");
+  run(executor,
+      "with recursive c(i) as (select 1 union all select i + 1 from c where "
+      "i < 20) insert into big select printf('%.*c', 2000000, 'a') from c");
+  // Each like() is within its budget (a few hundred ms of the worst case)
+  // but twenty of them are not within the job's 300 ms.
+  const auto started = Clock::now();
+  const std::string reason =
+    refusal(executor,
+            "select count(*) from big where s like '%' || printf('%.*c', 400, "
+            "'a') || 'b%'",
+            nullptr,
+            interrupt_after(milliseconds(300)));
+  const auto took = Clock::now() - started;
+  CHECK(reason == "interrupted");
+  MESSAGE("like() on every row stopped after "
+          << std::chrono::duration_cast<milliseconds>(took).count() << " ms");
+  CHECK(took < milliseconds(2000));
+
+  // An unguarded function that takes long on every row: between two
+  // progress checks lie many rows; the watchdog's interrupt is seen at the
+  // next step.
+  const auto started_blobs = Clock::now();
+  CHECK(
+    refusal(executor,
+            "select length(randomblob(20000000 + a.rowid)) from big a, big b",
+            nullptr,
+            interrupt_after(milliseconds(300)))
+    == "interrupted");
+  const auto took_blobs = Clock::now() - started_blobs;
+  MESSAGE("randomblob() on every row stopped after "
+          << std::chrono::duration_cast<milliseconds>(took_blobs).count()
+          << " ms");
+  CHECK(took_blobs < milliseconds(2000));
 }
 
 TEST_CASE("jq::sql sandbox: a wait for another connection's lock is "

@@ -3,6 +3,7 @@
 #include <jq/sql/engine.hpp>
 
 #include <cstddef>
+#include <string_view>
 
 namespace jq::sql {
 
@@ -24,12 +25,11 @@ public:
   // --max-result-bytes.
   void add_bytes(std::size_t bytes);
 
-  // The JSON size of a text of `size` bytes, of a blob of `size` bytes
-  // ({"$base64": ...}), and of any other value, near enough.
-  static std::size_t text_cost(std::size_t size) noexcept
-  {
-    return size + 3;
-  }
+  // The JSON size of `text` as a string: escapes (a control byte is
+  // `\u0000`) and the three bytes of U+FFFD for each byte that is not
+  // UTF-8 counted. Then that of a blob of `size` bytes ({"$base64": ...}),
+  // and of any other value, near enough.
+  static std::size_t text_cost(std::string_view text) noexcept;
   static std::size_t blob_cost(std::size_t size) noexcept
   {
     return (size + 2) / 3 * 4 + 16;

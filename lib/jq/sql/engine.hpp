@@ -37,8 +37,9 @@ struct RunOptions
   // run with the same key returns the recorded reply and does not write
   // again. Reads and read-only databases keep no record.
   std::string idempotency_key;
-  // Polled while the request runs or waits for a lock; returning true
-  // stops it, rolls back and throws SqlError (interrupted).
+  // Polled while the request runs or waits for a lock, also from another
+  // thread (so it must be safe to call from one); returning true stops it,
+  // rolls back and throws SqlError (interrupted).
   std::function<bool()> should_interrupt;
 };
 

@@ -445,7 +445,8 @@ c.close()
 # later on the same port, with the same dir and ARGS. Checks that every job
 # completed and every insert landed once, then that the worker is alive and
 # exits 0 on SIGTERM; the Redis is stopped at the end. Sets RF_ROWS (empty if
-# the batch did not run to its end). Returns 1 when the run could not go on
+# the batch did not run to its end) and RF_COMPLETED (the jobs the worker
+# completed, the ones run twice included). Returns 1 when the run could not go on
 # (a failure of its own checks is reported, not returned).
 rf_write_run() {
   local label=$1 input=$2 port=$3
@@ -502,11 +503,12 @@ rf_write_run() {
   # Jobs it ran more than once: those it had in hand at the kill, run again
   # when jq-submit added them again (their writes answered by the ledger).
   measured "$label: jq-worker $(grep -o 'stopped: [0-9]* completed' "$log")"
+  RF_COMPLETED=$(grep -o 'stopped: [0-9]* completed' "$log" | grep -o '[0-9]*')
   kill_redis_on "$REDIS_PORT" TERM
 }
 
 test_volatile_writes_once() {
-  local input=$TEST_DIR/2k-insert.jsonl port k status runs=()
+  local input=$TEST_DIR/2k-insert.jsonl port k status runs=() twice=0
   make_input "$input" 2000 'insert into t values (?)' || return
   # One port for the five runs (each with its own Redis and files).
   port=$(jq_free_port)
@@ -515,11 +517,17 @@ test_volatile_writes_once() {
     status=$?
     RF_ROWS=${RF_ROWS:-none}
     runs+=("${RF_ROWS%%|*}")
+    twice=$((twice + ${RF_COMPLETED:-2000} - 2000))
     if ((status != 0)); then
       break
     fi
   done
-  measured "restart without persistence: rows per run of 2,000 inserts: ${runs[*]}"
+  measured "restart without persistence: rows per run of 2,000 inserts: ${runs[*]};" \
+    "$twice job(s) run twice, answered by the ledger"
+  # Else the ledger was never put to the test.
+  if ((twice <= 0)); then
+    fail "no job ran twice in the five runs: nothing was redelivered"
+  fi
 }
 TEST "Redis restarted without persistence mid-batch of 2,000 inserts: exactly 2,000 rows, 5 runs in a row" \
   with_private_redis test_volatile_writes_once

@@ -214,7 +214,7 @@ TEST "no job reads, writes or hooks _jq_ledger; a redelivered write still applie
 
 # ---------------------------------------------------------------- lock waits
 
-# The lock is held for 5 to 8 s: a job that ends within a second of its
+# The lock is held for 5 to 8 s (times the slowdown): a job that ends within a second of its
 # limit was interrupted in its wait (the times measured, a few ms on a quiet
 # machine, are printed; the bounds leave room for a loaded one).
 
@@ -225,7 +225,7 @@ test_lock_wait_interrupted() {
   start_worker --db app="$db" --db ref="$ro:ro" --log-format json || return
 
   # The job's own time limit, while another process holds BEGIN IMMEDIATE.
-  hold_lock lock-1 "$db" immediate 6 || return
+  hold_lock lock-1 "$db" immediate $((6 * JQ_E2E_SLOWDOWN)) || return
   run submit --db app --format json --job-id jt-1 --job-timeout 500ms \
     --sql 'insert into t values (1, 1)'
   expect_eq "$RC" 1 "exit status of a job timed out waiting for the lock"
@@ -246,26 +246,26 @@ test_lock_wait_interrupted() {
   measured "--timeout 1s waiting for the lock: the job ended $((finished - deadline)) ms after its caller's deadline"
   expect_lt "$((finished - deadline))" $((1000 * JQ_E2E_SLOWDOWN)) \
     "ms from the deadline to the job's end"
-  wait_bg lock-1 20
+  wait_bg lock-1 30
   sleep 0.5
   expect_eq "$(sql_value "$db" 'select count(*) from t')" 0 \
     "rows written once the lock was free"
 
   # A read of a read-only database while another process holds EXCLUSIVE.
-  hold_lock lock-2 "$ro" exclusive 5 || return
+  hold_lock lock-2 "$ro" exclusive $((5 * JQ_E2E_SLOWDOWN)) || return
   run submit --db ref --format json --job-id ro-1 --job-timeout 300ms \
     --sql 'select count(*) from t'
   expect_eq "$RC" 1 "exit status of a read timed out waiting for the lock"
   took=$(finished_field ro-1 'd["duration_ms"]')
   measured "--job-timeout 300ms reading a :ro database under EXCLUSIVE: the job ended after $took ms"
   expect_lt "$took" $((300 + 1000 * JQ_E2E_SLOWDOWN)) "ms the read ran"
-  wait_bg lock-2 20
+  wait_bg lock-2 30
 
   # The worker's grace on SIGTERM ends the wait too; the job goes back in
   # line, unwritten.
   stop_worker
   start_worker --db app="$db" --grace 1s --log-format json || return
-  hold_lock lock-3 "$db" immediate 8 || return
+  hold_lock lock-3 "$db" immediate $((8 * JQ_E2E_SLOWDOWN)) || return
   submit --db app --no-wait --job-id gr-1 --sql 'insert into t values (3, 3)' \
     >/dev/null
   wait_until 5 test "$(rcli llen bull:jq:active)" = 1
@@ -278,7 +278,7 @@ test_lock_wait_interrupted() {
   expect_eq "$WORKER_RC" 0 "jq-worker exit status"
   expect_lt "$took" $((1000 + 1500 * JQ_E2E_SLOWDOWN)) "ms from SIGTERM to exit"
   expect_eq "$(rcli lrange bull:jq:wait 0 -1)" gr-1 "the wait list after the grace"
-  wait_bg lock-3 20
+  wait_bg lock-3 30
   expect_eq "$(sql_value "$db" 'select count(*) from t')" 0 "rows in t"
 }
 TEST "a wait for another process's lock ends at the job's time limit, the caller's deadline and the grace; nothing written" \

@@ -1,5 +1,7 @@
 #include "connection.hpp"
 
+#include <jq/sql/sqlite/watchdog.hpp>
+
 #include <fmt/format.h>
 
 #include <sqlite3.h>
@@ -73,7 +75,9 @@ Connection::Connection(const std::string& path,
     }
   }
   confine(raw, m_sandbox, m_limits);
-  m_function_guard.emplace(raw, sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, -1));
+  m_function_guard.emplace(raw,
+                           sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, -1),
+                           [this] { return is_interrupted(); });
   sqlite3_busy_handler(raw, &Connection::on_busy, this);
   m_begin_deferred = prepare_own("BEGIN DEFERRED");
   m_begin_immediate = prepare_own("BEGIN IMMEDIATE");
@@ -150,6 +154,7 @@ int Connection::step_job(sqlite3_stmt* statement)
 
 StatementPtr Connection::prepare_own(const char* sql)
 {
+  m_sandbox.denied.clear();
   const FlagScope trusted(m_sandbox.is_trusted);
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(handle(), sql, -1, &raw, nullptr) != SQLITE_OK) {
@@ -160,6 +165,7 @@ StatementPtr Connection::prepare_own(const char* sql)
 
 void Connection::run_own(sqlite3_stmt* statement)
 {
+  m_sandbox.denied.clear();
   const FlagScope trusted(m_sandbox.is_trusted);
   const ResetOnExit reset(statement);
   const int rc = sqlite3_step(statement);
@@ -180,6 +186,8 @@ void Connection::commit()
 
 void Connection::rollback() noexcept
 {
+  // The job is over; its ROLLBACK must not be interrupted in turn.
+  end_interruptible();
   // SQLite may have rolled back already (an interrupted write, a full
   // disk, out of memory); a second ROLLBACK would only fail.
   if (sqlite3_get_autocommit(handle()) == 0) {
@@ -231,15 +239,17 @@ void Connection::begin_interruptible(
   m_was_interrupted = false;
   if (should_interrupt) {
     m_should_interrupt = &should_interrupt;
-    // Every 1000 virtual machine steps: microseconds, so a timeout is
-    // honoured to well within a millisecond of work.
+    // Every 1000 virtual machine steps (microseconds of plain work), and
+    // every few milliseconds from the watchdog, for steps that take long.
     sqlite3_progress_handler(handle(), 1000, &Connection::on_progress, this);
+    Watchdog::instance().watch(handle(), m_should_interrupt);
   }
 }
 
 void Connection::end_interruptible() noexcept
 {
   if (m_should_interrupt != nullptr) {
+    Watchdog::instance().unwatch(handle());
     sqlite3_progress_handler(handle(), 0, nullptr, nullptr);
     m_should_interrupt = nullptr;
   }

@@ -36,32 +36,56 @@ struct Link
   Ledger ledger;
 };
 
-// Run `request` on `link` in one transaction (see Session::run).
+// The recorded reply of a job that could not be prepared, if it ran before:
+// a job delivered again after its worker died may fail to prepare only
+// because of what it did (the table it made exists now).
+std::optional<std::string> recorded_reply(Link& link, const RunOptions& options)
+{
+  if (options.idempotency_key.empty() || link.connection.is_read_only()) {
+    return std::nullopt;
+  }
+  return link.ledger.recorded(options.idempotency_key);
+}
+
+// Run `request` on `link` in one transaction (see Session::run). `prepared`
+// is its statement when the caller prepared it already (and the cache did
+// not keep it).
 std::string run_on(Link& link,
                    const Request& request,
                    const RunOptions& options,
-                   const Limits& limits)
+                   const Limits& limits,
+                   StatementPtr prepared = nullptr)
 {
   Connection& connection = link.connection;
   const InterruptScope interrupt(connection, options.should_interrupt);
 
   // Declared first so a statement the cache did not keep is finalized
   // last, after the reset and the rollback below.
-  StatementPtr spare;
-  sqlite3_stmt* statement = nullptr;
-  if (request.rows && request.rows->empty()) {
-    // Only a step prepares a cached statement again after a schema change,
-    // so one that will not be stepped (an empty batch) is prepared now, to
-    // report today's columns and errors.
-    spare = connection.prepare_job(request.sql);
-    statement = spare.get();
-  } else {
-    statement = connection.job_statement(request.sql, spare);
+  StatementPtr spare = std::move(prepared);
+  sqlite3_stmt* statement = spare.get();
+  try {
+    if (statement == nullptr && request.rows && request.rows->empty()) {
+      // Only a step prepares a cached statement again after a schema
+      // change, so one that will not be stepped (an empty batch) is
+      // prepared now, to report today's columns and errors.
+      spare = connection.prepare_job(request.sql);
+      statement = spare.get();
+    } else if (statement == nullptr) {
+      statement = connection.job_statement(request.sql, spare);
+    }
+  } catch (const JobError&) {
+    if (auto recorded = recorded_reply(link, options)) {
+      return std::move(*recorded);
+    }
+    throw;
   }
   const bool is_read_only =
     connection.is_read_only() || sqlite3_stmt_readonly(statement) != 0;
   const bool use_ledger = !is_read_only && !options.idempotency_key.empty();
 
+  if (use_ledger) {
+    link.ledger.prepare();
+  }
   // One statement run once is a transaction of its own; anything more gets
   // an explicit one. A write takes the write lock up front: upgrading a
   // deferred read transaction can fail with SQLITE_BUSY without waiting.
@@ -72,7 +96,6 @@ std::string run_on(Link& link,
   // After the transaction so it is reset before a rollback.
   const ResetOnExit reset(statement);
   if (use_ledger) {
-    link.ledger.prepare();
     // Under the write lock: a twin delivery that committed first is seen.
     if (auto recorded = link.ledger.lookup(options.idempotency_key)) {
       return std::move(*recorded);
@@ -187,8 +210,11 @@ public:
 
 private:
   // Whether `request` writes, decided once per SQL text on this session's
-  // connection (and remembered in its statement cache).
-  bool is_write(const Request& request, const RunOptions& options);
+  // connection (and remembered in its statement cache). A read the cache
+  // did not keep is left in `uncached`, for the run.
+  bool is_write(const Request& request,
+                const RunOptions& options,
+                StatementPtr& uncached);
 
   std::shared_ptr<SqliteDatabase> m_database;
   std::unique_ptr<Link> m_own;
@@ -272,7 +298,9 @@ private:
   std::unique_ptr<Link> m_unused;
 };
 
-bool SqliteSession::is_write(const Request& request, const RunOptions& options)
+bool SqliteSession::is_write(const Request& request,
+                             const RunOptions& options,
+                             StatementPtr& uncached)
 {
   Connection& connection = m_own->connection;
   const auto found = connection.statements().lookup(request.sql);
@@ -286,16 +314,34 @@ bool SqliteSession::is_write(const Request& request, const RunOptions& options)
   StatementPtr spare;
   connection.statements().add(
     request.sql, writes ? nullptr : std::move(statement), spare);
+  if (!writes) {
+    uncached = std::move(spare);
+  }
   return writes;
 }
 
 std::string SqliteSession::run(const Request& request,
                                const RunOptions& options)
 {
-  if (m_database->has_writer() && is_write(request, options)) {
+  if (!m_database->has_writer()) {
+    return run_on(*m_own, request, options, m_database->limits());
+  }
+  StatementPtr uncached;
+  bool writes = false;
+  try {
+    writes = is_write(request, options, uncached);
+  } catch (const JobError&) {
+    // The ledger is read here; the writer commits what it records.
+    if (auto recorded = recorded_reply(*m_own, options)) {
+      return std::move(*recorded);
+    }
+    throw;
+  }
+  if (writes) {
     return m_database->run_on_writer(request, options);
   }
-  return run_on(*m_own, request, options, m_database->limits());
+  return run_on(
+    *m_own, request, options, m_database->limits(), std::move(uncached));
 }
 
 } // namespace

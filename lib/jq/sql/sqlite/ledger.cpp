@@ -48,47 +48,21 @@ void Ledger::prepare()
   if (m_checked_at_ms != 0 && now - m_checked_at_ms < k_check_every_ms) {
     return;
   }
+  // Each statement commits on its own, before the job's transaction: a job
+  // that fails must not take the table, or a prune, down with it.
   // Always `main.`: a TEMP table of the same name would otherwise hide it
   // (jobs may not make one, but the rule costs nothing here).
-  const StatementPtr create =
-    m_connection.prepare_own("CREATE TABLE IF NOT EXISTS main._jq_ledger ("
-                             "job_key TEXT PRIMARY KEY, reply TEXT NOT NULL, "
-                             "created_ms INTEGER NOT NULL) WITHOUT ROWID");
-  m_connection.run_own(create.get());
-
-  // A trigger on the ledger would run with the ledger's trust. Jobs cannot
-  // make one; one made by hand stops every write until it is dropped.
-  const StatementPtr trigger = m_connection.prepare_own(
-    "SELECT name FROM main.sqlite_master WHERE type = 'trigger' "
-    "AND tbl_name = '_jq_ledger' COLLATE NOCASE LIMIT 1");
-  {
-    const FlagScope trusted(m_connection.sandbox().is_trusted);
-    const ResetOnExit reset(trigger.get());
-    if (sqlite3_step(trigger.get()) == SQLITE_ROW) {
-      throw SqlError(fmt::format("the ledger table {} has a trigger ({}); "
-                                 "jq-worker refuses writes until it is "
-                                 "dropped",
-                                 k_ledger_table,
-                                 column_bytes(trigger.get(), 0)),
-                     SQLITE_AUTH,
-                     SQLITE_AUTH);
-    }
+  for (const char* sql : {"CREATE TABLE IF NOT EXISTS main._jq_ledger ("
+                          "job_key TEXT PRIMARY KEY, reply TEXT NOT NULL, "
+                          "created_ms INTEGER NOT NULL) WITHOUT ROWID",
+                          "CREATE INDEX IF NOT EXISTS main._jq_ledger_created "
+                          "ON _jq_ledger (created_ms)"}) {
+    const StatementPtr create = m_connection.prepare_own(sql);
+    m_connection.run_own(create.get());
   }
-
-  const StatementPtr prune = m_connection.prepare_own(
-    "DELETE FROM main._jq_ledger WHERE created_ms < ?");
-  check_bind(
-    m_connection,
-    sqlite3_bind_int64(
-      prune.get(),
-      1,
-      now
-        - std::chrono::duration_cast<std::chrono::milliseconds>(k_retention)
-            .count()));
-  m_connection.run_own(prune.get());
-
   if (!m_lookup || !m_record) {
-    // Both or neither.
+    // Both or neither. A trigger on the table makes the second fail (see
+    // the authorizer), and so every write, until it is dropped.
     auto lookup = m_connection.prepare_own(
       "SELECT reply FROM main._jq_ledger WHERE job_key = ?");
     auto record = m_connection.prepare_own(
@@ -97,12 +71,46 @@ void Ledger::prepare()
     m_lookup = std::move(lookup);
     m_record = std::move(record);
   }
-  m_checked_at_ms = now;
+
+  // A bounded batch, so a backlog costs no job its time limit; a full batch
+  // leaves the rest to the next write.
+  if (!m_prune) {
+    m_prune = m_connection.prepare_own(
+      "DELETE FROM main._jq_ledger WHERE job_key IN (SELECT job_key FROM "
+      "main._jq_ledger WHERE created_ms < ? LIMIT 1000)");
+  }
+  check_bind(
+    m_connection,
+    sqlite3_bind_int64(
+      m_prune.get(),
+      1,
+      now
+        - std::chrono::duration_cast<std::chrono::milliseconds>(k_retention)
+            .count()));
+  m_connection.run_own(m_prune.get());
+  if (sqlite3_changes64(m_connection.handle()) < 1000) {
+    m_checked_at_ms = now;
+  }
+}
+
+std::optional<std::string> Ledger::recorded(const std::string& key) noexcept
+{
+  try {
+    if (!m_lookup) {
+      // No statement yet: the table may not exist, and is not made here.
+      m_lookup = m_connection.prepare_own(
+        "SELECT reply FROM main._jq_ledger WHERE job_key = ?");
+    }
+    return lookup(key);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 std::optional<std::string> Ledger::lookup(const std::string& key)
 {
   sqlite3_stmt* lookup = m_lookup.get();
+  m_connection.sandbox().denied.clear();
   const FlagScope trusted(m_connection.sandbox().is_trusted);
   const ResetOnExit reset(lookup);
   bind_text(m_connection, lookup, 1, key);
@@ -113,7 +121,7 @@ std::optional<std::string> Ledger::lookup(const std::string& key)
   if (rc != SQLITE_ROW) {
     throw m_connection.last_error();
   }
-  return std::string(column_bytes(lookup, 0));
+  return std::string(column_text(lookup, 0));
 }
 
 void Ledger::record(const std::string& key, std::string_view reply)

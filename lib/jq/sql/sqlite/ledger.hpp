@@ -28,13 +28,20 @@ class Ledger
 public:
   explicit Ledger(Connection& connection);
 
-  // Make the table and statements ready; call inside the write
-  // transaction, before lookup() and record(). Throws SqlError when the
-  // table cannot be used (e.g. someone gave it a trigger).
+  // Make the table and statements ready, and prune now and then; call
+  // before the write's transaction begins (these commit on their own), then
+  // lookup() and record() inside it. Throws SqlError when the table cannot
+  // be used (e.g. someone gave it a trigger).
   void prepare();
 
   // The reply (JSON text) recorded under `key`, if any.
   std::optional<std::string> lookup(const std::string& key);
+
+  // The reply recorded under `key`, looked up outside any transaction and
+  // without making the table; std::nullopt when there is none or the
+  // lookup fails. For a job that fails before it could run: it may have run
+  // already (a table it made exists now).
+  std::optional<std::string> recorded(const std::string& key) noexcept;
 
   // Record `reply` (JSON text) under `key`.
   void record(const std::string& key, std::string_view reply);
@@ -46,8 +53,9 @@ private:
   Connection& m_connection;
   StatementPtr m_lookup;
   StatementPtr m_record;
-  // When the table was last checked and pruned; 0 until it is known to
-  // exist.
+  StatementPtr m_prune;
+  // When the table was last made sure of and pruned to the end; 0 until
+  // it is known to exist.
   std::int64_t m_checked_at_ms = 0;
 };
 

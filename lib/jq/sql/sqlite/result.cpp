@@ -18,6 +18,15 @@ std::string_view column_bytes(sqlite3_stmt* statement, int column)
   return data == nullptr ? std::string_view() : std::string_view(data, size);
 }
 
+std::string_view column_text(sqlite3_stmt* statement, int column)
+{
+  const auto* data =
+    reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+  const auto size =
+    static_cast<std::size_t>(sqlite3_column_bytes(statement, column));
+  return data == nullptr ? std::string_view() : std::string_view(data, size);
+}
+
 namespace {
 
 // The JSON for the current row's column `column`.
@@ -31,8 +40,8 @@ json column_value(sqlite3_stmt* statement, int column, ResultBudget& budget)
     budget.add_bytes(ResultBudget::k_scalar_cost);
     return sqlite3_column_double(statement, column);
   case SQLITE_TEXT: {
-    const std::string_view text = column_bytes(statement, column);
-    budget.add_bytes(ResultBudget::text_cost(text.size()));
+    const std::string_view text = column_text(statement, column);
+    budget.add_bytes(ResultBudget::text_cost(text));
     // Kept byte for byte even when it is not valid UTF-8: dump_json
     // replaces what is not, so that cannot throw later.
     return std::string(text);

@@ -25,6 +25,10 @@ std::int64_t step_all(Connection& connection,
                       nlohmann::json& rows,
                       ResultBudget& budget);
 
+// The current row's column `column` as UTF-8 text (converted from the
+// database's encoding if need be).
+std::string_view column_text(sqlite3_stmt* statement, int column);
+
 // The statement's column names, as a JSON array.
 nlohmann::json column_names(sqlite3_stmt* statement);
 

@@ -207,7 +207,6 @@ constexpr std::string_view k_allowed_functions[] = {
   "highlight",
   "bm25",
   "fts5_source_id",
-  "rtreecheck",
   // SQLite's own, which user SQL cannot call: ALTER TABLE runs them
   // inside the job's statement.
   "sqlite_rename_column",
@@ -234,8 +233,9 @@ constexpr std::string_view k_allowed_modules[] = {"fts3",
                                                   "fts5vocab"};
 
 // Eponymous virtual tables a job may not read: sqlite_stmt lists the
-// connection's prepared statements, which are other jobs' SQL.
-constexpr std::string_view k_hidden_tables[] = {"sqlite_stmt"};
+// connection's prepared statements, which are other jobs' SQL; dbstat
+// shows every table's size, the ledger's too.
+constexpr std::string_view k_hidden_tables[] = {"sqlite_stmt", "dbstat"};
 
 // Pragmas a job may set (or call with an argument): they read the schema
 // or change only this connection's SQL semantics, never files or safety.
@@ -283,11 +283,37 @@ int check_schema_change(Sandbox& sandbox, const char* object)
   return SQLITE_OK;
 }
 
+bool is_create(int action)
+{
+  switch (action) {
+  case SQLITE_CREATE_INDEX:
+  case SQLITE_CREATE_TABLE:
+  case SQLITE_CREATE_TRIGGER:
+  case SQLITE_CREATE_VIEW:
+  case SQLITE_CREATE_VTABLE:
+    return true;
+  default:
+    return false;
+  }
+}
+
+constexpr const char* k_no_temp =
+  "TEMP tables, views, indexes and triggers are not allowed in a job: they "
+  "would outlive it on the worker's connection";
+
 int authorize_job(Sandbox& sandbox,
                   int action,
                   const char* arg1,
-                  const char* arg2)
+                  const char* arg2,
+                  const char* database)
 {
+  // `CREATE TABLE temp.t` makes a TEMP table without the TEMP keyword, and
+  // `CREATE TRIGGER temp.tr ON main.t` is even reported as made in main;
+  // every TEMP object is a row inserted into the temp schema, though.
+  const bool in_temp = database != nullptr && equals_nocase(database, "temp");
+  if ((is_create(action) && in_temp) || (action == SQLITE_INSERT && in_temp)) {
+    return deny(sandbox, k_no_temp);
+  }
   switch (action) {
   case SQLITE_ATTACH:
     return deny(sandbox, "ATTACH is not allowed in a job");
@@ -342,9 +368,7 @@ int authorize_job(Sandbox& sandbox,
   case SQLITE_CREATE_TEMP_TABLE:
   case SQLITE_CREATE_TEMP_TRIGGER:
   case SQLITE_CREATE_TEMP_VIEW:
-    return deny(sandbox,
-                "TEMP tables, views, indexes and triggers are not allowed in "
-                "a job: they would outlive it on the worker's connection");
+    return deny(sandbox, k_no_temp);
   case SQLITE_CREATE_VTABLE:
     if (arg2 == nullptr || !is_listed(k_allowed_modules, arg2)) {
       return deny(sandbox,
@@ -384,14 +408,25 @@ int authorize(void* user_data,
               int action,
               const char* arg1,
               const char* arg2,
-              const char* /*database*/,
-              const char* /*trigger*/)
+              const char* database,
+              const char* trigger)
 {
   auto& sandbox = *static_cast<Sandbox*>(user_data);
   if (sandbox.is_trusted) {
+    // The worker's own statements fire no trigger: one on the ledger, made
+    // by hand while the worker runs, would run with the ledger's trust.
+    // Seen here when the record statement is prepared again after the
+    // schema changed.
+    if (trigger != nullptr) {
+      return deny(sandbox,
+                  fmt::format("the ledger table {} has a trigger ({}); "
+                              "jq-worker refuses writes until it is dropped",
+                              k_ledger_table,
+                              trigger));
+    }
     return SQLITE_OK;
   }
-  return authorize_job(sandbox, action, arg1, arg2);
+  return authorize_job(sandbox, action, arg1, arg2, database);
 }
 
 int clamp_to_int(std::size_t value)
