@@ -306,7 +306,8 @@ void check_state(jq::sql::Executor& executor, std::uint64_t count)
     make_request(
       "SELECT (SELECT count(*) FROM temp.sqlite_master), "
       "(SELECT group_concat(type || ' ' || name, ', ') FROM main.sqlite_master "
-      "WHERE name <> '_jq_ledger' AND name NOT LIKE 'sqlite\\_autoindex%' "
+      "WHERE name NOT IN ('_jq_ledger', '_jq_ledger_created') "
+      "AND name NOT LIKE 'sqlite\\_autoindex%' "
       "ESCAPE '\\' AND (instr(lower(coalesce(sql, '')), '_jq_ledger') > 0 "
       "OR tbl_name = '_jq_ledger' COLLATE NOCASE))"),
     "the check of the schema failed");

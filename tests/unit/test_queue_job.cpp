@@ -332,6 +332,15 @@ TEST_CASE("jq::queue::identity_key")
     other.data = R"j({"db":"app","sql":"insert into t values (2)"})j";
     CHECK(jq::queue::identity_key(keys, other) != key);
   }
+  SUBCASE("ids and queues with colons do not run together")
+  {
+    jq::queue::Job colon = job;
+    colon.id = "b:c";
+    jq::queue::Job other = job;
+    other.id = "c";
+    CHECK(jq::queue::identity_key(jq::queue::Keys("bull", "a"), colon)
+          != jq::queue::identity_key(jq::queue::Keys("bull", "a:b"), other));
+  }
   SUBCASE("another queue is not")
   {
     CHECK(jq::queue::identity_key(jq::queue::Keys("bull", "other"), job)

@@ -258,17 +258,23 @@ Job Job::from_hash(std::string id, const redis::ReplyView& fields)
 
 std::string identity_key(const Keys& keys, const Job& job)
 {
-  // 128 bits of the data's digest: jobs sharing an id are few.
-  const std::string digest = sha1_hex(job.data).substr(0, 32);
   const bool is_counted =
     !job.id.empty() && std::all_of(job.id.begin(), job.id.end(), [](char c) {
       return c >= '0' && c <= '9';
     });
-  if (is_counted) {
-    return fmt::format(
-      "{}{}:{}:{}", keys.base(), job.id, job.timestamp, digest);
-  }
-  return fmt::format("{}{}:{}", keys.base(), job.id, digest);
+  // The parts, each with its length, so that no two tuples read the same
+  // (queue `a`, id `b:c` against queue `a:b`, id `c`); 128 bits of their
+  // digest, after a readable prefix for people.
+  const std::string identity =
+    fmt::format("{}:{}{}:{}{}:{}",
+                keys.base().size(),
+                keys.base(),
+                job.id.size(),
+                job.id,
+                is_counted ? std::to_string(job.timestamp) : std::string(),
+                job.data);
+  return fmt::format(
+    "{}{}:{}", keys.base(), job.id, sha1_hex(identity).substr(0, 32));
 }
 
 } // namespace jq::queue

@@ -94,9 +94,10 @@ struct Job
 // it applied a write (the SQL ledger): the same whenever this job comes
 // back (after a stall, a retry by an operator, or added again by jq-submit
 // after Redis lost it), and different for another job that reuses its id.
-// It is the queue, the id and a digest of the data; for an id of digits
-// also the creation time, since Bull numbers jobs from a counter that Redis
-// loses with its data, so job 7 after a restart is not job 7 before it.
+// It is `<prefix>:<queue>:<id>:` and a digest of the queue, the id and the
+// data; for an id of digits also of the creation time, since Bull numbers
+// jobs from a counter that Redis loses with its data, so job 7 after a
+// restart is not job 7 before it.
 std::string identity_key(const Keys& keys, const Job& job);
 
 } // namespace jq::queue

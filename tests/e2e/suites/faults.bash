@@ -141,6 +141,24 @@ has_active_jobs() {
   (($(rcli llen bull:jq:active) > 0))
 }
 
+# Freeze worker PID with SIGSTOP at a moment when it has jobs in `active`
+# (thaw and try again when it has none), within SECS seconds. A frozen worker
+# cannot finish the job between the look and the kill, however slow the
+# machine is.
+freeze_with_jobs_in_hand() {
+  local pid=$1 secs=$2 deadline
+  deadline=$(($(now_ms) + secs * JQ_E2E_SLOWDOWN * 1000))
+  while (($(now_ms) < deadline)); do
+    kill -STOP "$pid" || return 1
+    # Commands it sent before it froze may still be in Redis's buffers.
+    sleep 0.1
+    has_active_jobs && return 0
+    kill -CONT "$pid" || return 1
+    sleep 0.$((RANDOM % 9 + 1))
+  done
+  return 1
+}
+
 test_sigkill_loses_and_doubles_nothing() {
   local db=$TEST_DIR/app.sqlite
   local -a flags=(-c 4 --lock-duration 2s --stalled-interval 1s)
@@ -163,16 +181,17 @@ test_sigkill_loses_and_doubles_nothing() {
       "    completed: $(rcli zcard bull:jq:completed)"
     return
   fi
-  # Kill while a job is in hand: a slow build (ASan) leaves the worker idle
+  # Kill while a job is in hand: a slow machine leaves the worker idle
   # between callers' jobs now and then.
-  wait_until 30 has_active_jobs || true
+  if ! freeze_with_jobs_in_hand "$worker_a" 30; then
+    fail "worker A had no job in hand within 30 s (nothing to recover)"
+    return
+  fi
+  local -a in_flight
+  mapfile -t in_flight < <(rcli lrange bull:jq:active 0 -1 | sed '/^$/d')
   local t_kill
   t_kill=$(now_ms)
   stop_worker "$worker_a" KILL || return
-  # Commands worker A sent before it died may still be in Redis's buffers.
-  sleep 0.1
-  local -a in_flight
-  mapfile -t in_flight < <(rcli lrange bull:jq:active 0 -1 | sed '/^$/d')
   local done_at_kill
   done_at_kill=$(rcli zcard bull:jq:completed)
   measured "SIGKILL of worker A after $((t_kill - t_start)) ms," \

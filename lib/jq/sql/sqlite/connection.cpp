@@ -98,6 +98,15 @@ StatementPtr Connection::prepare_job(const std::string& sql)
   }
   m_sandbox.denied.clear();
   m_sandbox.job_sql = sql;
+  // Cleared when done: it views text that does not outlive the job.
+  const struct Forget
+  {
+    std::string_view& text;
+    ~Forget()
+    {
+      text = {};
+    }
+  } forget{m_sandbox.job_sql};
   const char* const end = sql.c_str() + sql.size();
 
   sqlite3_stmt* raw = nullptr;
@@ -149,7 +158,9 @@ int Connection::step_job(sqlite3_stmt* statement)
   m_sandbox.job_sql = sqlite3_sql(statement);
   m_sandbox.denied.clear();
   const FlagScope running(m_sandbox.is_running);
-  return sqlite3_step(statement);
+  const int rc = sqlite3_step(statement);
+  m_sandbox.job_sql = {};
+  return rc;
 }
 
 StatementPtr Connection::prepare_own(const char* sql)

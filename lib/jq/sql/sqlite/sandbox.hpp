@@ -3,7 +3,6 @@
 #include <jq/sql/engine.hpp>
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,10 +52,6 @@ struct Sandbox
 // ATTACH, values of at most `limits.max_value_bytes`; and install the
 // authorizer over `sandbox`, which must outlive the handle.
 void confine(sqlite3* handle, Sandbox& sandbox, const Limits& limits);
-
-// Why a job may not call the SQL function `name`, or std::nullopt if it
-// may.
-std::optional<std::string> refused_function(std::string_view name);
 
 // True if `sql` starts with VACUUM (after spaces, semicolons and comments):
 // VACUUM INTO writes another file, and the authorizer sees VACUUM only
