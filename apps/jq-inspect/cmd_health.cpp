@@ -35,6 +35,8 @@ int exit_code(HealthStatus status)
     return jq::to_int(jq::ExitCode::success);
   case HealthStatus::redis_unreachable:
     return jq::to_int(jq::ExitCode::redis_unavailable);
+  case HealthStatus::redis_refused:
+    return jq::to_int(jq::ExitCode::redis_refused);
   case HealthStatus::no_worker:
     return jq::to_int(jq::ExitCode::no_worker);
   case HealthStatus::wait_too_old:
@@ -50,7 +52,8 @@ void print_table(const HealthReport& report,
   const Cell ok{"ok", Colour::green};
   const Cell failed{"FAIL", Colour::red};
   const Cell unknown{"-", Colour::dim};
-  const bool redis_ok = report.status != HealthStatus::redis_unreachable;
+  const bool redis_ok = report.status != HealthStatus::redis_unreachable
+                        && report.status != HealthStatus::redis_refused;
   Table table({"CHECK", "STATUS", "DETAIL"});
   table.add_row({{"redis"},
                  redis_ok ? ok : failed,
@@ -124,14 +127,18 @@ Command setup_health(CLI::App& app, const Context& context)
     "The checks run in this order; the first that fails sets the exit "
     "code:\n"
     "  0    healthy\n"
-    "  69   Redis unreachable, refused or not answering within --timeout\n"
+    "  69   Redis unreachable, refused the login or not answering within "
+    "--timeout\n"
+    "  76   Redis answered a command with an error (WRONGTYPE: a key of "
+    "the queue holds something else; OOM; NOPERM)\n"
     "  10   no worker connected to the queue (CLIENT LIST, as Bull's "
     "getWorkers)\n"
     "  11   the oldest waiting job has waited longer than --max-wait-age\n"
     "  2    usage error\n"
     "The oldest waiting job is the oldest of the 10 next in line; it has "
     "waited since max(timestamp + delay, processedOn, retriedOn).\n"
-    "JSON fields: status (healthy, redis_unreachable, no_worker, "
+    "JSON fields: status (healthy, redis_unreachable, redis_refused, "
+    "no_worker, "
     "wait_too_old), healthy, error, workers, waiting, isPaused, "
     "oldestWaitingId, oldestWaitingAgeMs, maxWaitAgeMs, elapsedMs.");
   return {sub, [&context, options] { return run_health(context, *options); }};

@@ -9,7 +9,7 @@
 //     stalled check;
 //  4. a job that stalls more often than jq-worker --max-stalled allows fails
 //     with Bull's reason.
-// BULL-PROTOCOL.md sections 3.1 (addJob), 3.6 (stalled check), 4.3 (counts).
+// docs/bull-layout.md sections 3.1 (addJob), 3.6 (stalled check), 4.3 (counts).
 
 const { spawn } = require('node:child_process');
 const h = require('./helpers');
@@ -114,7 +114,7 @@ function settle(promise) {
 // Jobs in the order they are added: side (bull|jq), kind, tag. Every lifo job
 // comes after every prioritized one: Bull places a prioritized job by
 // counting from the tail of wait, so a prioritized job added after a lifo job
-// would overtake it (BULL-PROTOCOL 3.1) and the rule below would not hold.
+// would overtake it (docs/bull-layout.md 3.1) and the rule below would not hold.
 const MIX = [
   { side: 'bull', tag: 'B-plain-1' },
   { side: 'jq', tag: 'J-p3', priority: 3 },

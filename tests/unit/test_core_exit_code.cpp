@@ -17,15 +17,20 @@ TEST_CASE("jq::exit_code_for")
     CHECK(jq::to_int(exit_code_for(jq::UsageError("x"))) == 2);
   }
 
-  SUBCASE("Redis errors give 69")
+  SUBCASE("Redis out of reach gives 69")
   {
     CHECK(exit_code_for(jq::RedisIoError("refused"))
           == ExitCode::redis_unavailable);
     CHECK(exit_code_for(jq::RedisTimeoutError("timed out"))
           == ExitCode::redis_unavailable);
-    CHECK(exit_code_for(jq::RedisReplyError("ERR"))
-          == ExitCode::redis_unavailable);
     CHECK(jq::to_int(exit_code_for(jq::RedisIoError("x"))) == 69);
+  }
+
+  SUBCASE("an error reply from Redis gives 76, not 69")
+  {
+    CHECK(jq::to_int(exit_code_for(jq::RedisReplyError("WRONGTYPE ...")))
+          == 76);
+    CHECK(jq::to_int(exit_code_for(jq::RedisReplyError("OOM ..."))) == 76);
   }
 
   SUBCASE("anything else gives 70")

@@ -71,56 +71,47 @@ TEST_CASE("jq::queue::Keys::worker_client_name")
   CHECK(Keys("myapp", "f").worker_client_name() == "myapp:Zg==");
 }
 
-TEST_CASE("jq::queue::Keys::is_reserved_id")
+TEST_CASE("jq::queue::Keys::job_id_problem")
 {
-  SUBCASE("the queue's own key names")
+  SUBCASE("refused, each with its rule")
   {
-    for (const char* id : {"",
-                           "wait",
-                           "paused",
-                           "meta-paused",
-                           "meta",
-                           "active",
-                           "priority",
-                           "delayed",
-                           "completed",
-                           "failed",
-                           "id",
-                           "stalled",
-                           "stalled-check",
-                           "limiter",
-                           "repeat",
-                           "waiting",
-                           "drained",
-                           "resumed"}) {
+    const std::pair<const char*, const char*> cases[] = {
+      {"", "cannot be empty"},
+      {"wait", "own keys"},
+      {"meta-paused", "own keys"},
+      {"stalled-check", "own keys"},
+      {"repeat", "own keys"},
+      {"lock", "own keys"},
+      {"logs", "own keys"},
+      {"b:wait", "cannot contain ':'"},
+      {"7:lock", "cannot contain ':'"},
+      {"de:abc", "cannot contain ':'"},
+      {"order:7", "cannot contain ':'"},
+      {"1", "all digits"},
+      {"42", "all digits"},
+      {"0042", "all digits"},
+    };
+    for (const auto& [id, rule] : cases) {
       CAPTURE(id);
-      CHECK(Keys::is_reserved_id(id));
-    }
-  }
-
-  SUBCASE("ids that alias other keys")
-  {
-    for (const char* id :
-         {"7:lock", "x:logs", "metrics:completed", "de:abc", "limiter:x"}) {
-      CAPTURE(id);
-      CHECK(Keys::is_reserved_id(id));
+      const auto problem = Keys::job_id_problem(id);
+      REQUIRE(problem);
+      CHECK(problem->find(rule) != std::string::npos);
     }
   }
 
   SUBCASE("ordinary ids")
   {
-    for (const char* id : {"1",
-                           "42",
-                           "order-7",
+    for (const char* id : {"order-7",
                            "Wait",
                            "waits",
-                           "lock",
-                           "logs",
-                           "my:id",
-                           "x:lockout",
+                           "x-lockout",
+                           "7a",
+                           "-1",
+                           "1.5",
+                           "élan",
                            "3f2b8c1e-0d4a-4c6b-9e1f-2a3b4c5d6e7f"}) {
       CAPTURE(id);
-      CHECK_FALSE(Keys::is_reserved_id(id));
+      CHECK_FALSE(Keys::job_id_problem(id));
     }
   }
 }

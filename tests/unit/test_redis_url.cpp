@@ -146,6 +146,18 @@ TEST_CASE("jq::redis::parse_url")
     }
   }
 
+  SUBCASE("rediss:// is refused with the reason")
+  {
+    std::string message;
+    try {
+      parse_url("rediss://:pw@h:6380");
+    } catch (const jq::UsageError& error) {
+      message = error.what();
+    }
+    CHECK(message.find("has no TLS") != std::string::npos);
+    CHECK(message.find("pw") == std::string::npos);
+  }
+
   SUBCASE("error messages never contain the password")
   {
     for (const char* text : {"redis://u:hunter2@h:0",

@@ -5,6 +5,7 @@
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
 #include <jq/core/uuid.hpp>
+#include <jq/queue/keys.hpp>
 #include <jq/sql/request.hpp>
 
 #include <fmt/core.h>
@@ -89,6 +90,8 @@ queue::Submission make_submission(std::uint64_t tag,
 {
   if (!options.job_id) {
     options.job_id = make_uuid();
+  } else {
+    queue::Keys::check_job_id(*options.job_id);
   }
   if (is_waiting && options.delay >= timeout) {
     throw UsageError(

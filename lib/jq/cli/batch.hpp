@@ -35,7 +35,7 @@ queue::Submission make_submission(std::uint64_t tag,
                                   std::chrono::milliseconds keep,
                                   bool is_waiting);
 
-// Decode one `--stdin` line (DESIGN.md section 5): a JSON object with `db`,
+// Decode one `--stdin` line (README.md, the tour): a JSON object with `db`,
 // `sql`, `params`/`rows` (or the seed's `dbname`/`value`), and optional
 // `id`, `timeout`, `attempts`, `backoff`, `delay`, `priority`, `lifo`,
 // `job_timeout`, `keep`. Durations are strings ("250ms", "5s") or numbers of

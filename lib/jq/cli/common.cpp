@@ -163,6 +163,9 @@ int guarded_main(std::string_view tool, const std::function<int()>& body)
   log::set_program(tool);
   try {
     return body();
+  } catch (const RedisReplyError& error) {
+    print_error(tool, fmt::format("Redis refused a command: {}", error.what()));
+    return to_int(exit_code_for(error));
   } catch (const Error& error) {
     print_error(tool, error.what());
     return to_int(exit_code_for(error));

@@ -13,6 +13,7 @@ std::string_view exit_code_help() noexcept
          "  3    no such job\n"
          "  4    the job finished but its reply is no longer kept\n"
          "  69   Redis unreachable, or lost and not back within the wait\n"
+         "  76   Redis refused a command (WRONGTYPE, OOM, NOPERM, ...)\n"
          "  70   internal error (a bug: please report it)\n"
          "  124  timed out waiting for the reply (the job may still run)\n"
          "  130  interrupted (SIGINT)\n"
@@ -26,6 +27,9 @@ ExitCode exit_code_for(const std::exception& error) noexcept
   }
   if (dynamic_cast<const RedisIoError*>(&error) != nullptr) {
     return ExitCode::redis_unavailable;
+  }
+  if (dynamic_cast<const RedisReplyError*>(&error) != nullptr) {
+    return ExitCode::redis_refused;
   }
   if (dynamic_cast<const RedisError*>(&error) != nullptr) {
     return ExitCode::redis_unavailable;

@@ -4,7 +4,7 @@
 
 namespace jq {
 
-// The exit codes every tool uses (DESIGN.md section 4).
+// The exit codes every tool uses (README.md, "Exit codes").
 enum class ExitCode : int {
   success = 0,
   job_failed = 1,
@@ -16,6 +16,9 @@ enum class ExitCode : int {
   no_worker = 10,
   wait_too_old = 11,
   redis_unavailable = 69,
+  // Redis answered with an error (WRONGTYPE, OOM, NOPERM, ...): it is
+  // there, but refused; retrying as for an outage would not help.
+  redis_refused = 76,
   software = 70,
   timeout = 124,
   interrupted = 130,

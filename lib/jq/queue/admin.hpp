@@ -55,7 +55,7 @@ struct PauseResult
 };
 
 // The operator's actions on one queue. Each step is one Lua script, so it
-// is atomic and agrees with Bull (BULL-PROTOCOL.md 3.8, 3.9, 3.11, 3.7).
+// is atomic and agrees with Bull (docs/bull-layout.md 3.8, 3.9, 3.11, 3.7).
 // With `dry_run` the scripts decide exactly as they would and write
 // nothing. Borrows `connection`; not thread-safe.
 class Admin

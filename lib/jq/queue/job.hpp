@@ -60,7 +60,7 @@ struct JobOptions
   nlohmann::json remove_on_complete;
   nlohmann::json remove_on_fail;
 
-  // Bull's stored `opts` JSON (BULL-PROTOCOL.md section 2).
+  // Bull's stored `opts` JSON (docs/bull-layout.md section 2).
   nlohmann::json to_opts(std::int64_t timestamp) const;
 };
 

@@ -1,7 +1,11 @@
 #include "keys.hpp"
 
 #include <jq/core/base64.hpp>
+#include <jq/core/error.hpp>
 
+#include <fmt/core.h>
+
+#include <algorithm>
 #include <array>
 
 namespace jq::queue {
@@ -133,40 +137,38 @@ std::string Keys::worker_client_name() const
   return m_prefix + ":" + base64_encode(m_queue);
 }
 
-bool Keys::is_reserved_id(std::string_view id)
+std::optional<std::string> Keys::job_id_problem(std::string_view id)
 {
-  static constexpr std::array<std::string_view, 18> k_suffixes = {
-    "wait",
-    "paused",
-    "meta-paused",
-    "meta",
-    "active",
-    "priority",
-    "delayed",
-    "completed",
-    "failed",
-    "id",
-    "stalled",
-    "stalled-check",
-    "limiter",
-    "repeat",
-    "waiting",
-    "drained",
-    "resumed",
-    "trimmed",
+  static constexpr std::array<std::string_view, 20> k_key_names = {
+    "wait",     "paused",        "meta-paused", "meta",   "active",
+    "priority", "delayed",       "completed",   "failed", "id",
+    "stalled",  "stalled-check", "limiter",     "repeat", "waiting",
+    "drained",  "resumed",       "trimmed",     "lock",   "logs",
   };
   if (id.empty()) {
-    return true;
+    return "a job id cannot be empty";
   }
-  for (const auto suffix : k_suffixes) {
-    if (id == suffix) {
-      return true;
-    }
+  if (id.find(':') != std::string_view::npos) {
+    return "a job id cannot contain ':' (Redis keys are prefix:queue:id, so "
+           "it could name a key of another queue)";
   }
-  // `x:lock` or `x:logs` would alias another job's lock or logs.
-  return id.ends_with(":lock") || id.ends_with(":logs")
-         || id.starts_with("metrics:") || id.starts_with("de:")
-         || id.starts_with("limiter:");
+  if (std::all_of(
+        id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return "a job id cannot be all digits (Bull numbers jobs from a counter, "
+           "so another job may be given it)";
+  }
+  if (std::find(k_key_names.begin(), k_key_names.end(), id)
+      != k_key_names.end()) {
+    return "a job id cannot be the name of one of the queue's own keys";
+  }
+  return std::nullopt;
+}
+
+void Keys::check_job_id(std::string_view id)
+{
+  if (const auto problem = job_id_problem(id)) {
+    throw UsageError(fmt::format("invalid job id '{}': {}", id, *problem));
+  }
 }
 
 namespace {

@@ -6,7 +6,7 @@
 
 namespace jq::queue {
 
-// Every Redis key and channel name of one Bull queue (BULL-PROTOCOL.md
+// Every Redis key and channel name of one Bull queue (docs/bull-layout.md
 // section 1): `prefix:queue:suffix`. Nothing else in the code builds names.
 class Keys
 {
@@ -68,9 +68,16 @@ public:
   // `prefix:` + base64(queue).
   std::string worker_client_name() const;
 
-  // True if a job id would collide with one of the queue's own keys
-  // (`wait`, `active`, ...), or holds characters that break the layout.
-  static bool is_reserved_id(std::string_view id);
+  // Why `id` may not be given to a new job, or std::nullopt if it may. A
+  // job's hash is `prefix:queue:id`, so an id may not be one of the queue's
+  // own key names (`wait`, ...), `lock` or `logs` (another queue's job's
+  // lock: queue `a`'s job `b` locks at `prefix:a:b:lock`), contain `:`
+  // (queue `a` with id `b:wait` is queue `a:b`'s wait list), or be all
+  // digits (Bull numbers jobs from a counter: another job may get it).
+  // Jobs that Bull made with other ids still run; this is for new ones.
+  static std::optional<std::string> job_id_problem(std::string_view id);
+  // Throws UsageError naming `id` and its problem, if it has one.
+  static void check_job_id(std::string_view id);
 
   // A SCAN MATCH pattern for the keys that show a queue exists under
   // `prefix` (Redis' glob, with `prefix` escaped). It matches other keys

@@ -134,6 +134,8 @@ std::string_view to_string(HealthStatus status) noexcept
     return "healthy";
   case HealthStatus::redis_unreachable:
     return "redis_unreachable";
+  case HealthStatus::redis_refused:
+    return "redis_refused";
   case HealthStatus::no_worker:
     return "no_worker";
   case HealthStatus::wait_too_old:
@@ -223,6 +225,9 @@ HealthReport check_health(const redis::Url& url,
         }
       }
     }
+  } catch (const RedisReplyError& error) {
+    report.status = HealthStatus::redis_refused;
+    report.error = fmt::format("Redis refused a command: {}", error.what());
   } catch (const RedisError& error) {
     report.status = HealthStatus::redis_unreachable;
     report.error = error.what();

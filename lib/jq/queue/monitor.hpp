@@ -46,7 +46,13 @@ std::vector<WorkerClient> find_workers(redis::Connection& connection,
                                        const Keys& keys);
 
 // What `health` checks, in this order; the first failure decides.
-enum class HealthStatus { healthy, redis_unreachable, no_worker, wait_too_old };
+enum class HealthStatus {
+  healthy,
+  redis_unreachable,
+  redis_refused,
+  no_worker,
+  wait_too_old
+};
 
 std::string_view to_string(HealthStatus status) noexcept;
 
@@ -62,7 +68,8 @@ struct HealthReport
   std::chrono::milliseconds max_wait_age{0};
   std::chrono::milliseconds elapsed{0};
 
-  // Fields: status (healthy, redis_unreachable, no_worker, wait_too_old),
+  // Fields: status (healthy, redis_unreachable, redis_refused, no_worker,
+  // wait_too_old),
   // healthy, error, workers, waiting, isPaused, oldestWaitingId,
   // oldestWaitingAgeMs, maxWaitAgeMs, elapsedMs.
   nlohmann::ordered_json to_json() const;

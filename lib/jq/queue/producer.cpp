@@ -1,12 +1,9 @@
 #include "producer.hpp"
 
 #include <jq/core/clock.hpp>
-#include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
 #include <jq/core/uuid.hpp>
 #include <jq/queue/scripts.hpp>
-
-#include <fmt/core.h>
 
 namespace jq::queue {
 
@@ -19,9 +16,8 @@ Producer::Producer(Keys keys)
 redis::Script::Call Producer::call(const NewJob& job) const
 {
   const auto& options = job.options;
-  if (options.job_id && Keys::is_reserved_id(*options.job_id)) {
-    throw UsageError(fmt::format(
-      "job id '{}' would collide with the queue's own keys", *options.job_id));
+  if (options.job_id) {
+    Keys::check_job_id(*options.job_id);
   }
   const std::int64_t timestamp = job.timestamp.value_or(now_ms());
   return {{m_keys.wait(),

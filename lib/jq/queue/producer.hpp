@@ -29,7 +29,7 @@ struct Added
   bool is_new = true; // false: a job with this id existed and was left as is
 };
 
-// Adds jobs to one queue in one atomic script each (BULL-PROTOCOL.md 3.1).
+// Adds jobs to one queue in one atomic script each (docs/bull-layout.md 3.1).
 class Producer
 {
 public:

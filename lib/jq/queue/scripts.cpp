@@ -302,16 +302,20 @@ return 0
   return script;
 }
 
-// Bull's stalled check (BULL-PROTOCOL.md 3.6), throttled by stalled-check.
+// Bull's stalled check (docs/bull-layout.md 3.6), throttled by stalled-check.
 // KEYS: 1 stalled, 2 wait, 3 active, 4 failed, 5 stalled-check,
 //       6 meta-paused, 7 paused
 // ARGV: 1 max stalled count, 2 base, 3 now, 4 interval ms
-// Returns {failed ids, requeued ids}.
+// Returns {failed ids, requeued ids, ms until the next check is due}: when
+// another worker ran the check less than an interval ago, the time until
+// its mark expires, so whoever comes next is there when it does (coming
+// back a whole interval later would skip every other check).
 const redis::Script& move_stalled_to_wait()
 {
   static const redis::Script script = make(R"lua(
-if redis.call("EXISTS", KEYS[5]) == 1 then
-  return {{}, {}}
+local due = redis.call("PTTL", KEYS[5])
+if due > 0 then
+  return {{}, {}, due}
 end
 redis.call("SET", KEYS[5], ARGV[3], "PX", ARGV[4])
 local base = ARGV[2]
@@ -346,12 +350,12 @@ local active = redis.call("LRANGE", KEYS[3], 0, -1)
 for i = 1, #active, 1000 do
   redis.call("SADD", KEYS[1], unpack(active, i, math.min(i + 999, #active)))
 end
-return {failed, requeued}
+return {failed, requeued, tonumber(ARGV[4])}
 )lua");
   return script;
 }
 
-// Move due delayed jobs into line (BULL-PROTOCOL.md 3.7).
+// Move due delayed jobs into line (docs/bull-layout.md 3.7).
 // KEYS: 1 delayed, 2 wait, 3 priority, 4 paused, 5 meta-paused
 // ARGV: 1 base, 2 now ms, 3 token
 // Returns the due time (ms) of the next delayed job, or nil.
@@ -536,7 +540,7 @@ return {state, redis.call("HGETALL", KEYS[1]), delayedScore,
   return script;
 }
 
-// Retry one failed job (BULL-PROTOCOL.md 3.9).
+// Retry one failed job (docs/bull-layout.md 3.9).
 // KEYS: 1 job hash, 2 lock, 3 failed, 4 wait, 5 paused, 6 meta-paused
 // ARGV: 1 id, 2 base, 3 token, 4 now ms, 5 "1" for a dry run
 // Returns 1 retried (or would be), 0 no such job, -1 locked, -2 not failed.
@@ -597,7 +601,7 @@ return {retried, locked, missing}
 }
 
 // Remove one job from wherever it is, with its hash and logs
-// (BULL-PROTOCOL.md 3.11, job.remove()).
+// (docs/bull-layout.md 3.11, job.remove()).
 // KEYS: 1 job hash, 2 active, 3 wait, 4 paused, 5 delayed, 6 completed,
 //       7 failed, 8 priority, 9 stalled, 10 limiter index
 // ARGV: 1 id, 2 base, 3 "1" for a dry run
@@ -643,7 +647,7 @@ return 1
   return script;
 }
 
-// One bounded step of clean (BULL-PROTOCOL.md 3.11, cleanJobsInSet): look
+// One bounded step of clean (docs/bull-layout.md 3.11, cleanJobsInSet): look
 // at up to a batch of a state's jobs, oldest first, and remove the unlocked
 // ones whose time (finishedOn, else processedOn, else timestamp; none: old)
 // is before the cutoff.
@@ -743,7 +747,7 @@ return {removed, nextCursor, done}
   return script;
 }
 
-// Pause or resume the queue for every worker (BULL-PROTOCOL.md 3.8).
+// Pause or resume the queue for every worker (docs/bull-layout.md 3.8).
 // Unlike Bull's RENAME alone, jobs are never overwritten: if both lists
 // exist (a foreign writer pushed to wait while paused), the ones being
 // moved are merged in order, behind the ones already in line.

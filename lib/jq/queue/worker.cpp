@@ -11,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <optional>
@@ -566,12 +567,16 @@ struct Worker::State
         // A script refused something odd (e.g. a key of the wrong type
         // written by someone else): log it and carry on; the job's lock
         // lapses and the stalled check deals with it.
-        JQ_LOG(error, "Redis refused a command: {}", error.what());
+        JQ_LOG(error,
+               "Redis refused a command: {}; trying again in {} ms",
+               error.what(),
+               reconnect_delay.count());
         if (next) {
           release(next->id);
           next.reset();
         }
         sleep_unless(stop, reconnect_delay);
+        reconnect_delay = std::min(reconnect_delay * 2, k_max_reconnect_delay);
       } catch (const RedisError& error) {
         // The job in hand (if any) keeps its lock until it expires; the
         // stalled check then puts it back in line.
@@ -624,7 +629,8 @@ struct Worker::State
     }
   }
 
-  void check_stalled(redis::Connection& connection)
+  // Run the stalled check if it is due; returns when it is due next.
+  milliseconds check_stalled(redis::Connection& connection)
   {
     const redis::Reply reply = scripts::move_stalled_to_wait().run(
       connection,
@@ -645,6 +651,12 @@ struct Worker::State
     for (std::size_t i = 0; i < reply[1].size(); ++i) {
       JQ_LOG(warn, "job {} stalled; put it back in line", reply[1][i].str());
     }
+    // A mark without an expiry (set by hand) reads as due: one interval.
+    const long long due = reply.size() > 2 && reply[2].is_integer()
+                            ? reply[2].integer()
+                            : options.stalled_interval.count();
+    return milliseconds(std::clamp<long long>(
+      due, 1, std::max<long long>(1, options.stalled_interval.count())));
   }
 
   // Promote due delayed jobs; returns when the next one is due (epoch ms).
@@ -688,8 +700,7 @@ struct Worker::State
           next_renew = now + renew_every;
         }
         if (options.stalled_interval.count() > 0 && now >= next_stalled) {
-          check_stalled(*commands);
-          next_stalled = now + options.stalled_interval;
+          next_stalled = now + check_stalled(*commands);
         }
         if (now >= next_promote) {
           next_promote = now + k_guard_interval;

@@ -127,7 +127,11 @@ Connection Connection::open(const Url& given,
   if (context == nullptr || context->err != 0) {
     throw_context_error(context.get(), url, "connect to");
   }
-  redisEnableKeepAlive(context.get());
+  if (url.unix_path.empty()) {
+    // TCP only: on a unix socket hiredis's keepalive fails and leaves the
+    // context in error, so no command would get through.
+    redisEnableKeepAlive(context.get());
+  }
   Connection connection(std::move(context), url);
   // The handshake (AUTH, PING, ROLE, SELECT) is bounded like the connect.
   connection.set_timeout(connect_timeout);

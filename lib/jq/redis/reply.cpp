@@ -11,6 +11,11 @@ namespace {
 
 [[noreturn]] void wrong_type(const redisReply* reply, std::string_view wanted)
 {
+  if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
+    // An error where a value was expected (in a pipeline, a transaction or
+    // an array): Redis refused that command.
+    throw RedisReplyError(std::string(reply->str, reply->len));
+  }
   throw ProtocolError(fmt::format("unexpected Redis reply type {} (wanted {})",
                                   reply == nullptr ? -1 : reply->type,
                                   wanted));

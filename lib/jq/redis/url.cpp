@@ -152,6 +152,12 @@ Url parse_url(std::string_view text)
     }
     return url;
   }
+  if (text.starts_with("rediss://")) {
+    throw UsageError(
+      "rediss:// (TLS) is not supported: the hiredis this is built with (0.14) "
+      "has no TLS; reach a TLS-only Redis through a local tunnel (stunnel) or "
+      "use a unix:// socket");
+  }
   if (!text.starts_with(k_redis)) {
     throw UsageError(
       "invalid Redis URL (expected redis://[[user]:password@]host[:port][/db]"

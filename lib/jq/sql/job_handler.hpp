@@ -10,9 +10,9 @@
 namespace jq::sql {
 
 // Runs SQL jobs as they come off the queue: reads a job's `data` text
-// (DESIGN.md section 3), runs it on this thread's sessions, and returns the
-// reply as JSON text. jq-worker gives one to each of its threads. Not
-// thread-safe.
+// (README.md, "A tour" and "Replies"), runs it on this thread's sessions, and
+// returns the reply as JSON text. jq-worker gives one to each of its threads.
+// Not thread-safe.
 class JobHandler
 {
 public:

@@ -10,7 +10,8 @@
 
 namespace jq::sql {
 
-// One SQL job as carried in a Bull job's `data` (DESIGN.md section 3).
+// One SQL job as carried in a Bull job's `data` (README.md, "A tour" and
+// "Replies").
 struct Request
 {
   std::string db;

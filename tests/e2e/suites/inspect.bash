@@ -3,7 +3,7 @@
 # jq-inspect: the operator's views (queues, counts, list, show, watch,
 # workers, health) and actions (retry, remove, clean, pause, resume,
 # promote), checked against the Redis state Bull would leave: every action
-# agrees with BULL-PROTOCOL.md, every --dry-run changes nothing, exit codes
+# agrees with docs/bull-layout.md, every --dry-run changes nothing, exit codes
 # are the documented ones, and `list` costs what the page costs.
 
 # The connection name Bull's getWorkers() looks for: prefix:base64(queue).

@@ -208,7 +208,7 @@ test_priority_and_lifo_order() {
     --sql "select 'p5-b'" || return
   expect_exit 0 submit --db app --no-wait --job-id lifo --lifo \
     --sql "select 'lifo'" || return
-  # Bull's layout (BULL-PROTOCOL.md 3.1): the tail of the wait list runs
+  # Bull's layout (docs/bull-layout.md 3.1): the tail of the wait list runs
   # first; prioritized jobs sit at the tail end ahead of the plain ones, the
   # LIFO job is pushed to the tail.
   expect_eq "$(rcli lrange bull:jq:wait 0 -1 | tr '\n' ' ')" \
