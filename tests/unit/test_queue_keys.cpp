@@ -87,9 +87,6 @@ TEST_CASE("jq::queue::Keys::job_id_problem")
       {"7:lock", "cannot contain ':'"},
       {"de:abc", "cannot contain ':'"},
       {"order:7", "cannot contain ':'"},
-      {"1", "all digits"},
-      {"42", "all digits"},
-      {"0042", "all digits"},
     };
     for (const auto& [id, rule] : cases) {
       CAPTURE(id);
@@ -101,7 +98,9 @@ TEST_CASE("jq::queue::Keys::job_id_problem")
 
   SUBCASE("ordinary ids")
   {
-    for (const char* id : {"order-7",
+    for (const char* id : {"1",
+                           "42",
+                           "order-7",
                            "Wait",
                            "waits",
                            "x-lockout",

@@ -4,6 +4,7 @@
 
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
+#include <jq/queue/field_number.hpp>
 
 #include <fmt/core.h>
 
@@ -19,24 +20,7 @@ namespace {
 
 std::optional<std::int64_t> to_int64(std::optional<std::string_view> text)
 {
-  if (!text) {
-    return std::nullopt;
-  }
-  std::int64_t value = 0;
-  const auto [ptr, ec] =
-    std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || ptr != text->data() + text->size()) {
-    // Bull stores decimal integers; a float (`1.7e12`) or junk is read as
-    // well as it can be, never thrown on.
-    double number = 0;
-    const auto [p2, e2] =
-      std::from_chars(text->data(), text->data() + text->size(), number);
-    if (e2 != std::errc() || !std::isfinite(number)) {
-      return std::nullopt;
-    }
-    return static_cast<std::int64_t>(number);
-  }
-  return value;
+  return text ? parse_field_number(*text) : std::nullopt;
 }
 
 // Decode a delayed score: due ms = floor(score / 4096).

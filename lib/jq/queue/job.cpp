@@ -4,11 +4,11 @@
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
 #include <jq/core/sha1.hpp>
+#include <jq/queue/field_number.hpp>
 
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 namespace jq::queue {
@@ -17,9 +17,7 @@ namespace {
 
 std::int64_t to_int64(std::string_view text)
 {
-  std::int64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
+  return parse_field_number(text).value_or(0);
 }
 
 // A number from opts, which anyone may have written: kept within about
@@ -198,7 +196,10 @@ std::optional<std::chrono::milliseconds> Job::timeout() const
 std::optional<std::int64_t> Job::deadline_ms() const
 {
   const long long ms = json_int(opts.value("deadline", nlohmann::json()), 0);
-  if (ms <= 0) {
+  // A retry by an operator (Bull's job.retry(), bull-board, Arena,
+  // jq-inspect retry) is a new request, whoever asked first: the first
+  // caller's deadline bounded only the attempts made for that caller.
+  if (ms <= 0 || retried_on > ms) {
     return std::nullopt;
   }
   return ms;
@@ -236,13 +237,15 @@ Job Job::from_hash(std::string id, const redis::ReplyView& fields)
       job.timestamp = to_int64(value);
     } else if (field == "processedOn") {
       job.processed_on = to_int64(value);
+    } else if (field == "retriedOn") {
+      job.retried_on = to_int64(value);
     } else if (field == "attemptsMade") {
       // Written by anyone: a negative or huge count must not mean endless
       // retries.
       job.attempts_made = static_cast<int>(
         std::clamp<std::int64_t>(to_int64(value), 0, 1'000'000));
     } else if (field == "priority") {
-      job.priority = static_cast<int>(to_int64(value));
+      job.priority = to_int64(value);
     } else if (field == "stacktrace") {
       auto parsed = jq::parse_untrusted_json(value);
       if (parsed.is_array()) {

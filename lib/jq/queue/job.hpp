@@ -74,14 +74,18 @@ struct Job
   nlohmann::json opts; // an object; empty if the stored opts are garbage
   std::int64_t timestamp = 0;
   std::int64_t processed_on = 0;
+  // When an operator last retried it (Bull's job.retry()), 0 if never.
+  std::int64_t retried_on = 0;
   int attempts_made = 0;
-  int priority = 0;
+  std::int64_t priority = 0;
   nlohmann::json stacktrace = nlohmann::json::array(); // one entry a failure
 
   int attempts() const;
   Backoff backoff() const;
   bool lifo() const;
   std::optional<std::chrono::milliseconds> timeout() const;
+  // The caller's deadline (opts.deadline), none once an operator retried
+  // the job after it.
   std::optional<std::int64_t> deadline_ms() const;
   KeepPolicy keep_completed() const;
   KeepPolicy keep_failed() const;

@@ -152,11 +152,6 @@ std::optional<std::string> Keys::job_id_problem(std::string_view id)
     return "a job id cannot contain ':' (Redis keys are prefix:queue:id, so "
            "it could name a key of another queue)";
   }
-  if (std::all_of(
-        id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return "a job id cannot be all digits (Bull numbers jobs from a counter, "
-           "so another job may be given it)";
-  }
   if (std::find(k_key_names.begin(), k_key_names.end(), id)
       != k_key_names.end()) {
     return "a job id cannot be the name of one of the queue's own keys";

@@ -72,9 +72,9 @@ public:
   // job's hash is `prefix:queue:id`, so an id may not be one of the queue's
   // own key names (`wait`, ...), `lock` or `logs` (another queue's job's
   // lock: queue `a`'s job `b` locks at `prefix:a:b:lock`), contain `:`
-  // (queue `a` with id `b:wait` is queue `a:b`'s wait list), or be all
-  // digits (Bull numbers jobs from a counter: another job may get it).
-  // Jobs that Bull made with other ids still run; this is for new ones.
+  // (queue `a` with id `b:wait` is queue `a:b`'s wait list). An id that
+  // exists is that job, as in Bull (jq-submit then waits for it). Jobs that
+  // Bull made with other ids still run; this is for new ones.
   static std::optional<std::string> job_id_problem(std::string_view id);
   // Throws UsageError naming `id` and its problem, if it has one.
   static void check_job_id(std::string_view id);

@@ -3,11 +3,11 @@
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
+#include <jq/queue/field_number.hpp>
 
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <charconv>
 
 namespace jq::queue {
 
@@ -20,12 +20,9 @@ using std::chrono::steady_clock;
 // one is usually the tail, but a lifo job or a retried one may sit there.
 constexpr int k_health_sample = 10;
 
-long long to_number(std::string_view text, long long fallback = 0)
+long long to_number(std::string_view text)
 {
-  long long value = 0;
-  const auto [ptr, ec] =
-    std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() ? value : fallback;
+  return parse_field_number(text).value_or(0);
 }
 
 std::string_view get(const ClientInfo& client, std::string_view field)

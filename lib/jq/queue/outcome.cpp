@@ -2,10 +2,10 @@
 
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
+#include <jq/queue/field_number.hpp>
 #include <jq/queue/scripts.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 namespace jq::queue {
 
@@ -13,11 +13,7 @@ namespace {
 
 std::int64_t to_int64(std::optional<std::string_view> text)
 {
-  std::int64_t value = 0;
-  if (text) {
-    std::from_chars(text->data(), text->data() + text->size(), value);
-  }
-  return value;
+  return text ? parse_field_number(*text).value_or(0) : 0;
 }
 
 // A returnvalue is JSON text; a foreign worker may store anything, so text

@@ -5,6 +5,7 @@
 #include <jq/core/json.hpp>
 #include <jq/core/log.hpp>
 #include <jq/core/uuid.hpp>
+#include <jq/queue/field_number.hpp>
 #include <jq/queue/outcome.hpp>
 #include <jq/queue/scripts.hpp>
 #include <jq/redis/connection.hpp>
@@ -12,7 +13,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <charconv>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -29,6 +30,10 @@ using std::chrono::milliseconds;
 
 // Longest pause between reconnect attempts after Redis went away.
 constexpr milliseconds k_max_reconnect_delay(5'000);
+// How long a job taken from wait may be seen in active without a lock
+// before it counts as lost: a worker locks what it takes within a round
+// trip.
+constexpr milliseconds k_lock_grace(1'000);
 // Longest gap between delayed-job promotions (Bull's guardInterval).
 constexpr milliseconds k_guard_interval(5'000);
 
@@ -109,10 +114,13 @@ struct Worker::State
   Keys keys;
   WorkerOptions options;
   HandlerFactory factory;
-  std::string token = make_uuid();
+  // Names this worker in the `waiting@` events of delayed jobs it promotes.
+  // Locks carry each slot's own token (see slot()).
+  std::string worker_token = make_uuid();
 
   std::mutex in_hand_mutex;
-  std::set<std::string> in_hand;   // ids whose locks we hold
+  // The ids whose locks we hold, with the token of the slot holding each.
+  std::map<std::string, std::string> in_hand;
   std::set<std::string> finishing; // of those, the ones being recorded
   std::atomic<long long> completed{0};
   std::atomic<long long> failed{0};
@@ -138,10 +146,10 @@ struct Worker::State
     return connection;
   }
 
-  void hold(const std::string& id)
+  void hold(const std::string& id, const std::string& token)
   {
     const std::lock_guard lock(in_hand_mutex);
-    in_hand.insert(id);
+    in_hand[id] = token;
   }
   void release(const std::string& id)
   {
@@ -161,13 +169,14 @@ struct Worker::State
     const std::lock_guard lock(in_hand_mutex);
     finishing.insert(id);
   }
-  std::vector<std::string> held()
+  std::vector<std::pair<std::string, std::string>> held()
   {
     const std::lock_guard lock(in_hand_mutex);
     return {in_hand.begin(), in_hand.end()};
   }
 
-  std::optional<Job> job_from_reply(const redis::ReplyView& reply)
+  std::optional<Job> job_from_reply(const redis::ReplyView& reply,
+                                    const std::string& token)
   {
     if (!reply.is_array()) {
       return std::nullopt;
@@ -177,11 +186,13 @@ struct Worker::State
       JQ_LOG(warn, "job {} is listed but has no hash; dropped it", id);
       return std::nullopt;
     }
-    hold(id);
+    hold(id, token);
     return Job::from_hash(std::move(id), reply[1]);
   }
 
-  std::optional<Job> start(redis::Connection& connection, std::string_view id)
+  std::optional<Job> start(redis::Connection& connection,
+                           const std::string& token,
+                           std::string_view id)
   {
     const redis::Reply reply = scripts::move_to_active().run(
       connection,
@@ -195,11 +206,12 @@ struct Worker::State
        std::to_string(options.lock_duration.count()),
        std::to_string(now_ms()),
        std::string(id)});
-    return job_from_reply(reply);
+    return job_from_reply(reply, token);
   }
 
   // Block up to the block timeout for the next job.
-  std::optional<Job> fetch(redis::Connection& connection)
+  std::optional<Job> fetch(redis::Connection& connection,
+                           const std::string& token)
   {
     const auto seconds = fmt::format(
       "{:.3f}", static_cast<double>(options.block_timeout.count()) / 1000.0);
@@ -208,7 +220,7 @@ struct Worker::State
     if (reply.is_nil()) {
       return std::nullopt;
     }
-    return start(connection, reply.str());
+    return start(connection, token, reply.str());
   }
 
   void log_finish_code(const Job& job, long long code)
@@ -228,6 +240,7 @@ struct Worker::State
 
   // Record the end of `job` and, when `fetch_next`, take the next one.
   std::optional<Job> finish(redis::Connection& connection,
+                            const std::string& token,
                             const Job& job,
                             bool is_completed,
                             const std::string& value,
@@ -276,12 +289,13 @@ struct Worker::State
       log_finish_code(job, reply.integer());
       return std::nullopt;
     }
-    return job_from_reply(reply);
+    return job_from_reply(reply, token);
   }
 
   // Put `job` back in line: after `delay` (through delayed), at the head
   // (`to_head`: it runs next) or as a new job would be.
   void retry(redis::Connection& connection,
+             const std::string& token,
              const Job& job,
              milliseconds delay,
              const std::vector<std::string>& extra,
@@ -291,8 +305,8 @@ struct Worker::State
     std::string due = "0";
     if (delay.count() > 0) {
       const std::int64_t due_ms = now_ms() + delay.count();
-      std::int64_t numeric_id = 0;
-      std::from_chars(job.id.data(), job.id.data() + job.id.size(), numeric_id);
+      // As Bull: the id's number, if it is one, orders jobs due together.
+      const std::int64_t numeric_id = parse_field_number(job.id).value_or(0);
       score = std::to_string(due_ms * 0x1000 + (numeric_id & 0xFFF));
       due = std::to_string(due_ms);
     }
@@ -315,6 +329,7 @@ struct Worker::State
 
   // Fail `job` for good (no retry), e.g. when its caller has gone.
   std::optional<Job> fail_final(redis::Connection& connection,
+                                const std::string& token,
                                 const Job& job,
                                 const std::string& reason,
                                 const std::string& stack,
@@ -324,6 +339,7 @@ struct Worker::State
     stacktrace.push_back(stack);
     failed.fetch_add(1);
     return finish(connection,
+                  token,
                   job,
                   false,
                   reason,
@@ -343,6 +359,7 @@ struct Worker::State
   // then lapses and the stalled check puts the job back.
   template<typename Write>
   auto record(std::optional<redis::Connection>& connection,
+              const std::string& token,
               const Job& job,
               Write&& write)
   {
@@ -352,6 +369,9 @@ struct Worker::State
       try {
         if (!connection) {
           connection.emplace(connect(true));
+          // The call whose reply was lost may have recorded the end and
+          // taken the next job.
+          reclaim(*connection, token, job.id);
         }
         return write(*connection);
       } catch (const RedisIoError& error) {
@@ -372,6 +392,7 @@ struct Worker::State
   }
 
   std::optional<Job> process(std::optional<redis::Connection>& connection,
+                             const std::string& token,
                              Handler& handler,
                              const Job& job,
                              const std::atomic<bool>& stop)
@@ -391,8 +412,9 @@ struct Worker::State
                        0,
                        reason,
                        fmt::format("job {} not started: {}", job.id, reason));
-      return record(connection, job, [&](redis::Connection& c) {
-        return fail_final(c, job, reason, "ExpiredError: " + reason, stop);
+      return record(connection, token, job, [&](redis::Connection& c) {
+        return fail_final(
+          c, token, job, reason, "ExpiredError: " + reason, stop);
       });
     }
     // The run is capped by the job's own timeout and by its caller's
@@ -443,8 +465,8 @@ struct Worker::State
         fmt::format("job {} completed in {} ms", job.id, duration_ms));
       // Decided only now: a stop that came while the job ran means no
       // next job.
-      return record(connection, job, [&](redis::Connection& c) {
-        return finish(c, job, true, result, {}, !stop.load());
+      return record(connection, token, job, [&](redis::Connection& c) {
+        return finish(c, token, job, true, result, {}, !stop.load());
       });
     }
     if (cancel.load()) {
@@ -458,8 +480,8 @@ struct Worker::State
         "interrupted by shutdown",
         fmt::format("job {} interrupted by shutdown; put back in line",
                     job.id));
-      record(connection, job, [&](redis::Connection& c) {
-        retry(c, job, milliseconds(0), {}, true);
+      record(connection, token, job, [&](redis::Connection& c) {
+        retry(c, token, job, milliseconds(0), {}, true);
         return 0;
       });
       return std::nullopt;
@@ -475,8 +497,9 @@ struct Worker::State
                          elapsed_ms(started),
                          reason,
                          fmt::format("job {} interrupted: {}", job.id, reason));
-        return record(connection, job, [&](redis::Connection& c) {
-          return fail_final(c, job, reason, "ExpiredError: " + reason, stop);
+        return record(connection, token, job, [&](redis::Connection& c) {
+          return fail_final(
+            c, token, job, reason, "ExpiredError: " + reason, stop);
         });
       }
       reason = fmt::format("timed out after {} ms", job.timeout()->count());
@@ -503,8 +526,9 @@ struct Worker::State
           duration_ms,
           reason,
           delay.count()));
-      record(connection, job, [&](redis::Connection& c) {
+      record(connection, token, job, [&](redis::Connection& c) {
         retry(c,
+              token,
               job,
               delay,
               {"attemptsMade",
@@ -526,28 +550,100 @@ struct Worker::State
       duration_ms,
       reason,
       fmt::format("job {} failed in {} ms: {}", job.id, duration_ms, reason));
-    return record(connection, job, [&](redis::Connection& c) {
-      return fail_final(c, job, reason, stack, stop);
+    return record(connection, token, job, [&](redis::Connection& c) {
+      return fail_final(c, token, job, reason, stack, stop);
     });
+  }
+
+  // The keys of the scripts that put a job from active back in line.
+  std::vector<std::string> requeue_keys() const
+  {
+    return {keys.active(),
+            keys.wait(),
+            keys.paused(),
+            keys.meta_paused(),
+            keys.stalled(),
+            keys.priority()};
+  }
+
+  // Put back in line the jobs in active locked with the slot's `token`
+  // except `kept` (the one it is recording): a call whose reply was lost may
+  // have taken them, and nobody else knows they are in hand.
+  void reclaim(redis::Connection& connection,
+               const std::string& token,
+               const std::string& kept)
+  {
+    const redis::Reply reply = scripts::reclaim_orphans().run(
+      connection, requeue_keys(), {keys.base(), token, kept});
+    for (std::size_t i = 0; i < reply.size(); ++i) {
+      JQ_LOG(warn,
+             "job {} was taken by a call whose reply was lost; put it back "
+             "in line",
+             reply[i].str());
+    }
+  }
+
+  // After a BRPOPLPUSH's reply was lost: its job sits in active with no
+  // lock, and no one knows it. Jobs that other workers are just taking look
+  // the same for a round trip, so those still unlocked after a grace go
+  // back to the head of the line (a jq worker does not start a job that
+  // left active meanwhile).
+  void requeue_unlocked(redis::Connection& connection,
+                        const std::atomic<bool>& stop)
+  {
+    const redis::Reply unlocked = scripts::unlocked_active().run(
+      connection, {keys.active()}, {keys.base()});
+    if (unlocked.size() == 0) {
+      return;
+    }
+    sleep_unless(stop, k_lock_grace);
+    std::vector<std::string> args = {keys.base()};
+    for (std::size_t i = 0; i < unlocked.size(); ++i) {
+      args.emplace_back(unlocked[i].str());
+    }
+    const redis::Reply requeued =
+      scripts::requeue_unlocked().run(connection, requeue_keys(), args);
+    for (std::size_t i = 0; i < requeued.size(); ++i) {
+      JQ_LOG(warn,
+             "job {} was left in active without a lock; put it back in line",
+             requeued[i].str());
+    }
   }
 
   void slot(Handler handler, const std::atomic<bool>& stop)
   {
+    // The slot's own lock token: after a lost reply, the jobs locked with
+    // it that the slot does not hold are exactly those the lost call took.
+    const std::string token = make_uuid();
     std::optional<redis::Connection> connection;
     std::optional<Job> next;
     milliseconds reconnect_delay(100);
+    // Set when a reply was lost: reconcile before taking new work.
+    bool is_reply_lost = false;
+    bool is_taking = false;
+    bool was_taking = false;
     while (!stop.load()) {
       try {
         if (!connection) {
           connection.emplace(connect(true));
           reconnect_delay = milliseconds(100);
         }
+        if (is_reply_lost) {
+          reclaim(*connection, token, {});
+          if (was_taking) {
+            requeue_unlocked(*connection, stop);
+          }
+          is_reply_lost = false;
+          was_taking = false;
+        }
         if (!next) {
-          next = fetch(*connection);
+          is_taking = true;
+          next = fetch(*connection, token);
+          is_taking = false;
           if (next && stop.load()) {
             // Taken by a BRPOPLPUSH that was already waiting when the stop
             // came: back to the head of the line, untouched.
-            retry(*connection, *next, milliseconds(0), {}, true);
+            retry(*connection, token, *next, milliseconds(0), {}, true);
             next.reset();
             break;
           }
@@ -556,7 +652,7 @@ struct Worker::State
           const Job job = std::move(*next);
           next.reset();
           try {
-            next = process(connection, handler, job, stop);
+            next = process(connection, token, handler, job, stop);
           } catch (...) {
             // Never renew the lock of a job we no longer work on.
             release(job.id);
@@ -578,13 +674,15 @@ struct Worker::State
         sleep_unless(stop, reconnect_delay);
         reconnect_delay = std::min(reconnect_delay * 2, k_max_reconnect_delay);
       } catch (const RedisError& error) {
-        // The job in hand (if any) keeps its lock until it expires; the
-        // stalled check then puts it back in line.
+        // The job in hand (if any) goes back in line at the reconnect.
         if (next) {
           release(next->id);
           next.reset();
         }
         connection.reset();
+        is_reply_lost = true;
+        was_taking = was_taking || is_taking;
+        is_taking = false;
         JQ_LOG(warn,
                "Redis error: {}; reconnecting in {} ms",
                error.what(),
@@ -607,7 +705,7 @@ struct Worker::State
       try {
         const Job job = std::move(*next);
         next.reset();
-        next = process(connection, handler, job, stopped);
+        next = process(connection, token, handler, job, stopped);
       } catch (const RedisError& error) {
         JQ_LOG(warn, "Redis error while stopping: {}", error.what());
         break;
@@ -617,7 +715,7 @@ struct Worker::State
 
   void renew_locks(redis::Connection& connection)
   {
-    for (const auto& id : held()) {
+    for (const auto& [id, token] : held()) {
       const redis::Reply reply = scripts::extend_lock().run(
         connection,
         {keys.lock(id), keys.stalled()},
@@ -669,7 +767,7 @@ struct Worker::State
        keys.priority(),
        keys.paused(),
        keys.meta_paused()},
-      {keys.base(), std::to_string(now_ms()), token});
+      {keys.base(), std::to_string(now_ms()), worker_token});
     if (reply.is_integer()) {
       return reply.integer();
     }
@@ -723,11 +821,10 @@ struct Worker::State
           // A `delayed` message carries the due time of a newly delayed job.
           if (message->is_array() && message->size() == 3
               && message->at(0).str() == "message") {
-            double due = 0;
-            const auto text = message->at(2).str();
-            std::from_chars(text.data(), text.data() + text.size(), due);
-            const auto in = milliseconds(std::max<std::int64_t>(
-              0, static_cast<std::int64_t>(due) - now_ms()));
+            const std::int64_t due =
+              parse_field_number(message->at(2).str()).value_or(0);
+            const auto in =
+              milliseconds(std::max<std::int64_t>(0, due - now_ms()));
             next_promote = std::min(next_promote, Clock::now() + in);
           }
         }

@@ -425,6 +425,11 @@ TEST "Redis restarted without persistence mid-batch: lost jobs added again, all 
 # The count, distinct count, min and max of t.n after the last rf_write_run
 # ("2000|2000|1|2000" when every insert landed once).
 RF_ROWS=
+# The longest a completed job waited past Redis's return (ms), and its id.
+RF_LONGEST_MS=
+RF_LONGEST_ID=
+longest_wait_lua='local worst, worstId = 0, "" for _, id in ipairs(redis.call("ZRANGE", KEYS[1], 0, -1)) do local f = redis.call("HMGET", ARGV[1] .. id, "timestamp", "finishedOn") local ts, fin = tonumber(f[1]), tonumber(f[2]) if ts and fin then local wait = fin - math.max(ts, tonumber(ARGV[2])) if wait > worst then worst, worstId = wait, id end end end return {worst, worstId}'
+
 
 # Create the SQLite file DB in WAL mode with an empty table t(n integer).
 make_write_db() {
@@ -438,11 +443,11 @@ c.close()
 ' "$1"
 }
 
-# One run named LABEL: the 2,000 inserts of INPUT (make_input) through
+# One run named LABEL: the RF_N (2,000) inserts of INPUT (make_input) through
 # jq-submit --stdin -j 64 to a worker with the default lock and stalled
 # settings (-c 4), on a fresh Redis started on PORT with ARGS and a fresh
-# database; the Redis is SIGKILLed after about 500 replies and restarted 1 s
-# later on the same port, with the same dir and ARGS. Checks that every job
+# database; the Redis is SIGKILLed after about RF_KILL_AT (500) replies and
+# restarted RF_GAP (1) s later on the same port, with the same dir and ARGS. Checks that every job
 # completed and every insert landed once, then that the worker is alive and
 # exits 0 on SIGTERM; the Redis is stopped at the end. Sets RF_ROWS (empty if
 # the batch did not run to its end) and RF_COMPLETED (the jobs the worker
@@ -451,8 +456,9 @@ c.close()
 rf_write_run() {
   local label=$1 input=$2 port=$3
   shift 3
+  local n=${RF_N:-2000} kill_at=${RF_KILL_AT:-500} gap=${RF_GAP:-1}
   local dir=$TEST_DIR/$label/redis db=$TEST_DIR/$label/app.sqlite
-  RF_ROWS=
+  RF_ROWS= RF_LONGEST_MS=0 RF_LONGEST_ID=
   mkdir -p "$TEST_DIR/$label"
   make_write_db "$db" || { fail "cannot create $db"; return 1; }
   local REDIS_PORT=$port REDIS_URL=redis://127.0.0.1:$port
@@ -460,20 +466,20 @@ rf_write_run() {
   start_worker --db app="$db" -c 4 || return 1
   local worker=$WORKER_PID log=$WORKER_LOG out=$TEST_DIR/batch-$label.out
   local t0 t_down t_up at_down at_up
-  start_killer "$out" 500 "$REDIS_PORT"
+  start_killer "$out" "$kill_at" "$REDIS_PORT"
   t0=$(now_ms)
   run_bg_input "batch-$label" "$input" submit --stdin -j 64 --timeout 90s
   wait_killer || return 1
   t_down=$KILL_MS at_down=$KILL_LINES
-  if ((at_down >= 2000)); then
+  if ((at_down >= n)); then
     fail "$label: the batch was done before Redis went down: nothing to test"
     return 1
   fi
-  sleep 1
+  sleep "$gap"
   start_redis_on "$REDIS_PORT" "$dir" "$@" || return 1
   t_up=$(now_ms)
   at_up=$(lines_of "$out")
-  if ((at_up >= 2000)); then
+  if ((at_up >= n)); then
     fail "$label: all the replies were out before Redis was back: nothing to test"
     return 1
   fi
@@ -483,17 +489,26 @@ rf_write_run() {
   re_added=$(grep -c "lost with Redis" "$ERR_FILE")
   RF_ROWS=$(sqlite_rows "$db" 'select count(*), count(distinct n), min(n), max(n) from t')
   rows=${RF_ROWS%%|*}
-  measured "$label: Redis (${args% }) SIGKILLed after $at_down of 2,000 write replies," \
+  measured "$label: Redis (${args% }) SIGKILLed after $at_down of $n write replies," \
     "back $((t_up - t_down)) ms later with $at_up out; rows $rows" \
     "(count|distinct|min|max $RF_ROWS), jq-submit exit status $RC in $elapsed ms," \
     "added $re_added job(s) again"
   expect_eq "$RC" 0 "$label: exit status of jq-submit --stdin across the restart" \
     || fail "stderr: $(head -c 3000 "$ERR_FILE")"
-  expect_file_lines "$OUT_FILE" 2000
-  expect_replies "$OUT_FILE" 2000 insert
+  expect_file_lines "$OUT_FILE" "$n"
+  expect_replies "$OUT_FILE" "$n" insert
   # Every write exactly once (no unique constraint: a second run would show).
-  expect_eq "$RF_ROWS" "2000|2000|1|2000" \
-    "$label: count, distinct, min, max of t.n after 2,000 inserts"
+  expect_eq "$RF_ROWS" "$n|$n|1|$n" \
+    "$label: count, distinct, min, max of t.n after $n inserts"
+  # How long past Redis's return a job waited at most (from its creation,
+  # if later): a job nobody knew of waits for the stalled check.
+  local longest
+  mapfile -t longest < <(rcli eval "$longest_wait_lua" 1 bull:jq:completed \
+    bull:jq: "$t_up")
+  RF_LONGEST_MS=${longest[0]:-0}
+  RF_LONGEST_ID=${longest[1]:-}
+  measured "$label: longest wait past Redis's return: $RF_LONGEST_MS ms" \
+    "(job $RF_LONGEST_ID)"
   if ! _jq_alive "$worker"; then
     fail "$label: jq-worker exited during the Redis restart"
     return 1
@@ -531,6 +546,37 @@ test_volatile_writes_once() {
 }
 TEST "Redis restarted without persistence mid-batch of 2,000 inserts: exactly 2,000 rows, 5 runs in a row" \
   with_private_redis test_volatile_writes_once
+
+# With every write on disk before its reply (appendfsync always), a Redis
+# SIGKILL loses only replies. A lost reply to the worker's finish-and-take
+# call leaves the next job taken and locked for a slot that never heard of
+# it; the slot must find it when it reconnects, not leave it to the stalled
+# check (30 s and more with the defaults, used here).
+test_aof_always_no_orphan() {
+  local input=$TEST_DIR/3k-insert.jsonl port k status runs=() waits=()
+  make_input "$input" 3000 'insert into t values (?)' || return
+  port=$(jq_free_port)
+  local RF_N=3000 RF_GAP=2
+  for k in 1 2 3 4 5; do
+    rf_write_run "run-$k" "$input" "$port" --save '' --appendonly yes \
+      --appendfsync always
+    status=$?
+    RF_ROWS=${RF_ROWS:-none}
+    runs+=("${RF_ROWS%%|*}")
+    waits+=("$RF_LONGEST_MS")
+    if ((status != 0)); then
+      break
+    fi
+    if ((RF_LONGEST_MS > 10000)); then
+      fail "run-$k: job $RF_LONGEST_ID waited $RF_LONGEST_MS ms past" \
+        "Redis's return"
+    fi
+  done
+  measured "appendfsync always: rows per run of 3,000 inserts: ${runs[*]};" \
+    "longest wait past Redis's return per run (ms): ${waits[*]}"
+}
+TEST "AOF (always) Redis SIGKILLed mid-batch of 3,000 inserts, defaults: no orphaned job, 3,000 rows, 5 runs" \
+  with_private_redis test_aof_always_no_orphan
 
 # A crash of the host under --appendfsync everysec. A SIGKILL of Redis loses
 # nothing (the kernel still has its AOF pages); what everysec risks is the
