@@ -41,9 +41,18 @@ TEST_CASE("jq::queue::parse_field_number")
 
   SUBCASE("anything else is no number")
   {
-    for (const char* text :
-         {"", " ", "abc", "12abc", " 12", "12 ", "+5", "inf", "nan", "0x10",
-          "1,000", "--1"}) {
+    for (const char* text : {"",
+                             " ",
+                             "abc",
+                             "12abc",
+                             " 12",
+                             "12 ",
+                             "+5",
+                             "inf",
+                             "nan",
+                             "0x10",
+                             "1,000",
+                             "--1"}) {
       CAPTURE(text);
       CHECK(parse_field_number(text) == std::nullopt);
     }

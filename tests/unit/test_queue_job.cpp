@@ -1,12 +1,16 @@
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
 #include <jq/queue/job.hpp>
+#include <jq/redis/reply.hpp>
 
 #include <doctest/doctest.h>
+#include <hiredis/hiredis.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 using jq::queue::Backoff;
@@ -357,4 +361,69 @@ TEST_CASE("jq::queue::identity_key")
     CHECK(jq::queue::identity_key(keys, counted)
           == jq::queue::identity_key(keys, counted));
   }
+}
+
+namespace {
+
+// A hash as HGETALL returns it, built in memory: field, value, ...
+class FakeHash
+{
+public:
+  explicit FakeHash(std::vector<std::string> items)
+    : m_items(std::move(items)),
+      m_replies(m_items.size())
+  {
+    for (std::size_t i = 0; i < m_items.size(); ++i) {
+      m_replies[i].type = REDIS_REPLY_STRING;
+      m_replies[i].str = m_items[i].data();
+      m_replies[i].len = m_items[i].size();
+      m_pointers.push_back(&m_replies[i]);
+    }
+    m_array.type = REDIS_REPLY_ARRAY;
+    m_array.elements = m_pointers.size();
+    m_array.element = m_pointers.data();
+  }
+  jq::redis::ReplyView view() const
+  {
+    return jq::redis::ReplyView(&m_array);
+  }
+
+private:
+  std::vector<std::string> m_items;
+  std::vector<redisReply> m_replies;
+  std::vector<redisReply*> m_pointers;
+  redisReply m_array{};
+};
+
+} // namespace
+
+TEST_CASE("jq::queue::Job::from_hash reads Bull's numbers with one rule")
+{
+  const FakeHash hash({"timestamp",
+                       "1.7e12",
+                       "processedOn",
+                       "1712345678901",
+                       "retriedOn",
+                       "junk",
+                       "attemptsMade",
+                       "2.9",
+                       "priority",
+                       "4294967297"});
+  const auto job = jq::queue::Job::from_hash("7", hash.view());
+  CHECK(job.timestamp == 1700000000000);
+  CHECK(job.processed_on == 1712345678901);
+  CHECK(job.retried_on == 0);
+  CHECK(job.attempts_made == 2);
+  CHECK(job.priority == 4294967297);
+}
+
+TEST_CASE("jq::queue::Job: an operator's retry after the deadline lifts it")
+{
+  jq::queue::Job job;
+  job.opts = {{"deadline", 1000}};
+  CHECK(job.deadline_ms() == 1000);
+  job.retried_on = 900; // retried while the caller still waited
+  CHECK(job.deadline_ms() == 1000);
+  job.retried_on = 5000;
+  CHECK(job.deadline_ms() == std::nullopt);
 }

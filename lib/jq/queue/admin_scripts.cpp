@@ -82,8 +82,8 @@ end
 
 redis::Script make_admin(std::string_view body)
 {
-  return redis::Script(std::string(lua_helpers())
-                       + std::string(k_admin_helpers) + std::string(body));
+  return redis::Script(std::string(lua_helpers()) + std::string(k_admin_helpers)
+                       + std::string(body));
 }
 
 } // namespace
