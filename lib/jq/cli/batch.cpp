@@ -113,7 +113,7 @@ queue::Submission make_submission(std::uint64_t tag,
   submission.id = *options.job_id;
   submission.timeout = timeout;
   submission.job =
-    queue::NewJob{"__default__", std::move(data), std::move(options), {}};
+    queue::NewJob{"__default__", std::move(data), std::move(options), {}, {}};
   return submission;
 }
 

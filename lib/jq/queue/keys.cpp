@@ -127,6 +127,11 @@ std::string Keys::resumed_channel() const
   return m_base + "resumed";
 }
 
+std::string Keys::repeat() const
+{
+  return m_base + "repeat";
+}
+
 std::string Keys::delayed_channel() const
 {
   return delayed();

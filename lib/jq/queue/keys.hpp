@@ -34,6 +34,8 @@ public:
   std::string active() const;
   std::string priority() const;
   std::string delayed() const;
+  // The zset of repeatable jobs: their keys, scored by the next run (ms).
+  std::string repeat() const;
   std::string completed() const;
   std::string failed() const;
   std::string id() const;

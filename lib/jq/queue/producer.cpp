@@ -16,26 +16,28 @@ Producer::Producer(Keys keys)
 redis::Script::Call Producer::call(const NewJob& job) const
 {
   const auto& options = job.options;
-  if (options.job_id) {
+  // (The id of a repeatable job's next run follows Bull's own rule.)
+  if (options.job_id && !job.bull_opts) {
     Keys::check_job_id(*options.job_id);
   }
   const std::int64_t timestamp = job.timestamp.value_or(now_ms());
-  return {{m_keys.wait(),
-           m_keys.paused(),
-           m_keys.meta_paused(),
-           m_keys.id(),
-           m_keys.delayed(),
-           m_keys.priority()},
-          {m_keys.base(),
-           options.job_id.value_or(""),
-           job.name,
-           job.data,
-           dump_json(options.to_opts(timestamp)),
-           std::to_string(timestamp),
-           std::to_string(options.delay.count()),
-           std::to_string(options.priority),
-           options.lifo ? "1" : "0",
-           m_token}};
+  return {
+    {m_keys.wait(),
+     m_keys.paused(),
+     m_keys.meta_paused(),
+     m_keys.id(),
+     m_keys.delayed(),
+     m_keys.priority()},
+    {m_keys.base(),
+     options.job_id.value_or(""),
+     job.name,
+     job.data,
+     dump_json(job.bull_opts ? *job.bull_opts : options.to_opts(timestamp)),
+     std::to_string(timestamp),
+     std::to_string(options.delay.count()),
+     std::to_string(options.priority),
+     options.lifo ? "1" : "0",
+     m_token}};
 }
 
 Added Producer::add(redis::Connection& connection, const NewJob& job) const

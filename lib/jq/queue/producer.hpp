@@ -21,6 +21,10 @@ struct NewJob
   // When the job was made (epoch ms); now when unset. A job added again
   // (after Redis lost it) keeps its first time: it is the same job.
   std::optional<std::int64_t> timestamp;
+  // Bull's opts as another Bull client made them (the next run of a
+  // repeatable job), stored as they are; `options` then only gives the id,
+  // delay, priority and lifo.
+  std::optional<nlohmann::json> bull_opts;
 };
 
 struct Added

@@ -7,6 +7,8 @@
 #include <jq/core/uuid.hpp>
 #include <jq/queue/field_number.hpp>
 #include <jq/queue/outcome.hpp>
+#include <jq/queue/producer.hpp>
+#include <jq/queue/repeat.hpp>
 #include <jq/queue/scripts.hpp>
 #include <jq/redis/connection.hpp>
 
@@ -127,12 +129,15 @@ struct Worker::State
   // Set when the grace after a stop ran out: handlers stop what they do.
   std::atomic<bool> cancel{false};
   std::atomic<int> slots_running{0};
+  // Adds the next runs of repeatable jobs.
+  Producer producer;
 
   State(redis::Url u, Keys k, WorkerOptions o, HandlerFactory f)
     : url(std::move(u)),
       keys(std::move(k)),
       options(o),
-      factory(std::move(f))
+      factory(std::move(f)),
+      producer(keys)
   {
   }
 
@@ -391,12 +396,39 @@ struct Worker::State
     }
   }
 
+  // As Bull's worker does when it takes a run of a repeatable job: add the
+  // next run, unless the repeatable job was removed meanwhile.
+  void schedule_next_run(redis::Connection& connection, const Job& job)
+  {
+    try {
+      const auto next = next_repetition(job, now_ms());
+      if (!next
+          || connection.command({"ZSCORE", keys.repeat(), next->repeat_key})
+               .is_nil()) {
+        return;
+      }
+      connection.command({"ZADD",
+                          keys.repeat(),
+                          std::to_string(next->next_ms),
+                          next->repeat_key});
+      producer.add(connection, next->job);
+    } catch (const UsageError& error) {
+      JQ_LOG(error,
+             "job {}: cannot schedule its next repetition: {}",
+             job.id,
+             error.what());
+    }
+  }
+
   std::optional<Job> process(std::optional<redis::Connection>& connection,
                              const std::string& token,
                              Handler& handler,
                              const Job& job,
                              const std::atomic<bool>& stop)
   {
+    if (connection && job.opts.contains("repeat")) {
+      schedule_next_run(*connection, job);
+    }
     const auto started = Clock::now();
     const std::int64_t started_ms = now_ms();
     const auto deadline_ms = job.deadline_ms();
