@@ -84,7 +84,8 @@ Command setup_clean(CLI::App& app, const Context& context)
     "Output: a one-row summary on a terminal; with --json (or piped) one "
     "line per removed job: id, action (clean), result (removed, "
     "would_remove), dryRun.\n"
-    "Exit codes: 0 done, 2 usage, 69 Redis unreachable.");
+    "Exit codes: 0 done, 2 usage, 69 Redis unreachable; 76 Redis refused a "
+    "command.");
   return {sub, [&context, options] { return run_clean(context, *options); }};
 }
 

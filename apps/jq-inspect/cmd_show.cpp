@@ -169,7 +169,8 @@ Command setup_show(CLI::App& app, const Context& context)
     "they are JSON), failedReason, attemptsMade, attempts, priority, delay, "
     "timestamp, processedOn, finishedOn, retriedOn, dueAt, stalledCounter, "
     "lockToken, lockTtlMs, logCount, logs.\n"
-    "Exit codes: 0 shown, 3 no such job, 2 usage, 69 Redis unreachable.");
+    "Exit codes: 0 shown, 3 no such job, 2 usage, 69 Redis unreachable; 76 "
+    "Redis refused a command.");
   return {sub, [&context, options] { return run_show(context, *options); }};
 }
 

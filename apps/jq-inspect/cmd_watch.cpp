@@ -138,7 +138,7 @@ Command setup_watch(CLI::App& app, const Context& context)
     "failedPerSecond (from the completed/failed events since the previous "
     "frame; null on the first).\n"
     "Exit codes: 0 after --count frames, 130 on SIGINT, 143 on SIGTERM, "
-    "69 Redis unreachable.");
+    "69 Redis unreachable; 76 Redis refused a command.");
   return {sub, [&context, options] { return run_watch(context, *options); }};
 }
 

@@ -45,6 +45,7 @@ void note_dry_run();
 constexpr std::string_view k_action_exit_codes =
   "Exit codes: 0 every job done (or, with --dry-run, would be); 1 at least "
   "one refused (locked by a worker, or not in the state the action needs); "
-  "3 otherwise at least one id unknown; 2 usage; 69 Redis unreachable.";
+  "3 otherwise at least one id unknown; 2 usage; 69 Redis unreachable; 76 "
+  "Redis refused a command.";
 
 } // namespace inspect

@@ -28,12 +28,12 @@ TEST_CASE("jq::queue::next_repetition makes Bull's ids and keys")
 {
   SUBCASE("every")
   {
-    const auto next = next_repetition(
-      repeatable("__default__",
-                 {{"repeat", {{"every", 1000}, {"count", 3}}},
-                  {"prevMillis", 1796381512000},
-                  {"attempts", 2}}),
-      k_now);
+    const auto next =
+      next_repetition(repeatable("__default__",
+                                 {{"repeat", {{"every", 1000}, {"count", 3}}},
+                                  {"prevMillis", 1796381512000},
+                                  {"attempts", 2}}),
+                      k_now);
     REQUIRE(next);
     // As Bull 4.16.5 computes them (md5 of name, id part and key).
     CHECK(next->repeat_key == "__default__:::1000");
@@ -42,8 +42,9 @@ TEST_CASE("jq::queue::next_repetition makes Bull's ids and keys")
           == "repeat:6f7759385e855ae9ce8f89c1765be3a3:1796381513000");
     CHECK(next->job.options.delay.count() == 239);
     const json& opts = *next->job.bull_opts;
-    CHECK(opts["repeat"] == json({{"every", 1000}, {"count", 4},
-                                  {"key", "__default__:::1000"}}));
+    CHECK(
+      opts["repeat"]
+      == json({{"every", 1000}, {"count", 4}, {"key", "__default__:::1000"}}));
     CHECK(opts["prevMillis"] == 1796381513000);
     CHECK(opts["attempts"] == 2);
     CHECK(opts["jobId"] == *next->job.options.job_id);
@@ -51,15 +52,15 @@ TEST_CASE("jq::queue::next_repetition makes Bull's ids and keys")
 
   SUBCASE("cron with a time zone, an end date and a job id")
   {
-    const auto next = next_repetition(
-      repeatable("report",
-                 {{"repeat",
-                   {{"cron", "0 9 * * *"},
-                    {"tz", "Europe/Berlin"},
-                    {"endDate", "2027-01-01T00:00:00Z"},
-                    {"jobId", "daily"}}},
-                  {"prevMillis", 1796371200000}}),
-      k_now);
+    const auto next =
+      next_repetition(repeatable("report",
+                                 {{"repeat",
+                                   {{"cron", "0 9 * * *"},
+                                    {"tz", "Europe/Berlin"},
+                                    {"endDate", "2027-01-01T00:00:00Z"},
+                                    {"jobId", "daily"}}},
+                                  {"prevMillis", 1796371200000}}),
+                      k_now);
     REQUIRE(next);
     CHECK(next->repeat_key
           == "report:daily:1798761600000:Europe/Berlin:0 9 * * *");

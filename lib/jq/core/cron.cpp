@@ -2,8 +2,9 @@
 
 #include <jq/core/error.hpp>
 
-#include <date/tz.h>
 #include <fmt/core.h>
+
+#include <date/tz.h>
 
 #include <array>
 #include <charconv>
@@ -16,9 +17,18 @@ namespace jq {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> k_month_names = {
-  "jan", "feb", "mar", "apr", "may", "jun",
-  "jul", "aug", "sep", "oct", "nov", "dec"};
+constexpr std::array<std::string_view, 12> k_month_names = {"jan",
+                                                            "feb",
+                                                            "mar",
+                                                            "apr",
+                                                            "may",
+                                                            "jun",
+                                                            "jul",
+                                                            "aug",
+                                                            "sep",
+                                                            "oct",
+                                                            "nov",
+                                                            "dec"};
 constexpr std::array<std::string_view, 7> k_day_names = {
   "sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
@@ -84,8 +94,10 @@ std::uint64_t parse_field(std::string_view text, const FieldSpec& spec)
   std::uint64_t mask = 0;
   for (const std::string_view item : split(text, ',')) {
     if (item.find_first_of("LW#") != std::string_view::npos) {
-      throw UsageError(fmt::format(
-        "cron: '{}' in the {} is not supported (no L, W or #)", item, spec.name));
+      throw UsageError(
+        fmt::format("cron: '{}' in the {} is not supported (no L, W or #)",
+                    item,
+                    spec.name));
     }
     const auto slash = item.find('/');
     const std::string_view range = item.substr(0, slash);

@@ -35,10 +35,10 @@ private:
   std::uint64_t m_seconds = 0;
   std::uint64_t m_minutes = 0;
   std::uint64_t m_hours = 0;
-  std::uint64_t m_days = 0;   // 1..31
-  std::uint64_t m_months = 0; // 1..12
+  std::uint64_t m_days = 0;     // 1..31
+  std::uint64_t m_months = 0;   // 1..12
   std::uint64_t m_weekdays = 0; // 0 (Sunday)..6
-  bool m_last_day = false; // `L` in the day of the month
+  bool m_last_day = false;      // `L` in the day of the month
   bool m_days_restricted = false;
   bool m_weekdays_restricted = false;
 };

@@ -10,9 +10,21 @@ namespace jq::queue::scripts {
 
 namespace {
 
+// Job `id`, just taken off active, back at the head of the line (it runs
+// next), unlocked and no longer suspected of stalling.
+constexpr std::string_view k_back_to_head = R"lua(
+local function back_to_head(base, target, stalledKey, priorityKey, id)
+  redis.call("DEL", base .. id .. ":lock")
+  redis.call("SREM", stalledKey, id)
+  local priority = tonumber(redis.call("HGET", base .. id, "priority")) or 0
+  push_job(priorityKey, target, priority, true, id)
+end
+)lua";
+
 redis::Script make(std::string_view body)
 {
-  return redis::Script(std::string(lua_helpers()) + std::string(body));
+  return redis::Script(std::string(lua_helpers()) + std::string(k_back_to_head)
+                       + std::string(body));
 }
 
 } // namespace
@@ -85,11 +97,8 @@ local reclaimed = {}
 for _, id in ipairs(redis.call("LRANGE", KEYS[1], 0, -1)) do
   local lockKey = base .. id .. ":lock"
   if id ~= ARGV[3] and redis.call("GET", lockKey) == ARGV[2] then
-    redis.call("DEL", lockKey)
     redis.call("LREM", KEYS[1], 1, id)
-    redis.call("SREM", KEYS[5], id)
-    local priority = tonumber(redis.call("HGET", base .. id, "priority")) or 0
-    push_job(KEYS[6], target, priority, true, id)
+    back_to_head(base, target, KEYS[5], KEYS[6], id)
     reclaimed[#reclaimed + 1] = id
   end
 end
@@ -130,9 +139,7 @@ for i = 2, #ARGV do
   local id = ARGV[i]
   if redis.call("EXISTS", base .. id .. ":lock") == 0
      and redis.call("LREM", KEYS[1], 1, id) > 0 then
-    redis.call("SREM", KEYS[5], id)
-    local priority = tonumber(redis.call("HGET", base .. id, "priority")) or 0
-    push_job(KEYS[6], target, priority, true, id)
+    back_to_head(base, target, KEYS[5], KEYS[6], id)
     requeued[#requeued + 1] = id
   end
 end

@@ -3,8 +3,9 @@
 #include <jq/core/cron.hpp>
 #include <jq/core/error.hpp>
 
-#include <date/date.h>
 #include <fmt/core.h>
+
+#include <date/date.h>
 #include <nettle/md5.h>
 
 #include <algorithm>
@@ -21,9 +22,8 @@ std::string md5_hex(std::string_view text)
 {
   md5_ctx context{};
   md5_init(&context);
-  md5_update(&context,
-             text.size(),
-             reinterpret_cast<const std::uint8_t*>(text.data()));
+  md5_update(
+    &context, text.size(), reinterpret_cast<const std::uint8_t*>(text.data()));
   std::array<std::uint8_t, MD5_DIGEST_SIZE> digest{};
   md5_digest(&context, digest.size(), digest.data());
   static constexpr char k_hex[] = "0123456789abcdef";
@@ -126,7 +126,8 @@ std::optional<Repetition> next_repetition(const Job& job, std::int64_t now_ms)
                              ? repeat["tz"].get<std::string>()
                              : std::string();
     std::int64_t after = from;
-    if (const auto start = date_ms(repeat, "startDate"); start && *start > after) {
+    if (const auto start = date_ms(repeat, "startDate");
+        start && *start > after) {
       after = *start;
     }
     const auto next =
@@ -171,8 +172,8 @@ std::optional<Repetition> next_repetition(const Job& job, std::int64_t now_ms)
   next.job.timestamp = now_ms;
   next.job.options.job_id = id;
   next.job.options.delay = std::chrono::milliseconds(delay);
-  next.job.options.priority = static_cast<int>(std::clamp<std::int64_t>(
-    job.priority, 0, std::numeric_limits<int>::max()));
+  next.job.options.priority = static_cast<int>(
+    std::clamp<std::int64_t>(job.priority, 0, std::numeric_limits<int>::max()));
   next.job.options.lifo = job.lifo();
   next.job.bull_opts = std::move(opts);
   return next;
