@@ -820,7 +820,13 @@ struct Worker::State
         if (!commands) {
           commands.emplace(connect(false));
           subscriber.emplace(connect(false));
+          // Subscribed before the first promotion: a job delayed between
+          // the two would be announced to no one and wait for the guard
+          // interval.
           subscriber->append({"SUBSCRIBE", keys.delayed()});
+          if (!subscriber->read_reply(std::chrono::seconds(5))) {
+            throw RedisTimeoutError("no answer to SUBSCRIBE");
+          }
           reconnect_delay = milliseconds(100);
           next_promote = Clock::now();
         }
