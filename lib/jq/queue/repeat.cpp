@@ -46,8 +46,10 @@ std::optional<double> number(const nlohmann::json& object, const char* name)
 }
 
 // date::parse trips GCC 12's -Wmaybe-uninitialized inside its own code.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 // A date as JavaScript's `new Date(x)` takes it from a Bull producer: epoch
 // ms, or ISO 8601 text (`2026-12-31`, `2026-12-31T08:00:00Z`, with
@@ -80,7 +82,9 @@ std::optional<std::int64_t> date_ms(const nlohmann::json& object,
   return std::nullopt;
 }
 
-#pragma GCC diagnostic pop
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic pop
+#endif
 
 } // namespace
 
