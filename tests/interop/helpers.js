@@ -330,6 +330,24 @@ function onCleanup(fn) {
   cleanupHooks.push(fn);
 }
 
+// For a file whose tests each want a fresh queue with one jq-worker on a
+// SQLite file at `dbPath`: `await fixture.setUp(base)` stops the previous
+// worker and returns the new queue's name; `fixture.queue` is its Bull
+// queue. A failed test dumps that queue; the last worker stops at the end.
+function workerPerTest(dbPath) {
+  const fixture = { worker: null, queue: null };
+  onFailure(() => fixture.queue && dumpQueue(fixture.queue, console.log));
+  onCleanup(() => stopWorker(fixture.worker));
+  fixture.setUp = async (base) => {
+    await stopWorker(fixture.worker);
+    const name = uniqueName(base);
+    fixture.queue = openQueue(name);
+    fixture.worker = await startWorker({ queue: name, dbPath });
+    return name;
+  };
+  return fixture;
+}
+
 function indent(text) {
   return String(text)
     .split('\n')
@@ -412,5 +430,6 @@ module.exports = {
   test,
   onFailure,
   onCleanup,
+  workerPerTest,
   main,
 };

@@ -9,27 +9,12 @@ const h = require('./helpers');
 
 const { expect } = h;
 
-const DB = h.tmpPath(`repeat-${process.pid}.sqlite`);
-let worker = null;
-let queue = null;
-
-h.onFailure(() => queue && h.dumpQueue(queue, console.log));
-h.onCleanup(async () => {
-  await h.stopWorker(worker);
-});
+const fixture = h.workerPerTest(h.tmpPath(`repeat-${process.pid}.sqlite`));
 
 const md5 = (text) => crypto.createHash('md5').update(text).digest('hex');
 
-async function setUp(base) {
-  await h.stopWorker(worker);
-  const name = h.uniqueName(base);
-  queue = h.openQueue(name);
-  worker = await h.startWorker({ queue: name, dbPath: DB });
-  return name;
-}
-
 async function completedIds() {
-  const jobs = await queue.getCompleted(0, -1);
+  const jobs = await fixture.queue.getCompleted(0, -1);
   return jobs.map((job) => String(job.id)).sort();
 }
 
@@ -43,8 +28,8 @@ function expectBullIds(ids, repeatKey, what) {
 }
 
 h.test('repeat every 1000 ms: >= 4 runs in 5 s with Bull ids; removeRepeatable stops them', async () => {
-  await setUp('interop-repeat-every');
-  await queue.add({ db: 'app', sql: 'select 1' }, { repeat: { every: 1000 } });
+  await fixture.setUp('interop-repeat-every');
+  await fixture.queue.add({ db: 'app', sql: 'select 1' }, { repeat: { every: 1000 } });
   await h.sleep(5000);
   const ids = await completedIds();
   console.log(`# every 1000 ms: ${ids.length} runs in 5 s`);
@@ -54,37 +39,37 @@ h.test('repeat every 1000 ms: >= 4 runs in 5 s with Bull ids; removeRepeatable s
   for (let i = 1; i < millis.length; i += 1) {
     expect.equal(millis[i] - millis[i - 1], 1000, `run ${i} is 1000 ms after run ${i - 1}`);
   }
-  const repeatable = await queue.getRepeatableJobs();
+  const repeatable = await fixture.queue.getRepeatableJobs();
   expect.equal(repeatable.map((r) => [r.key, r.every]), [['__default__:::1000', 1000]],
     'getRepeatableJobs() [key, every]');
 
-  await queue.removeRepeatable({ every: 1000 });
+  await fixture.queue.removeRepeatable({ every: 1000 });
   await h.sleep(1500); // a run taken just before the removal may finish
   const afterRemoval = (await completedIds()).length;
   await h.sleep(2500);
   expect.equal((await completedIds()).length, afterRemoval, 'runs after removeRepeatable()');
-  expect.equal(await queue.getRepeatableJobs(), [], 'getRepeatableJobs() after the removal');
+  expect.equal(await fixture.queue.getRepeatableJobs(), [], 'getRepeatableJobs() after the removal');
 }, { timeoutMs: 30000 });
 
 h.test('repeat cron every second in a time zone: >= 4 runs in 5 s', async () => {
-  await setUp('interop-repeat-cron');
+  await fixture.setUp('interop-repeat-cron');
   const repeat = { cron: '* * * * * *', tz: 'Europe/Berlin' };
-  await queue.add({ db: 'app', sql: 'select 2' }, { repeat });
+  await fixture.queue.add({ db: 'app', sql: 'select 2' }, { repeat });
   await h.sleep(5000);
   const ids = await completedIds();
   console.log(`# cron every second: ${ids.length} runs in 5 s`);
   expect.ok(ids.length >= 4, `at least 4 runs in 5 s, got ${ids.length}`);
   expectBullIds(ids, '__default__:::Europe/Berlin:* * * * * *', 'cron');
-  await queue.removeRepeatable(repeat);
+  await fixture.queue.removeRepeatable(repeat);
 }, { timeoutMs: 30000 });
 
 h.test('repeat with a limit of 3 runs 3 times', async () => {
-  await setUp('interop-repeat-limit');
-  await queue.add({ db: 'app', sql: 'select 3' }, { repeat: { every: 300, limit: 3 } });
+  await fixture.setUp('interop-repeat-limit');
+  await fixture.queue.add({ db: 'app', sql: 'select 3' }, { repeat: { every: 300, limit: 3 } });
   await h.sleep(3000);
   const ids = await completedIds();
   expect.equal(ids.length, 3, 'runs of a repeat limited to 3');
-  const counts = (await queue.getCompleted(0, -1)).map((job) => job.opts.repeat.count).sort();
+  const counts = (await fixture.queue.getCompleted(0, -1)).map((job) => job.opts.repeat.count).sort();
   expect.equal(counts, [1, 2, 3], 'opts.repeat.count of the runs');
 }, { timeoutMs: 30000 });
 

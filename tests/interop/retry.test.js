@@ -10,13 +10,7 @@ const h = require('./helpers');
 const { expect } = h;
 
 const DB = h.tmpPath(`retry-${process.pid}.sqlite`);
-let worker = null;
-let queue = null;
-
-h.onFailure(() => queue && h.dumpQueue(queue, console.log));
-h.onCleanup(async () => {
-  await h.stopWorker(worker);
-});
+const fixture = h.workerPerTest(DB);
 
 function sqlite(sql) {
   return execFileSync('sqlite3', [DB, sql], { encoding: 'utf8' }).trim();
@@ -53,29 +47,21 @@ async function waitForReply(name, id) {
     'the retried run [id, status, rows]');
 }
 
-async function setUp(base) {
-  await h.stopWorker(worker);
-  const name = h.uniqueName(base);
-  queue = h.openQueue(name);
-  worker = await h.startWorker({ queue: name, dbPath: DB });
-  return name;
-}
-
 h.test('Bull job.retry() of a job whose caller gave up runs it again; --wait prints the reply', async () => {
-  const name = await setUp('interop-retry-bull');
+  const name = await fixture.setUp('interop-retry-bull');
   const id = await failedAndGivenUp(name, 'late_bull');
-  const job = await queue.getJob(id);
+  const job = await fixture.queue.getJob(id);
   expect.equal(await job.getState(), 'failed', 'state before the retry');
   await job.retry();
   await waitForReply(name, id);
   expect.equal(sqlite('select count(*), sum(n) from late_bull'), '1|7', 'rows of late_bull');
-  const again = await queue.getJob(id);
+  const again = await fixture.queue.getJob(id);
   expect.equal(await again.getState(), 'completed', 'Bull getState() after the retry');
   expect.equal(again.returnvalue.rows, [[7]], 'Bull returnvalue.rows');
 });
 
 h.test('jq-inspect retry of a job whose caller gave up runs it again, and says what it did', async () => {
-  const name = await setUp('interop-retry-inspect');
+  const name = await fixture.setUp('interop-retry-inspect');
   const id = await failedAndGivenUp(name, 'late_inspect');
   const r = await h.inspect(['--redis', h.REDIS_URL, '-q', name, 'retry', id, '--json']);
   expect.exitCode(r, 0, 'jq-inspect retry');

@@ -68,6 +68,18 @@ bool equals_nocase(std::string_view a, std::string_view b)
   return true;
 }
 
+// All of `text` as a decimal number, or std::nullopt.
+std::optional<int> to_int(std::string_view text)
+{
+  int value = 0;
+  const auto [ptr, ec] =
+    std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 int parse_value(std::string_view text, const FieldSpec& spec)
 {
   for (std::size_t i = 0; i < spec.names.size(); ++i) {
@@ -75,18 +87,15 @@ int parse_value(std::string_view text, const FieldSpec& spec)
       return spec.low + static_cast<int>(i);
     }
   }
-  int value = 0;
-  const auto [ptr, ec] =
-    std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()
-      || value < spec.low || value > spec.high) {
+  const auto value = to_int(text);
+  if (!value || *value < spec.low || *value > spec.high) {
     throw UsageError(fmt::format("cron: '{}' is not a valid {} ({}-{})",
                                  text,
                                  spec.name,
                                  spec.low,
                                  spec.high));
   }
-  return value;
+  return *value;
 }
 
 std::uint64_t parse_field(std::string_view text, const FieldSpec& spec)
@@ -104,11 +113,8 @@ std::uint64_t parse_field(std::string_view text, const FieldSpec& spec)
     int step = 1;
     if (slash != std::string_view::npos) {
       const std::string_view step_text = item.substr(slash + 1);
-      const auto [ptr, ec] = std::from_chars(
-        step_text.data(), step_text.data() + step_text.size(), step);
-      if (step_text.empty() || ec != std::errc()
-          || ptr != step_text.data() + step_text.size() || step < 1
-          || step > spec.high - spec.low + 1) {
+      step = to_int(step_text).value_or(0);
+      if (step < 1 || step > spec.high - spec.low + 1) {
         throw UsageError(fmt::format(
           "cron: '{}' is not a valid step in the {}", step_text, spec.name));
       }

@@ -44,4 +44,9 @@ std::optional<std::int64_t> parse_field_number(std::string_view text)
   return static_cast<std::int64_t>(number);
 }
 
+std::optional<std::int64_t> field_number(std::optional<std::string_view> text)
+{
+  return text ? parse_field_number(*text) : std::nullopt;
+}
+
 } // namespace jq::queue

@@ -15,5 +15,7 @@ namespace jq::queue {
 //   toward zero and clamped to the 64-bit range;
 // - anything else (empty, "abc", "12abc", inf, nan) is no number.
 std::optional<std::int64_t> parse_field_number(std::string_view text);
+// The same for a field that may be missing (no number then).
+std::optional<std::int64_t> field_number(std::optional<std::string_view> text);
 
 } // namespace jq::queue

@@ -18,11 +18,6 @@ namespace jq::queue {
 
 namespace {
 
-std::optional<std::int64_t> to_int64(std::optional<std::string_view> text)
-{
-  return text ? parse_field_number(*text) : std::nullopt;
-}
-
 // Decode a delayed score: due ms = floor(score / 4096).
 std::optional<std::int64_t> decode_delayed_score(std::string_view score)
 {
@@ -298,11 +293,11 @@ std::vector<JobRow> list_jobs(redis::Connection& connection,
     }
     row.name = fields[0].opt_str().value_or("__default__");
     row.data = opt_string(fields[1]);
-    row.timestamp = to_int64(fields[2].opt_str());
-    row.processed_on = to_int64(fields[3].opt_str());
-    row.finished_on = to_int64(fields[4].opt_str());
-    row.attempts_made = to_int64(fields[5].opt_str()).value_or(0);
-    row.priority = to_int64(fields[6].opt_str()).value_or(0);
+    row.timestamp = field_number(fields[2].opt_str());
+    row.processed_on = field_number(fields[3].opt_str());
+    row.finished_on = field_number(fields[4].opt_str());
+    row.attempts_made = field_number(fields[5].opt_str()).value_or(0);
+    row.priority = field_number(fields[6].opt_str()).value_or(0);
     row.failed_reason = opt_string(fields[7]);
   }
   return rows;
@@ -330,7 +325,7 @@ nlohmann::ordered_json JobDetails::to_json() const
                  : nlohmann::json(nullptr);
   };
   const auto int_field = [&](std::string_view name) {
-    return or_null(to_int64(field(name)));
+    return or_null(field_number(field(name)));
   };
   nlohmann::ordered_json out;
   out["id"] = id;
@@ -346,21 +341,21 @@ nlohmann::ordered_json JobDetails::to_json() const
   out["returnvalue"] = json_field("returnvalue");
   out["stacktrace"] = json_field("stacktrace");
   out["failedReason"] = text_field("failedReason");
-  out["attemptsMade"] = to_int64(field("attemptsMade")).value_or(0);
+  out["attemptsMade"] = field_number(field("attemptsMade")).value_or(0);
   long long attempts = 1;
   if (opts.is_object() && opts.contains("attempts")
       && opts["attempts"].is_number_integer()) {
     attempts = opts["attempts"].get<long long>();
   }
   out["attempts"] = attempts;
-  out["priority"] = to_int64(field("priority")).value_or(0);
-  out["delay"] = to_int64(field("delay")).value_or(0);
+  out["priority"] = field_number(field("priority")).value_or(0);
+  out["delay"] = field_number(field("delay")).value_or(0);
   out["timestamp"] = int_field("timestamp");
   out["processedOn"] = int_field("processedOn");
   out["finishedOn"] = int_field("finishedOn");
   out["retriedOn"] = int_field("retriedOn");
   out["dueAt"] = or_null(due_at);
-  out["stalledCounter"] = to_int64(field("stalledCounter")).value_or(0);
+  out["stalledCounter"] = field_number(field("stalledCounter")).value_or(0);
   out["lockToken"] = or_null(lock_token);
   out["lockTtlMs"] = or_null(lock_ttl_ms);
   out["logCount"] = log_count;

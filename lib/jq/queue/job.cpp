@@ -15,11 +15,6 @@ namespace jq::queue {
 
 namespace {
 
-std::int64_t to_int64(std::string_view text)
-{
-  return parse_field_number(text).value_or(0);
-}
-
 // A number from opts, which anyone may have written: kept within about
 // 292,000 years of milliseconds, so that adding it to a clock reading or
 // casting it cannot overflow, and NaN or infinity gives `fallback`.
@@ -234,18 +229,18 @@ Job Job::from_hash(std::string id, const redis::ReplyView& fields)
         job.opts = std::move(parsed);
       }
     } else if (field == "timestamp") {
-      job.timestamp = to_int64(value);
+      job.timestamp = parse_field_number(value).value_or(0);
     } else if (field == "processedOn") {
-      job.processed_on = to_int64(value);
+      job.processed_on = parse_field_number(value).value_or(0);
     } else if (field == "retriedOn") {
-      job.retried_on = to_int64(value);
+      job.retried_on = parse_field_number(value).value_or(0);
     } else if (field == "attemptsMade") {
       // Written by anyone: a negative or huge count must not mean endless
       // retries.
-      job.attempts_made = static_cast<int>(
-        std::clamp<std::int64_t>(to_int64(value), 0, 1'000'000));
+      job.attempts_made = static_cast<int>(std::clamp<std::int64_t>(
+        parse_field_number(value).value_or(0), 0, 1'000'000));
     } else if (field == "priority") {
-      job.priority = to_int64(value);
+      job.priority = parse_field_number(value).value_or(0);
     } else if (field == "stacktrace") {
       auto parsed = jq::parse_untrusted_json(value);
       if (parsed.is_array()) {

@@ -20,11 +20,6 @@ using std::chrono::steady_clock;
 // one is usually the tail, but a lifo job or a retried one may sit there.
 constexpr int k_health_sample = 10;
 
-long long to_number(std::string_view text)
-{
-  return parse_field_number(text).value_or(0);
-}
-
 std::string_view get(const ClientInfo& client, std::string_view field)
 {
   const auto it = client.find(field);
@@ -43,8 +38,7 @@ template<typename T> nlohmann::json or_null(const std::optional<T>& value)
 std::int64_t waiting_since(const redis::ReplyView& fields)
 {
   const auto number = [&](std::size_t i) -> std::int64_t {
-    const auto text = fields[i].opt_str();
-    return text ? to_number(*text) : 0;
+    return field_number(fields[i].opt_str()).value_or(0);
   };
   std::int64_t delay = number(1);
   if (const auto opts_text = fields[4].opt_str()) {
@@ -112,12 +106,12 @@ std::vector<WorkerClient> find_workers(redis::Connection& connection,
       continue;
     }
     WorkerClient worker;
-    worker.client_id = to_number(get(client, "id"));
+    worker.client_id = parse_field_number(get(client, "id")).value_or(0);
     worker.addr = get(client, "addr");
     worker.name = get(client, "name");
-    worker.age_seconds = to_number(get(client, "age"));
-    worker.idle_seconds = to_number(get(client, "idle"));
-    worker.db = to_number(get(client, "db"));
+    worker.age_seconds = parse_field_number(get(client, "age")).value_or(0);
+    worker.idle_seconds = parse_field_number(get(client, "idle")).value_or(0);
+    worker.db = parse_field_number(get(client, "db")).value_or(0);
     worker.command = get(client, "cmd");
     workers.push_back(std::move(worker));
   }

@@ -11,11 +11,6 @@ namespace jq::queue {
 
 namespace {
 
-std::int64_t to_int64(std::optional<std::string_view> text)
-{
-  return text ? parse_field_number(*text).value_or(0) : 0;
-}
-
 // A returnvalue is JSON text; a foreign worker may store anything, so text
 // that is not JSON is kept as a string.
 nlohmann::json parse_result(std::optional<std::string_view> text)
@@ -65,10 +60,10 @@ std::optional<Outcome> parse_outcome(std::string_view id,
   Outcome outcome;
   outcome.id = std::string(id);
   // Written by anyone: a huge or negative count must not overflow.
-  const int failures = static_cast<int>(
-    std::clamp<std::int64_t>(to_int64(fields[2].opt_str()), 0, 1'000'000));
-  outcome.processed_on = to_int64(fields[5].opt_str());
-  outcome.finished_on = to_int64(fields[4].opt_str());
+  const int failures = static_cast<int>(std::clamp<std::int64_t>(
+    field_number(fields[2].opt_str()).value_or(0), 0, 1'000'000));
+  outcome.processed_on = field_number(fields[5].opt_str()).value_or(0);
+  outcome.finished_on = field_number(fields[4].opt_str()).value_or(0);
   if (state == "completed") {
     outcome.status = Outcome::Status::completed;
     outcome.result = parse_result(fields[0].opt_str());

@@ -10,14 +10,20 @@ namespace jq::queue::scripts {
 
 namespace {
 
-// Job `id`, just taken off active, back at the head of the line (it runs
-// next), unlocked and no longer suspected of stalling.
+// Job `id` from active back at the head of the line (it runs next),
+// unlocked and no longer suspected of stalling; false if it was not in
+// active.
 constexpr std::string_view k_back_to_head = R"lua(
-local function back_to_head(base, target, stalledKey, priorityKey, id)
+local function back_to_head(base, activeKey, target, stalledKey, priorityKey,
+                            id)
+  if redis.call("LREM", activeKey, 1, id) == 0 then
+    return false
+  end
   redis.call("DEL", base .. id .. ":lock")
   redis.call("SREM", stalledKey, id)
   local priority = tonumber(redis.call("HGET", base .. id, "priority")) or 0
   push_job(priorityKey, target, priority, true, id)
+  return true
 end
 )lua";
 
@@ -96,9 +102,8 @@ local target = wait_target(KEYS[2], KEYS[3], KEYS[4])
 local reclaimed = {}
 for _, id in ipairs(redis.call("LRANGE", KEYS[1], 0, -1)) do
   local lockKey = base .. id .. ":lock"
-  if id ~= ARGV[3] and redis.call("GET", lockKey) == ARGV[2] then
-    redis.call("LREM", KEYS[1], 1, id)
-    back_to_head(base, target, KEYS[5], KEYS[6], id)
+  if id ~= ARGV[3] and redis.call("GET", lockKey) == ARGV[2]
+     and back_to_head(base, KEYS[1], target, KEYS[5], KEYS[6], id) then
     reclaimed[#reclaimed + 1] = id
   end
 end
@@ -138,8 +143,7 @@ local requeued = {}
 for i = 2, #ARGV do
   local id = ARGV[i]
   if redis.call("EXISTS", base .. id .. ":lock") == 0
-     and redis.call("LREM", KEYS[1], 1, id) > 0 then
-    back_to_head(base, target, KEYS[5], KEYS[6], id)
+     and back_to_head(base, KEYS[1], target, KEYS[5], KEYS[6], id) then
     requeued[#requeued + 1] = id
   end
 end

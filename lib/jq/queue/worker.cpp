@@ -650,28 +650,31 @@ struct Worker::State
     std::optional<redis::Connection> connection;
     std::optional<Job> next;
     milliseconds reconnect_delay(100);
-    // Set when a reply was lost: reconcile before taking new work.
-    bool is_reply_lost = false;
-    bool is_taking = false;
-    bool was_taking = false;
+    // What a lost reply may have left in active for this slot to put back
+    // before it takes new work: jobs locked with its token, and after a
+    // lost take also the job a BRPOPLPUSH left unlocked.
+    enum class Reconcile { nothing, locked, also_unlocked };
+    Reconcile reconcile = Reconcile::nothing;
     while (!stop.load()) {
       try {
         if (!connection) {
           connection.emplace(connect(true));
           reconnect_delay = milliseconds(100);
         }
-        if (is_reply_lost) {
+        if (reconcile != Reconcile::nothing) {
           reclaim(*connection, token, {});
-          if (was_taking) {
+          if (reconcile == Reconcile::also_unlocked) {
             requeue_unlocked(*connection, stop);
           }
-          is_reply_lost = false;
-          was_taking = false;
+          reconcile = Reconcile::nothing;
         }
         if (!next) {
-          is_taking = true;
-          next = fetch(*connection, token);
-          is_taking = false;
+          try {
+            next = fetch(*connection, token);
+          } catch (const RedisIoError&) {
+            reconcile = Reconcile::also_unlocked;
+            throw;
+          }
           if (next && stop.load()) {
             // Taken by a BRPOPLPUSH that was already waiting when the stop
             // came: back to the head of the line, untouched.
@@ -712,9 +715,9 @@ struct Worker::State
           next.reset();
         }
         connection.reset();
-        is_reply_lost = true;
-        was_taking = was_taking || is_taking;
-        is_taking = false;
+        if (reconcile == Reconcile::nothing) {
+          reconcile = Reconcile::locked;
+        }
         JQ_LOG(warn,
                "Redis error: {}; reconnecting in {} ms",
                error.what(),
