@@ -1,7 +1,7 @@
 'use strict';
 // An operator's retry of a failed job runs it once more under jq-worker,
 // even after the caller who submitted it gave up: by Bull's job.retry()
-// (what bull-board's and Arena's Retry buttons call) and by
+// (what Arena's Retry button calls), by bull-board's JSON API and by
 // `jq-inspect retry`. `jq-submit --wait ID` then prints the new reply.
 
 const { execFileSync } = require('node:child_process');
@@ -75,6 +75,39 @@ h.test('jq-inspect retry of a job whose caller gave up runs it again, and says w
     'second retry result');
   const unknown = await h.inspect(['--redis', h.REDIS_URL, '-q', name, 'retry', 'no-such-job']);
   expect.exitCode(unknown, 3, 'jq-inspect retry of an unknown id');
+});
+
+// bull-board's JSON API, as its Retry button calls it.
+async function withBullBoard(name, body) {
+  const express = require('express');
+  const { createBullBoard } = require('@bull-board/api');
+  const { BullAdapter } = require('@bull-board/api/bullAdapter');
+  const { ExpressAdapter } = require('@bull-board/express');
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath('/ui');
+  createBullBoard({ queues: [new BullAdapter(fixture.queue)], serverAdapter });
+  const app = express();
+  app.use('/ui', serverAdapter.getRouter());
+  const server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    return await body(`http://127.0.0.1:${server.address().port}/ui/api/queues/${encodeURIComponent(name)}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+h.test('bull-board\'s Retry (PUT /api/queues/:queue/:id/retry) runs it again; --wait prints the reply', async () => {
+  const name = await fixture.setUp('interop-retry-board');
+  const id = await failedAndGivenUp(name, 'late_board');
+  await withBullBoard(name, async (api) => {
+    const res = await fetch(`${api}/${encodeURIComponent(id)}/retry`, { method: 'PUT' });
+    expect.equal(res.status, 204, `bull-board retry status (body ${h.show(await res.text())})`);
+  });
+  await waitForReply(name, id);
+  expect.equal(sqlite('select count(*), sum(n) from late_board'), '1|7', 'rows of late_board');
 });
 
 h.main();
