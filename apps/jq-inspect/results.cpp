@@ -9,7 +9,7 @@
 
 namespace inspect {
 
-using jq::queue::Outcome;
+using jq::queue::ActionResult;
 
 ResultSink::ResultSink(Style style, bool is_dry_run)
   : m_style(style),
@@ -20,14 +20,14 @@ ResultSink::ResultSink(Style style, bool is_dry_run)
 void ResultSink::add(const jq::queue::JobResult& result)
 {
   switch (result.outcome) {
-  case Outcome::applied:
+  case ActionResult::applied:
     ++m_applied;
     break;
-  case Outcome::missing:
+  case ActionResult::missing:
     ++m_missing;
     break;
-  case Outcome::locked:
-  case Outcome::wrong_state:
+  case ActionResult::locked:
+  case ActionResult::wrong_state:
     ++m_refused;
     break;
   }
@@ -44,9 +44,9 @@ int ResultSink::finish()
     Table table({"ID", "RESULT"});
     for (const auto& row : m_rows) {
       Colour colour = Colour::yellow;
-      if (row.outcome == Outcome::applied) {
+      if (row.outcome == ActionResult::applied) {
         colour = Colour::green;
-      } else if (row.outcome == Outcome::missing) {
+      } else if (row.outcome == ActionResult::missing) {
         colour = Colour::red;
       }
       table.add_row({{row.id}, {row.result(), colour}});

@@ -1,13 +1,16 @@
 'use strict';
-// make bench: jq and Node Bull side by side on one Redis, in one run.
+// make bench: jq, Node Bull 4 and BullMQ side by side on one Redis, in one
+// run. Two comparisons: each system at its best (jq with a deep window,
+// Bull 4 and BullMQ with addBulk and one shared listener), and the one that
+// has always run (a window of 64, one add per job).
 //
 //   node bench.js --redis URL --redis-pid PID --bin DIR --work DIR --out DIR
 //                 [--jobs 20000] [--runs 3] [--latency 2000] [--once 30]
-//                 [--window 64]
+//                 [--window 64] [--deep 4096]
 //
 // Each figure is the median of --runs runs, with the spread (min-max). The
-// sides take turns within each run, so a noisy moment hits both. Writes
-// OUT/DATE.md and OUT/DATE.png and prints the table.
+// sides take turns within each run, so a noisy moment hits all of them.
+// Writes OUT/DATE.md and OUT/DATE.png and prints the tables.
 
 const { spawn, execFileSync } = require('child_process');
 const fs = require('fs');
@@ -15,7 +18,7 @@ const path = require('path');
 const Redis = require('ioredis');
 
 const args = parseArgs(process.argv.slice(2), {
-  jobs: 20000, runs: 3, latency: 2000, once: 30, window: 64, 'redis-pid': 0,
+  jobs: 20000, runs: 3, latency: 2000, once: 30, window: 64, deep: 4096, 'redis-pid': 0,
 });
 const here = __dirname;
 const work = args.work;
@@ -78,7 +81,7 @@ function run(cmd, argv, { input, stdoutFile, timed } = {}) {
   });
 }
 
-// A long-running worker; `ready` resolves when `isReady()` says so.
+// A long-running worker; each run's warm-up batch waits for it to listen.
 function startWorker(cmd, argv) {
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -128,69 +131,108 @@ async function redisCalls() {
   return calls;
 }
 
-// ---- the two sides --------------------------------------------------------
+// ---- the sides ------------------------------------------------------------
 
 const QUEUE = 'bench';
 const DB = 'bench';
 
-const sides = {
-  jq: {
-    worker(concurrency, dbPath) {
-      return startWorker(path.join(args.bin, 'jq-worker'), [
-        '--redis', args.redis, '-q', QUEUE, '--db', `${DB}=${dbPath}`,
-        '-c', String(concurrency), '--synchronous', 'normal', '--quiet']);
-    },
-    async batch(file) {
-      const r = await run(path.join(args.bin, 'jq-submit'), [
-        '--redis', args.redis, '-q', QUEUE, '--stdin', '-j', String(args.window)],
-      { input: file, stdoutFile: path.join(work, 'jq-replies.jsonl'), timed: true });
-      return r; // exit 0: every job completed
-    },
-    latency(count) {
-      return jqLatency(count);
-    },
-    once: [path.join(args.bin, 'jq-submit'), ['--redis', args.redis, '-q', QUEUE,
-      '--db', DB, '--sql', 'select ?', '--param', '1', '--format', 'json']],
-  },
-  bull: bullSide('finished'),
-  listener: bullSide('listener'),
+// Each system at its best, every worker at concurrency 16 (also for their
+// latency runs), and the window-64 comparison as it has always run.
+const BEST = ['jqDeep', 'bullBest', 'bullmqBest'];
+const WINDOW = ['jq', 'bull', 'listener'];
+const LABELS = {
+  jqDeep: 'jq deep', bullBest: 'Bull 4 best', bullmqBest: 'BullMQ best',
+  jq: 'jq', bull: 'Bull', listener: 'Bull, one listener', true: '/bin/true',
 };
 
-// Node Bull: the same worker; WAY is how the producer awaits replies (see
-// bull-producer.js).
-function bullSide(way) {
-  const producer = path.join(here, 'bull-producer.js');
+const sides = {
+  jqDeep: jqSide(args.deep),
+  bullBest: bullSide('bulk', 'listener', args.deep),
+  bullmqBest: bullmqSide(args.deep),
+  jq: jqSide(args.window),
+  bull: bullSide('finished', 'finished', args.window),
+  listener: bullSide('listener', 'listener', args.window),
+  true: { once: ['/bin/true', []] }, // what any one-shot process costs at least
+};
+
+// jq: `jq-submit --stdin -j WINDOW` for batches. The latency caller runs
+// `-j 1` whatever the window: it has one job in flight anyway, and with a
+// larger -j jq-submit reads on for more lines before it sends, so a caller
+// that writes the next line only after a reply would wait forever.
+function jqSide(window) {
+  const submit = path.join(args.bin, 'jq-submit');
+  const common = ['--redis', args.redis, '-q', QUEUE];
   return {
     worker(concurrency, dbPath) {
-      return startWorker(node, [path.join(here, 'bull-worker.js'), args.redis, QUEUE,
-        String(concurrency), `${DB}=${dbPath}`]);
+      return startWorker(path.join(args.bin, 'jq-worker'), [...common, '--db', `${DB}=${dbPath}`,
+        '-c', String(concurrency), '--synchronous', 'normal', '--quiet']);
     },
-    async batch(file, jobs) {
-      const r = await run(node, [producer, 'batch', args.redis, QUEUE, way, file, String(args.window)],
-        { timed: true });
-      const counts = JSON.parse(r.stdout);
-      if (counts.completed !== jobs) {
-        throw new Error(`bull: ${counts.completed} of ${jobs} completed (${counts.failed} failed)`);
-      }
-      return r;
+    batch(file) {
+      // Exit 0: every job completed.
+      return run(submit, [...common, '--stdin', '-j', String(window)],
+        { input: file, stdoutFile: path.join(work, 'jq-replies.jsonl'), timed: true });
     },
-    async latency(count) {
-      const r = await run(node, [producer, 'latency', args.redis, QUEUE, way, String(count), DB, 'select ?']);
-      return r.stdout.trim().split('\n').map(Number);
+    latency(count) {
+      return jqLatency(count, [submit, ...common, '--stdin', '-j', '1']);
     },
+    once: [submit, [...common, '--db', DB, '--sql', 'select ?', '--param', '1', '--format', 'json']],
+  };
+}
+
+// Node Bull 4: the same worker; BATCH_WAY and LATENCY_WAY are how the
+// producer adds jobs and awaits replies (see bull-producer.js).
+function bullSide(batchWay, latencyWay, window) {
+  const producer = path.join(here, 'bull-producer.js');
+  return {
+    worker: (concurrency, dbPath) => nodeWorker('bull-worker.js', concurrency, dbPath),
+    batch: (file, jobs) => nodeBatch(
+      [producer, 'batch', args.redis, QUEUE, batchWay, file, String(window)], jobs),
+    latency: (count) => nodeLatency(
+      [producer, 'latency', args.redis, QUEUE, latencyWay, String(count), DB, 'select ?']),
     once: [node, [producer, 'once', args.redis, QUEUE, DB, 'select ?']],
   };
 }
 
-// jq-submit --stdin -j 1 driven one line at a time by a native caller
-// (bench/driver/pipe_latency.cpp, built as build/bench/jq-bench-pipe): each
-// round trip is the time from writing a job line to reading its reply line.
-// A Node caller here would add its own stream overhead (about 0.15 ms a
-// round trip on this kind of machine) to jq's figure, not Bull's.
-async function jqLatency(count) {
+// BullMQ: addBulk and one QueueEvents listener (see bullmq-producer.js).
+function bullmqSide(window) {
+  const producer = path.join(here, 'bullmq-producer.js');
+  return {
+    worker: (concurrency, dbPath) => nodeWorker('bullmq-worker.js', concurrency, dbPath),
+    batch: (file, jobs) => nodeBatch([producer, 'batch', args.redis, QUEUE, file, String(window)], jobs),
+    latency: (count) => nodeLatency([producer, 'latency', args.redis, QUEUE, String(count), DB, 'select ?']),
+  };
+}
+
+function nodeWorker(script, concurrency, dbPath) {
+  return startWorker(node,
+    [path.join(here, script), args.redis, QUEUE, String(concurrency), `${DB}=${dbPath}`]);
+}
+
+// A Node producer's batch; it exits 0 whatever became of the jobs, so its
+// counts are checked.
+async function nodeBatch(argv, jobs) {
+  const r = await run(node, argv, { timed: true });
+  const counts = JSON.parse(r.stdout);
+  if (counts.completed !== jobs) {
+    throw new Error(`${path.basename(argv[0])}: ${counts.completed} of ${jobs} completed `
+      + `(${counts.failed} failed)`);
+  }
+  return r;
+}
+
+async function nodeLatency(argv) {
+  const r = await run(node, argv);
+  return r.stdout.trim().split('\n').map(Number);
+}
+
+// jq-submit (SUBMIT: its command line) driven one line at a time by a native
+// caller (bench/driver/pipe_latency.cpp, built as build/bench/jq-bench-pipe):
+// each round trip is the time from writing a job line to reading its reply
+// line. A Node caller here would add its own stream overhead (about 0.15 ms
+// a round trip on this kind of machine) to jq's figure, not Bull's.
+async function jqLatency(count, submit) {
   const driver = path.join(args.bin, '..', 'bench', 'jq-bench-pipe');
-  const r = await run(driver, [String(count), DB, 'select ?', '--',
-    path.join(args.bin, 'jq-submit'), '--redis', args.redis, '-q', QUEUE, '--stdin', '-j', '1']);
+  const r = await run(driver, [String(count), DB, 'select ?', '--', ...submit]);
   return r.stdout.trim().split('\n').map(Number);
 }
 
@@ -262,34 +304,37 @@ function percentile(sorted, p) {
 
 async function latencyRun(side) {
   await redis.flushall();
-  const worker = sides[side].worker(1, freshDatabase('select', side));
+  const worker = sides[side].worker(BEST.includes(side) ? 16 : 1, freshDatabase('select', side));
   await sides[side].latency(100); // warm-up
   const samples = await sides[side].latency(args.latency);
   await worker.stop();
   const sorted = [...samples].sort((a, b) => a - b);
   return {
     samples: sorted,
-    p50: percentile(sorted, 50), p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99), max: sorted[sorted.length - 1],
+    p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9), max: sorted[sorted.length - 1],
   };
 }
 
-// --once one-shot calls from a shell, each its own process, timed as one
-// loop by /usr/bin/time (CPU times have 10 ms resolution, so per call they
-// are only meaningful summed): wall and CPU (user + system) per call, and
-// the largest process's peak RSS.
+// --once one-shot calls from a shell, each its own process, in one loop:
+// wall per call from bash's own clock around the loop (µs resolution, so
+// /bin/true's millisecond is measured too); CPU (user + system) per call
+// and the largest process's peak RSS from /usr/bin/time (CPU times have
+// 10 ms resolution, so per call they are only meaningful summed).
 async function onceRun(side) {
   await redis.flushall();
-  const worker = sides[side].worker(1, freshDatabase('select', side));
+  const worker = sides[side].worker && sides[side].worker(1, freshDatabase('select', side));
   const [cmd, argv] = sides[side].once;
   await run(cmd, argv); // warm-up (and the worker is listening)
   const timeFile = path.join(work, 'time.txt');
-  const loop = 'for ((i = 0; i < $0; i++)); do "$@" >/dev/null || exit 1; done';
-  await run('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile,
+  const loop = 'start=$EPOCHREALTIME; for ((i = 0; i < $0; i++)); do "$@" >/dev/null || exit 1; done; '
+    + 'echo "$start $EPOCHREALTIME"';
+  const { stdout } = await run('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile,
     'bash', '-c', loop, String(args.once), cmd, ...argv]);
-  const [e, u, s, m] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
-  await worker.stop();
-  return { wall: (e * 1000) / args.once, cpu: ((u + s) * 1000) / args.once, rss: m / 1024 };
+  const [start, end] = stdout.trim().split(' ').map(Number);
+  const [u, s, m] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
+  if (worker) await worker.stop();
+  return { wall: ((end - start) * 1000) / args.once, cpu: ((u + s) * 1000) / args.once, rss: m / 1024 };
 }
 
 function redisBenchmark() {
@@ -311,9 +356,9 @@ function median(values) {
   return s[Math.floor(s.length / 2)];
 }
 
-// {median, min, max} of field `key` over runs.
-function summary(runs, key) {
-  const values = runs.map((r) => r[key]);
+// {median, min, max} of field `key` over runs, times `scale`.
+function summary(runs, key, scale = 1) {
+  const values = runs.map((r) => r[key] * scale);
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
@@ -338,6 +383,7 @@ function versions() {
     redis: get('redis-server', ['--version']).replace(/^Redis server /, '').split(' ')[0],
     node: process.version,
     bull: pkg('bull'),
+    bullmq: pkg('bullmq'),
     betterSqlite3: pkg('better-sqlite3'),
   };
 }
@@ -346,14 +392,13 @@ async function main() {
   fs.mkdirSync(work, { recursive: true });
   fs.mkdirSync(args.out, { recursive: true });
   const results = { throughput: {}, latency: {}, once: {} };
-  const all = ['jq', 'bull', 'listener'];
-  const measure = async (into, sides, once, describe) => {
-    for (const side of sides) into[side] = [];
+  const measure = async (into, names, once, describe) => {
+    for (const side of names) into[side] = [];
     for (let r = 0; r < args.runs; r += 1) {
-      for (const side of sides) {
+      for (const side of names) {
         const res = await once(side);
         into[side].push(res);
-        log(`${describe(res)} (run ${r + 1}, ${side})`);
+        log(`${describe(res)} (run ${r + 1}, ${LABELS[side]})`);
       }
     }
   };
@@ -362,16 +407,22 @@ async function main() {
     for (const concurrency of [1, 16]) {
       const key = `${kind} c${concurrency}`;
       results.throughput[key] = {};
-      await measure(results.throughput[key], all, (side) => throughputRun(side, kind, concurrency),
+      // The best sides are compared at concurrency 16 only, jq's setting.
+      const names = concurrency === 16 ? [...BEST, ...WINDOW] : WINDOW;
+      await measure(results.throughput[key], names, (side) => throughputRun(side, kind, concurrency),
         (res) => `${key}: ${fmt(res.rate, 0)} jobs/s, ${fmt(res.commandsPerJob, 2)} commands/job, `
           + `worker ${fmt(res.rss, 1)} MiB, CPU µs/job: submitter ${fmt(res.submitterCpu, 0)} `
           + `worker ${fmt(res.workerCpu, 0)} Redis ${fmt(res.redisCpu, 0)}`);
     }
   }
-  await measure(results.latency, all, latencyRun,
-    (res) => `latency: p50 ${fmt(res.p50, 3)} ms, p99 ${fmt(res.p99, 3)} ms`);
-  await measure(results.once, ['jq', 'bull'], onceRun,
-    (res) => `one-shot: ${fmt(res.wall, 1)} ms wall, ${fmt(res.cpu, 1)} ms CPU per call`);
+  await measure(results.latency, [...BEST, ...WINDOW], latencyRun,
+    (res) => `latency: p50 ${fmt(res.p50, 3)} ms, p99 ${fmt(res.p99, 3)} ms, p99.9 ${fmt(res.p999, 3)} ms`);
+  await measure(results.once, ['jq', 'bull', 'true'], onceRun,
+    (res) => `one-shot: ${fmt(res.wall, 2)} ms wall, ${fmt(res.cpu, 1)} ms CPU per call`);
+  // Against /bin/true of the same run, so a slow moment counts on both.
+  for (const side of ['jq', 'bull']) {
+    results.once[side].forEach((r, i) => { r.vsTrue = r.wall / results.once.true[i].wall; });
+  }
   await redis.flushall();
   log('redis-benchmark');
   const ceiling = redisBenchmark();
@@ -383,15 +434,101 @@ async function main() {
   await redis.quit();
 }
 
-// How many times better jq is: jq/bull for higher-is-better figures,
-// bull/jq for the rest.
-function ratio(jq, bull, higherIsBetter) {
-  const r = higherIsBetter ? jq / bull : bull / jq;
+// How many times better jq is: jq/other for higher-is-better figures,
+// other/jq for the rest.
+function ratio(jq, other, higherIsBetter) {
+  const r = higherIsBetter ? jq / other : other / jq;
   return `${fmt(r, r < 10 ? 2 : 1)}×`;
 }
 
 function writeReport(results, ceiling, v, date) {
-  const lines = [];
+  const lines = [`# jq vs Node Bull 4 and BullMQ, ${date}`, ''];
+  lines.push(`Commit ${v.commit}; ${v.cpu}, ${v.cores} cores; Redis ${v.redis} (no persistence); `
+    + `Node ${v.node}, bull ${v.bull}, bullmq ${v.bullmq}, better-sqlite3 ${v.betterSqlite3}. `
+    + `${args.jobs.toLocaleString('en-US')} jobs per throughput run; `
+    + `${args.latency.toLocaleString('en-US')} round trips per latency run; `
+    + `${args.once} calls per one-shot run. `
+    + `Each figure: median of ${args.runs} runs (min–max); the sides take turns within each run. `
+    + 'Ratio: how many times better jq is. Every worker runs in its own process, and the peers\' '
+    + 'processor is the same better-sqlite3 code (statements prepared once; WAL and '
+    + '`synchronous=NORMAL`, as `jq-worker --synchronous normal`). CPU per job: user + system time '
+    + '(from /proc, or /usr/bin/time for the submitter) over the measured batch, divided by the jobs.', '');
+  lines.push('## Best vs best', '');
+  lines.push(`jq deep: \`jq-submit --stdin -j ${args.deep}\` against \`jq-worker -c 16\`. `
+    + `Bull 4 best: \`queue.addBulk\` in batches of 1,000 with up to ${fmt(args.deep, 0)} jobs in flight, `
+    + 'and one `global:completed` listener matching replies by job id. BullMQ best: the same with '
+    + 'BullMQ\'s `addBulk` and one `QueueEvents` `completed` listener. Workers at concurrency 16, also '
+    + 'for latency: one caller, sequential jobs (jq\'s is a native program feeding `jq-submit --stdin -j 1` '
+    + 'line by line over pipes, bench/driver/pipe_latency.cpp; the peers\' are timed in '
+    + 'their producer, one `add` per job and the shared listener). One-shot: a fresh process per call '
+    + 'from a bash loop, `jq-submit` against a Node script with Bull 4\'s `add` and `job.finished()`, '
+    + 'each divided by `/bin/true` run the same way in the same run. "met": whether jq\'s median '
+    + 'meets the target.', '');
+  lines.push(...bestTable(results), '');
+  lines.push(`## Window of ${args.window}, one add per job`, '');
+  lines.push(`\`jq-submit --stdin -j ${args.window}\`; Bull with ${args.window} in flight, `
+    + 'one `add` per job. '
+    + '"Bull" awaits `job.finished()`; "Bull, one listener" matches one global listener\'s events by job id. '
+    + 'Latency: workers at concurrency 1; jq is one `jq-submit --stdin -j 1` fed line by line over pipes '
+    + 'by the native caller; Bull is timed inside its producer process. CPU per job: of the submitter '
+    + '(jq-submit, or the Node producer), the worker and redis-server.', '');
+  lines.push(...windowTable(results), '');
+  lines.push('Redis alone on this machine (redis-benchmark, 50 clients, no pipelining):', '');
+  lines.push('| command | requests/s | p50 (ms) |', '| --- | ---: | ---: |');
+  for (const c of ceiling) lines.push(`| ${c.test} | ${fmt(c.rps, 0)} | ${fmt(c.p50, 3)} |`);
+  lines.push('', `![latency and throughput](${date}.png)`, '');
+  const text = `${lines.join('\n')}\n`;
+  fs.writeFileSync(path.join(args.out, `${date}.md`), text);
+  return text;
+}
+
+// jq deep against Bull 4 best and BullMQ best, with jq's targets.
+function bestTable(results) {
+  const lines = [
+    '| measure | jq deep | Bull 4 best | BullMQ best | jq vs Bull 4 best | jq vs BullMQ best '
+      + '| target | met |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |'];
+  // One row: `per` maps a side to its runs (BullMQ's may be absent); `met`
+  // judges jq's median, given Bull 4 best's.
+  const row = (what, per, key, { digits, higherIsBetter = false, scale = 1, target = '', met }) => {
+    const s = {};
+    for (const side of BEST.filter((name) => per[name])) s[side] = summary(per[side], key, scale);
+    const cells = BEST.map((side) => (s[side] ? cell(s[side], digits) : '—'));
+    const vs = ['bullBest', 'bullmqBest'].map((side) =>
+      (s[side] ? ratio(s.jqDeep.median, s[side].median, higherIsBetter) : '—'));
+    const verdict = met ? (met(s.jqDeep.median, s.bullBest.median) ? 'yes' : 'no') : '';
+    lines.push(`| ${what} | ${cells.join(' | ')} | ${vs.join(' | ')} | ${target} | ${verdict} |`);
+  };
+  const c16 = ['select c16', 'insert c16'];
+  for (const key of c16) {
+    row(`throughput, ${key} (jobs/s)`, results.throughput[key], 'rate',
+      { digits: 0, higherIsBetter: true, target: '≥ 3× Bull 4 best', met: (jq, bull) => jq >= 3 * bull });
+  }
+  for (const key of c16) {
+    row(`Redis CPU per job, ${key} (µs)`, results.throughput[key], 'redisCpu',
+      { digits: 0, target: '≤ ½ Bull 4 best', met: (jq, bull) => jq <= bull / 2 });
+  }
+  const us = { digits: 0, scale: 1000 };
+  row('latency p50 (µs)', results.latency, 'p50', { ...us, target: '≤ 150 µs', met: (jq) => jq <= 150 });
+  row('latency p99 (µs)', results.latency, 'p99', us);
+  row('latency p99.9 (µs)', results.latency, 'p999',
+    { ...us, target: '≤ 1,000 µs', met: (jq) => jq <= 1000 });
+  for (const key of c16) {
+    row(`worker peak RSS, ${key} (MiB)`, results.throughput[key], 'rss',
+      { digits: 1, target: '≤ 10 MiB', met: (jq) => jq <= 10 });
+  }
+  const once = { jqDeep: results.once.jq, bullBest: results.once.bull };
+  const trueWall = summary(results.once.true, 'wall').median;
+  row('one-shot call, wall (ms)', once, 'wall', { digits: 2 });
+  row(`one-shot call, wall ÷ /bin/true's (${fmt(trueWall, 2)} ms)`, once, 'vsTrue',
+    { digits: 1, target: '≤ 2× /bin/true', met: (jq) => jq <= 2 });
+  return lines;
+}
+
+// jq against Bull with a window of 64, as the bench has always measured it.
+function windowTable(results) {
+  const lines = ['| measure | jq | Bull | ratio | Bull, one listener | ratio | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |'];
   // One row: `per` maps a side to its runs; `listener` runs may be absent.
   const row = (what, per, key, digits, higherIsBetter, target) => {
     const jq = summary(per.jq, key);
@@ -404,25 +541,12 @@ function writeReport(results, ceiling, v, date) {
     lines.push(`| ${what} | ${cell(jq, digits)} | ${cell(bull, digits)} | `
       + `${ratio(jq.median, bull.median, higherIsBetter)} | ${best[0]} | ${best[1]} | ${target} |`);
   };
-  lines.push(`# jq vs Node Bull, ${date}`, '');
-  lines.push(`Commit ${v.commit}; ${v.cpu}, ${v.cores} cores; Redis ${v.redis} (no persistence); `
-    + `Node ${v.node}, bull ${v.bull}, better-sqlite3 ${v.betterSqlite3}. `
-    + `${args.jobs.toLocaleString('en-US')} jobs per throughput run, ${args.window} in flight; `
-    + `${args.latency.toLocaleString('en-US')} round trips per latency run; ${args.once} calls per one-shot run. `
-    + `Each figure: median of ${args.runs} runs (min–max). `
-    + 'Ratio: how many times better jq is. "Bull" awaits `job.finished()`; '
-    + '"Bull, one listener" matches one global listener\'s events by job id, Bull\'s best case. '
-    + 'Latency: jq is one `jq-submit --stdin -j 1` fed line by line over pipes by a native caller '
-    + '(bench/driver/pipe_latency.cpp); Bull is timed inside its producer process. '
-    + 'CPU per job: user + system time over the measured batch of the submitter (jq-submit, or the '
-    + 'Node producer), the worker and redis-server, divided by the jobs.', '');
-  lines.push('| measure | jq | Bull | ratio | Bull, one listener | ratio | target |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const [key, per] of Object.entries(results.throughput)) {
     row(`throughput, ${key} (jobs/s)`, per, 'rate', 0, true, key === 'select c16' ? '≥ 5×' : '');
   }
-  for (const p of ['p50', 'p90', 'p99', 'max']) {
-    row(`latency ${p} (ms)`, results.latency, p, 3, false, p === 'p50' ? '≥ 5×' : '');
+  const percentiles = [['p50', 'p50'], ['p90', 'p90'], ['p99', 'p99'], ['p999', 'p99.9'], ['max', 'max']];
+  for (const [p, label] of percentiles) {
+    row(`latency ${label} (ms)`, results.latency, p, 3, false, p === 'p50' ? '≥ 5×' : '');
   }
   row('one-shot call, wall (ms)', results.once, 'wall', 1, false, '≥ 20×');
   row('one-shot call, CPU (ms)', results.once, 'cpu', 1, false, '≥ 20×');
@@ -439,44 +563,42 @@ function writeReport(results, ceiling, v, date) {
       row(`CPU per job, ${what}, ${key} (µs)`, per, field, 0, false, '');
     }
   }
-  lines.push('', 'Redis alone on this machine (redis-benchmark, 50 clients, no pipelining):', '');
-  lines.push('| command | requests/s | p50 (ms) |', '| --- | ---: | ---: |');
-  for (const c of ceiling) lines.push(`| ${c.test} | ${fmt(c.rps, 0)} | ${fmt(c.p50, 3)} |`);
-  lines.push('', `![latency and throughput](${date}.png)`, '');
-  const text = `${lines.join('\n')}\n`;
-  fs.writeFileSync(path.join(args.out, `${date}.md`), text);
-  return text;
+  return lines;
 }
 
+// Two rows of two panels: best vs best on top, the window-64 comparison
+// below; each a latency CDF and a throughput histogram.
 function writeChart(results, date) {
   const data = path.join(work, 'chart');
   fs.mkdirSync(data, { recursive: true });
-  const sides = ['jq', 'bull', 'listener'];
-  for (const side of sides) {
+  for (const side of [...BEST, ...WINDOW]) {
     // Latency distribution: every sample of every run, as a CDF.
     const samples = results.latency[side].flatMap((r) => r.samples).sort((a, b) => a - b);
     fs.writeFileSync(path.join(data, `${side}.cdf`),
       samples.map((ms, i) => `${ms} ${(100 * (i + 1)) / samples.length}`).join('\n'));
   }
-  const bars = Object.entries(results.throughput).map(([key, per]) =>
-    `"${key}" ${sides.map((side) => summary(per[side], 'rate').median).join(' ')}`);
-  fs.writeFileSync(path.join(data, 'throughput.dat'), bars.join('\n'));
-  const png = path.join(args.out, `${date}.png`);
-  const script = `
-set terminal pngcairo size 1280,480 font ",10"
-set output "${png}"
-set multiplot layout 1,2
-set title "Round-trip latency, one caller, ${args.runs} x ${args.latency} (CDF)"
+  const bars = (names, file) => {
+    const measured = Object.entries(results.throughput).filter(([, per]) => names.every((side) => per[side]));
+    fs.writeFileSync(path.join(data, file), measured.map(([key, per]) =>
+      `"${key}" ${names.map((side) => summary(per[side], 'rate').median).join(' ')}`).join('\n'));
+  };
+  bars(BEST, 'best.dat');
+  bars(WINDOW, 'window.dat');
+  const titles = {
+    ...LABELS, bull: 'Bull, job.finished()',
+    bullBest: 'Bull 4 best (addBulk, one listener)', bullmqBest: 'BullMQ best (addBulk, QueueEvents)',
+  };
+  const cdf = (names, title) => `
+set title "${title}, one caller, ${args.runs} x ${args.latency} (CDF)"
 set logscale x
 set xlabel "ms (log scale)"
 set ylabel "% of round trips"
 set key bottom right
-set grid
-plot "${data}/jq.cdf" using 1:2 with lines lw 2 title "jq", \\
-     "${data}/bull.cdf" using 1:2 with lines lw 2 title "Bull, job.finished()", \\
-     "${data}/listener.cdf" using 1:2 with lines lw 2 title "Bull, one listener"
-unset logscale x
-set title "End-to-end throughput, ${args.jobs} jobs (jobs/s, median of ${args.runs})"
+plot ${names.map((side) => `"${data}/${side}.cdf" using 1:2 with lines lw 2 title "${titles[side]}"`)
+    .join(', ')}
+unset logscale x`;
+  const histogram = (names, file, title) => `
+set title "${title}, ${args.jobs} jobs (jobs/s, median of ${args.runs})"
 set xlabel ""
 set ylabel "jobs/s"
 set style data histograms
@@ -484,10 +606,20 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set yrange [0:*]
-set xtics nomirror
 set key top right
-plot "${data}/throughput.dat" using 2:xtic(1) title "jq", "" using 3 title "Bull, job.finished()", \\
-     "" using 4 title "Bull, one listener"
+plot ${names.map((side, i) => `"${data}/${file}" using ${i + 2}${i === 0 ? ':xtic(1)' : ''} `
+    + `title "${titles[side]}"`).join(', ')}`;
+  const png = path.join(args.out, `${date}.png`);
+  const script = `
+set terminal pngcairo size 1280,960 font ",10"
+set output "${png}"
+set multiplot layout 2,2
+set grid
+set xtics nomirror
+${cdf(BEST, 'Best vs best: round-trip latency')}
+${histogram(BEST, 'best.dat', 'Best vs best: end-to-end throughput')}
+${cdf(WINDOW, `Window of ${args.window}: round-trip latency`)}
+${histogram(WINDOW, 'window.dat', `Window of ${args.window}: end-to-end throughput`)}
 unset multiplot
 `;
   fs.writeFileSync(path.join(data, 'chart.gp'), script);

@@ -82,18 +82,20 @@ TEST_CASE("jq::queue::parse_list_state")
 TEST_CASE("jq::queue::JobResult")
 {
   using jq::queue::Action;
+  using jq::queue::ActionResult;
   using jq::queue::JobResult;
-  using jq::queue::Outcome;
-  CHECK(JobResult{"1", Action::retry, Outcome::applied, false}.result()
+  CHECK(JobResult{"1", Action::retry, ActionResult::applied, false}.result()
         == "retried");
-  CHECK(JobResult{"1", Action::retry, Outcome::applied, true}.result()
+  CHECK(JobResult{"1", Action::retry, ActionResult::applied, true}.result()
         == "would_retry");
-  CHECK(JobResult{"1", Action::clean, Outcome::applied, false}.result()
+  CHECK(JobResult{"1", Action::clean, ActionResult::applied, false}.result()
         == "removed");
-  CHECK(JobResult{"1", Action::promote, Outcome::wrong_state, false}.result()
-        == "not_delayed");
-  CHECK(JobResult{"1", Action::retry, Outcome::wrong_state, false}.result()
+  CHECK(
+    JobResult{"1", Action::promote, ActionResult::wrong_state, false}.result()
+    == "not_delayed");
+  CHECK(JobResult{"1", Action::retry, ActionResult::wrong_state, false}.result()
         == "not_failed");
-  CHECK(JobResult{"1", Action::remove, Outcome::locked, false}.to_json().dump()
-        == R"({"id":"1","action":"remove","result":"locked","dryRun":false})");
+  CHECK(
+    JobResult{"1", Action::remove, ActionResult::locked, false}.to_json().dump()
+    == R"({"id":"1","action":"remove","result":"locked","dryRun":false})");
 }

@@ -99,9 +99,7 @@ void write(Level at, std::string_view message)
   write(at, message, {});
 }
 
-void write(Level at,
-           std::string_view message,
-           std::initializer_list<Field> fields)
+void write(Level at, std::string_view message, std::span<const Field> fields)
 {
   if (format() == Format::text) {
     put_line(fmt::format("[{} {}] {} {}: {}\n",
@@ -130,6 +128,13 @@ void write(Level at,
   // thrown over.
   put_line(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
            + '\n');
+}
+
+void write(Level at,
+           std::string_view message,
+           std::initializer_list<Field> fields)
+{
+  write(at, message, std::span<const Field>(fields.begin(), fields.size()));
 }
 
 } // namespace jq::log

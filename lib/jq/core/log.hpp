@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -40,6 +41,9 @@ void write(Level level, std::string_view message);
 
 // Write `message` with `fields`: in JSON they are members of the line's
 // object beside `msg`; in text only `message` is written.
+void write(Level level,
+           std::string_view message,
+           std::span<const Field> fields);
 void write(Level level,
            std::string_view message,
            std::initializer_list<Field> fields);

@@ -51,7 +51,7 @@ std::string_view to_string(Action action) noexcept
 std::string JobResult::result() const
 {
   switch (outcome) {
-  case Outcome::applied:
+  case ActionResult::applied:
     switch (action) {
     case Action::retry:
       return is_dry_run ? "would_retry" : "retried";
@@ -60,11 +60,11 @@ std::string JobResult::result() const
     default: // remove, clean
       return is_dry_run ? "would_remove" : "removed";
     }
-  case Outcome::missing:
+  case ActionResult::missing:
     return "missing";
-  case Outcome::locked:
+  case ActionResult::locked:
     return "locked";
-  case Outcome::wrong_state:
+  case ActionResult::wrong_state:
     break;
   }
   return action == Action::promote ? "not_delayed" : "not_failed";
@@ -104,7 +104,8 @@ Admin::Admin(redis::Connection& connection, Keys keys, bool dry_run)
 {
 }
 
-JobResult Admin::job_result(std::string_view id, Action action, Outcome outcome)
+JobResult
+Admin::job_result(std::string_view id, Action action, ActionResult outcome)
 {
   return {std::string(id), action, outcome, m_dry_run};
 }
@@ -128,13 +129,13 @@ JobResult Admin::retry(std::string_view id)
                            .integer();
   switch (code) {
   case 1:
-    return job_result(id, Action::retry, Outcome::applied);
+    return job_result(id, Action::retry, ActionResult::applied);
   case 0:
-    return job_result(id, Action::retry, Outcome::missing);
+    return job_result(id, Action::retry, ActionResult::missing);
   case -1:
-    return job_result(id, Action::retry, Outcome::locked);
+    return job_result(id, Action::retry, ActionResult::locked);
   default:
-    return job_result(id, Action::retry, Outcome::wrong_state);
+    return job_result(id, Action::retry, ActionResult::wrong_state);
   }
 }
 
@@ -164,7 +165,7 @@ Admin::retry_all_failed(const std::function<void(const JobResult&)>& on_job,
        flag(m_dry_run)});
     long long seen = 0;
     for_each_id(reply[0], [&](std::string_view id) {
-      on_job(job_result(id, Action::retry, Outcome::applied));
+      on_job(job_result(id, Action::retry, ActionResult::applied));
       ++retried;
       ++seen;
       if (m_dry_run) {
@@ -172,12 +173,12 @@ Admin::retry_all_failed(const std::function<void(const JobResult&)>& on_job,
       }
     });
     for_each_id(reply[1], [&](std::string_view id) {
-      on_job(job_result(id, Action::retry, Outcome::locked));
+      on_job(job_result(id, Action::retry, ActionResult::locked));
       ++offset;
       ++seen;
     });
     for_each_id(reply[2], [&](std::string_view id) {
-      on_job(job_result(id, Action::retry, Outcome::missing));
+      on_job(job_result(id, Action::retry, ActionResult::missing));
       ++offset;
       ++seen;
     });
@@ -206,11 +207,11 @@ JobResult Admin::remove(std::string_view id)
                            .integer();
   switch (code) {
   case 1:
-    return job_result(id, Action::remove, Outcome::applied);
+    return job_result(id, Action::remove, ActionResult::applied);
   case 0:
-    return job_result(id, Action::remove, Outcome::locked);
+    return job_result(id, Action::remove, ActionResult::locked);
   default:
-    return job_result(id, Action::remove, Outcome::missing);
+    return job_result(id, Action::remove, ActionResult::missing);
   }
 }
 
@@ -230,11 +231,11 @@ JobResult Admin::promote(std::string_view id)
       .integer();
   switch (code) {
   case 0:
-    return job_result(id, Action::promote, Outcome::applied);
+    return job_result(id, Action::promote, ActionResult::applied);
   case -1:
-    return job_result(id, Action::promote, Outcome::wrong_state);
+    return job_result(id, Action::promote, ActionResult::wrong_state);
   default:
-    return job_result(id, Action::promote, Outcome::missing);
+    return job_result(id, Action::promote, ActionResult::missing);
   }
 }
 
@@ -275,7 +276,7 @@ long long Admin::clean(JobState state,
        flag(drop_debounce),
        flag(m_dry_run)});
     for_each_id(reply[0], [&](std::string_view id) {
-      on_job(job_result(id, Action::clean, Outcome::applied));
+      on_job(job_result(id, Action::clean, ActionResult::applied));
       ++removed;
     });
     cursor = reply[1].integer();

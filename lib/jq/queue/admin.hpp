@@ -19,7 +19,7 @@ enum class Action { retry, remove, promote, clean, pause, resume };
 std::string_view to_string(Action action) noexcept;
 
 // What an action did to one job (or would do, in a dry run).
-enum class Outcome {
+enum class ActionResult {
   applied,     // retried, removed, promoted
   missing,     // no such job
   locked,      // a worker holds its lock: refused
@@ -34,7 +34,7 @@ struct JobResult
 {
   std::string id;
   Action action = Action::retry;
-  Outcome outcome = Outcome::applied;
+  ActionResult outcome = ActionResult::applied;
   bool is_dry_run = false;
 
   std::string result() const;
@@ -104,7 +104,8 @@ public:
 
 private:
   PauseResult pause_or_resume(Action action);
-  JobResult job_result(std::string_view id, Action action, Outcome outcome);
+  JobResult
+  job_result(std::string_view id, Action action, ActionResult outcome);
 
   redis::Connection& m_connection;
   Keys m_keys;

@@ -5,6 +5,8 @@
 #include <jq/core/uuid.hpp>
 #include <jq/queue/scripts.hpp>
 
+#include <algorithm>
+
 namespace jq::queue {
 
 Producer::Producer(Keys keys)
@@ -13,7 +15,8 @@ Producer::Producer(Keys keys)
 {
 }
 
-redis::Script::Call Producer::call(const NewJob& job) const
+void Producer::append_args(std::vector<std::string>& args,
+                           const NewJob& job) const
 {
   const auto& options = job.options;
   // (The id of a repeatable job's next run follows Bull's own rule.)
@@ -21,23 +24,15 @@ redis::Script::Call Producer::call(const NewJob& job) const
     Keys::check_job_id(*options.job_id);
   }
   const std::int64_t timestamp = job.timestamp.value_or(now_ms());
-  return {
-    {m_keys.wait(),
-     m_keys.paused(),
-     m_keys.meta_paused(),
-     m_keys.id(),
-     m_keys.delayed(),
-     m_keys.priority()},
-    {m_keys.base(),
-     options.job_id.value_or(""),
-     job.name,
-     job.data,
-     dump_json(job.bull_opts ? *job.bull_opts : options.to_opts(timestamp)),
-     std::to_string(timestamp),
-     std::to_string(options.delay.count()),
-     std::to_string(options.priority),
-     options.lifo ? "1" : "0",
-     m_token}};
+  args.push_back(options.job_id.value_or(""));
+  args.push_back(job.name);
+  args.push_back(job.data);
+  args.push_back(
+    dump_json(job.bull_opts ? *job.bull_opts : options.to_opts(timestamp)));
+  args.push_back(std::to_string(timestamp));
+  args.push_back(std::to_string(options.delay.count()));
+  args.push_back(std::to_string(options.priority));
+  args.emplace_back(options.lifo ? "1" : "0");
 }
 
 Added Producer::add(redis::Connection& connection, const NewJob& job) const
@@ -49,16 +44,31 @@ std::vector<Added>
 Producer::add_many(redis::Connection& connection,
                    const std::vector<const NewJob*>& jobs) const
 {
-  std::vector<redis::Script::Call> calls;
-  calls.reserve(jobs.size());
-  for (const NewJob* job : jobs) {
-    calls.push_back(call(*job));
-  }
   std::vector<Added> added;
   added.reserve(jobs.size());
-  for (auto& reply : scripts::add_job().run_many(connection, calls)) {
-    const redis::Reply checked = redis::checked(std::move(reply));
-    added.push_back({std::string(checked[0].str()), checked[1].integer() == 1});
+  if (jobs.empty()) {
+    return added;
+  }
+  // One script call per batch: one command for Redis to parse and one Lua
+  // run, however many jobs.
+  const std::vector<std::string> keys = {m_keys.wait(),
+                                         m_keys.paused(),
+                                         m_keys.meta_paused(),
+                                         m_keys.id(),
+                                         m_keys.delayed(),
+                                         m_keys.priority()};
+  for (std::size_t from = 0; from < jobs.size(); from += k_batch) {
+    const std::size_t to = std::min(jobs.size(), from + k_batch);
+    std::vector<std::string> args = {m_keys.base(), m_token};
+    args.reserve(2 + 8 * (to - from));
+    for (std::size_t i = from; i < to; ++i) {
+      append_args(args, *jobs[i]);
+    }
+    const redis::Reply reply = scripts::add_jobs().run(connection, keys, args);
+    for (std::size_t i = 0; i + 1 < reply.size(); i += 2) {
+      added.push_back(
+        {std::string(reply[i].str()), reply[i + 1].integer() == 1});
+    }
   }
   return added;
 }

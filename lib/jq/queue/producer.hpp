@@ -33,7 +33,8 @@ struct Added
   bool is_new = true; // false: a job with this id existed and was left as is
 };
 
-// Adds jobs to one queue in one atomic script each (docs/bull-layout.md 3.1).
+// Adds jobs to one queue, many per atomic script call (docs/bull-layout.md
+// 3.1).
 class Producer
 {
 public:
@@ -43,12 +44,16 @@ public:
   // queue's own keys, RedisError when Redis fails.
   Added add(redis::Connection& connection, const NewJob& job) const;
 
-  // Add all of `jobs` in one pipelined round trip; results in order.
+  // Add all of `jobs`, up to k_batch per script call; results in order.
   std::vector<Added> add_many(redis::Connection& connection,
                               const std::vector<const NewJob*>& jobs) const;
 
+  // Most jobs in one call: a call blocks Redis while it runs, so a huge
+  // batch is cut into calls of about a millisecond each.
+  static constexpr std::size_t k_batch = 500;
+
 private:
-  redis::Script::Call call(const NewJob& job) const;
+  void append_args(std::vector<std::string>& args, const NewJob& job) const;
 
   Keys m_keys;
   std::string m_token;

@@ -5,6 +5,7 @@
 #include <jq/core/json.hpp>
 #include <jq/core/log.hpp>
 #include <jq/queue/scripts.hpp>
+#include <jq/redis/backoff.hpp>
 #include <jq/redis/connection.hpp>
 
 #include <fmt/core.h>
@@ -367,9 +368,9 @@ struct Submitter::State
       give_up = std::max(give_up, job.deadline);
     }
     JQ_LOG(warn, "lost Redis ({}); reconnecting", error.what());
-    milliseconds delay(100);
+    redis::Backoff backoff(milliseconds(100), k_max_reconnect_delay);
     for (;;) {
-      std::this_thread::sleep_for(delay);
+      std::this_thread::sleep_for(backoff.next());
       try {
         connect();
         JQ_LOG(
@@ -390,7 +391,6 @@ struct Submitter::State
         if (Clock::now() >= give_up) {
           throw;
         }
-        delay = std::min(delay * 2, k_max_reconnect_delay);
       }
     }
   }

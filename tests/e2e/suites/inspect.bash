@@ -327,6 +327,23 @@ test_workers() {
 }
 TEST "workers lists the connections named prefix:base64(queue)" test_workers
 
+test_busy_worker_listed() {
+  # Slow jobs waiting before the worker starts: it is busy from its first
+  # moment and never blocks for work, and is listed all the same.
+  local slow='with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select count(*) from c'
+  local i
+  for i in 1 2 3 4; do
+    expect_exit 0 submit --db app --no-wait --sql "$slow" || return
+  done
+  start_worker -c 2 --db app="$TEST_DIR/app.sqlite" || return
+  sleep 0.3
+  expect_exit 0 inspect workers --json || return
+  expect_file_lines "$OUT_FILE" 1
+  expect_exit 0 inspect health --json
+}
+TEST "a worker busy from its start is listed by workers and health" \
+  test_busy_worker_listed
+
 # ---------------------------------------------------------------- health
 
 test_health() {

@@ -1,0 +1,200 @@
+-- Record the ends of jobs in hand, many per call, then take more: the one
+-- call a busy worker makes per round (docs/bull-layout.md 3.4, 3.5).
+-- KEYS: 1 active, 2 completed, 3 failed, 4 stalled, 5 wait, 6 priority,
+--       7 trimmed (ids whose replies were deleted, so a late waiter hears
+--       "gone", not "no such job"), 8 paused, 9 meta-paused, 10 delayed
+-- ARGV: 1 base, 2 token ("0": ignore the locks), 3 lock duration ms,
+--       4 now ms, 5 how many jobs to take afterwards, then per end 10
+--       values and its pairs:
+--       kind ("completed" | "failed" | "retry"), id,
+--       value (returnvalue or failedReason; a retry: unused),
+--       event JSON (published on completed|failed),
+--       keep count (-1 all, 0 none), keep age in seconds (0: any age),
+--       time (finishedOn; a retry: its due ms),
+--       delayed score (a retry: 0 for back in line now),
+--       "1" to put a retry at the head of the line,
+--       n, then n field/value pairs also written on the job
+-- Returns {codes, taken}: one code per end (0 recorded, -1 no job, -2 no
+-- lock, -3 not active, -6 locked by another worker) and the jobs taken as
+-- {id, fields, ...}.
+local base, token, lockDuration, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local finishedOn = tonumber(now)
+local codes = {}
+-- Writes that take many keys or members are made once, at the end.
+local locks, recorded, added = {}, {}, {}
+-- Retention is applied once per (set, policy) after all ends are in.
+local policies = {}
+local trimmed = {}
+
+local function trim(setKey, keepCount, keepAge)
+  local function drop(ids)
+    for _, oldId in ipairs(ids) do
+      redis.call("DEL", base .. oldId, base .. oldId .. ":logs")
+      redis.call("ZREM", setKey, oldId)
+      trimmed[#trimmed + 1] = oldId
+    end
+  end
+  -- Bounded per call so one finish never takes long; later finishes trim
+  -- the rest.
+  if keepAge > 0 then
+    drop(redis.call("ZRANGEBYSCORE", setKey, 0, finishedOn - keepAge * 1000,
+                    "LIMIT", 0, 1000))
+  end
+  if keepCount > 0 then
+    drop(redis.call("ZREVRANGE", setKey, keepCount, keepCount + 999))
+  end
+end
+
+local function finish(kind, id, jobKey, i)
+  local setKey = kind == "completed" and KEYS[2] or KEYS[3]
+  local keepCount = tonumber(ARGV[i + 4])
+  local keepAge = tonumber(ARGV[i + 5])
+  local pairsTo = i + 9 + 2 * tonumber(ARGV[i + 9])
+  if keepCount == 0 then
+    redis.call("DEL", jobKey, jobKey .. ":logs")
+    trimmed[#trimmed + 1] = id
+  else
+    added[setKey] = added[setKey] or {}
+    local members = added[setKey]
+    members[#members + 1] = ARGV[i + 6]
+    members[#members + 1] = id
+    redis.call("HSET", jobKey,
+               kind == "completed" and "returnvalue" or "failedReason",
+               ARGV[i + 2], "finishedOn", ARGV[i + 6])
+    hset_pairs(jobKey, i + 10, pairsTo)
+    if keepAge > 0 or keepCount > 0 then
+      policies[setKey .. "\0" .. keepCount .. "\0" .. keepAge] =
+        {setKey, keepCount, keepAge}
+    end
+  end
+  redis.call("PUBLISH", setKey, ARGV[i + 3])
+end
+
+local function retry(id, jobKey, i)
+  hset_pairs(jobKey, i + 10, i + 9 + 2 * tonumber(ARGV[i + 9]))
+  local score = tonumber(ARGV[i + 7])
+  if score > 0 then
+    redis.call("ZADD", KEYS[10], score, id)
+    redis.call("PUBLISH", KEYS[10], ARGV[i + 6])
+    return
+  end
+  local priority = tonumber(redis.call("HGET", jobKey, "priority")) or 0
+  push_job(KEYS[6], wait_target(KEYS[5], KEYS[8], KEYS[9]), priority,
+           ARGV[i + 8] == "1", id)
+end
+
+-- The ends in ARGV order: {kind, id, first ARGV index}.
+local ends = {}
+do
+  local i = 6
+  while i <= #ARGV do
+    ends[#ends + 1] = {ARGV[i], ARGV[i + 1], i}
+    i = i + 10 + 2 * tonumber(ARGV[i + 9])
+  end
+end
+
+-- The lock holder of each end, read in one call (token "0": none needed).
+local holders = {}
+if token ~= "0" and #ends > 0 then
+  local lockKeys = {}
+  for n, e in ipairs(ends) do
+    lockKeys[n] = base .. e[2] .. ":lock"
+  end
+  holders = redis.call("MGET", unpack(lockKeys))
+end
+
+-- 0 when the end may be recorded, else a negative code. A job locked by a
+-- worker cannot be removed, so its hash is looked for only otherwise.
+local function check(n, jobKey)
+  if holders[n] == token then
+    return 0
+  end
+  if redis.call("EXISTS", jobKey) == 0 then
+    return -1
+  end
+  if token == "0" then
+    return 0
+  end
+  return holders[n] and -6 or -2
+end
+
+-- Take the ids out of active: one LREM each for a few, else one rewrite of
+-- the list (dropping the occurrence nearest the tail, as LREM -1 does).
+local leaving = {}
+for n, e in ipairs(ends) do
+  local code = check(n, base .. e[2])
+  codes[n] = code
+  if code == 0 then
+    leaving[#leaving + 1] = n
+  end
+end
+if #leaving < 3 then
+  for _, n in ipairs(leaving) do
+    if redis.call("LREM", KEYS[1], -1, ends[n][2]) == 0 then
+      codes[n] = -3
+    end
+  end
+else
+  local wanted = {}
+  for _, n in ipairs(leaving) do
+    wanted[ends[n][2]] = n
+  end
+  local active = redis.call("LRANGE", KEYS[1], 0, -1)
+  local kept = {}
+  local found = {}
+  for k = #active, 1, -1 do
+    local n = wanted[active[k]]
+    if n and not found[n] then
+      found[n] = true
+    else
+      kept[#kept + 1] = active[k]
+    end
+  end
+  redis.call("DEL", KEYS[1])
+  -- `kept` runs tail to head: LPUSH puts it back in the same order.
+  for k = 1, #kept, 5000 do
+    redis.call("LPUSH", KEYS[1], unpack(kept, k, math.min(k + 4999, #kept)))
+  end
+  for _, n in ipairs(leaving) do
+    if not found[n] then
+      codes[n] = -3
+    end
+  end
+end
+
+for n, e in ipairs(ends) do
+  if codes[n] == 0 then
+    local kind, id, i = e[1], e[2], e[3]
+    local jobKey = base .. id
+    locks[#locks + 1] = jobKey .. ":lock"
+    recorded[#recorded + 1] = id
+    if kind == "retry" then
+      retry(id, jobKey, i)
+    else
+      finish(kind, id, jobKey, i)
+    end
+  end
+end
+if #recorded > 0 then
+  if token ~= "0" then
+    redis.call("DEL", unpack(locks))
+  end
+  redis.call("SREM", KEYS[4], unpack(recorded))
+end
+for setKey, members in pairs(added) do
+  redis.call("ZADD", setKey, unpack(members))
+end
+for _, policy in pairs(policies) do
+  trim(policy[1], policy[2], policy[3])
+end
+if #trimmed > 0 then
+  for _, oldId in ipairs(trimmed) do
+    redis.call("ZADD", KEYS[7], finishedOn, oldId)
+  end
+  -- Remember the newest 100000 only.
+  redis.call("ZREMRANGEBYRANK", KEYS[7], 0, -100001)
+end
+local taken = {}
+take_waiting(base, KEYS[5], KEYS[1], KEYS[6], tonumber(ARGV[5]), token,
+             lockDuration, now, taken)
+return {codes, taken}

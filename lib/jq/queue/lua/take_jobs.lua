@@ -1,0 +1,28 @@
+-- Start jobs, many per call: lock each with the worker's token and return
+-- its fields.
+-- KEYS: 1 wait, 2 active, 3 priority, 4 stalled
+-- ARGV: 1 base, 2 token, 3 lock duration ms, 4 now ms, 5 how many to take
+--       from wait, 6.. ids a BRPOPLPUSH already moved into active
+-- A given id is started only while it is still in active (a worker that
+-- lost the reply of its BRPOPLPUSH puts such jobs back after a grace) and
+-- not locked by another worker.
+-- Returns {id, fields, ...}; fields are {} for an id whose hash is gone (it
+-- is dropped from active).
+local base, token, lockDuration, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local started = {}
+for i = 6, #ARGV do
+  local id = ARGV[i]
+  if redis.call("LPOS", KEYS[2], id) then
+    local holder = redis.call("GET", base .. id .. ":lock")
+    if not holder or holder == token then
+      redis.call("SREM", KEYS[4], id)
+      local job = start_job(base, KEYS[2], id, token, lockDuration, now,
+                            KEYS[3])
+      started[#started + 1] = job[1]
+      started[#started + 1] = job[2]
+    end
+  end
+end
+take_waiting(base, KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[5]), token,
+             lockDuration, now, started)
+return started
