@@ -258,6 +258,11 @@ int run_stdin(const Options& options)
     throw jq::UsageError("--stdin writes JSON Lines: --format must be json");
   }
   const auto defaults = job_defaults(options);
+  // std::cin with a buffer of its own, so it can tell whether a line can be
+  // read without blocking (in_avail counts what it holds and what the
+  // kernel has for it).
+  std::ios::sync_with_stdio(false);
+  const auto input_ready = [] { return std::cin.rdbuf()->in_avail() > 0; };
   std::optional<std::uintmax_t> input_bytes;
   struct stat info = {};
   if (fstat(STDIN_FILENO, &info) == 0 && S_ISREG(info.st_mode)) {
@@ -301,8 +306,18 @@ int run_stdin(const Options& options)
         ++not_completed;
       }
       writer.write(result.tag, jq::cli::result_line(result, result.tag));
+      // A caller with nothing more to say may be waiting for this line.
+      if (!input_ready()) {
+        std::cout.flush();
+      }
     },
-    [&] { return writer.held() < static_cast<std::size_t>(options.jobs); },
+    // A line is read only when it is there, or when nothing is pending: a
+    // caller that writes its next line after reading a reply must get that
+    // reply first.
+    [&] {
+      return writer.held() < static_cast<std::size_t>(options.jobs)
+             && (submitter.stats().in_flight == 0 || input_ready());
+    },
     [&](const jq::queue::SubmitterStats& stats) {
       progress.update(stats, bytes_read, invalid);
     });

@@ -290,6 +290,7 @@ struct Submitter::State
     job.submission = std::move(submission);
     pending.emplace(std::move(id), std::move(job));
     ++stats.submitted;
+    stats.in_flight = static_cast<long long>(pending.size());
   }
 
   // Read the events that arrive within `wait`, then fetch the outcomes of

@@ -286,6 +286,35 @@ print(sorted((d["id"], d["status"]) for d in map(json.loads, open(sys.argv[1])))
 }
 TEST "--no-wait, then --wait ID gets the reply" test_no_wait_then_wait
 
+test_coprocess_caller() {
+  # A caller that writes one line, reads its reply, then writes the next
+  # (a co-process), with the default window: every reply comes as soon as
+  # its job ends, not when the window fills or the input ends.
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 4 || return
+  _jq_resolve submit --stdin
+  expect_exit 0 timeout 20 "$JQ_PYTHON" -S -c '
+import json, subprocess, sys, time
+caller = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True, bufsize=1)
+slowest = 0
+for n in range(20):
+    started = time.monotonic()
+    caller.stdin.write(json.dumps({"db": "app", "sql": "select ?",
+                                   "params": [n]}) + "\n")
+    caller.stdin.flush()
+    reply = json.loads(caller.stdout.readline())
+    slowest = max(slowest, time.monotonic() - started)
+    assert reply["status"] == "completed" and reply["result"]["rows"] == [[n]], reply
+caller.stdin.close()
+assert caller.wait() == 0
+print("slowest reply %.0f ms" % (slowest * 1000))
+assert slowest < 5, slowest
+' "${_jq_cmd[@]}"
+  expect_contains "$OUT" "slowest reply" "the co-process caller got all 20 replies"
+}
+TEST "--stdin with the default window answers a caller that waits for each reply" \
+  test_coprocess_caller
+
 test_wait_unknown() {
   start_worker --db app="$TEST_DIR/app.sqlite" || return
   expect_exit 3 submit --wait no-such-job --timeout 10s --format json
