@@ -4,6 +4,7 @@
 #include "output.hpp"
 
 #include <jq/core/exit_code.hpp>
+#include <jq/core/json.hpp>
 #include <jq/queue/inspector.hpp>
 
 #include <CLI/CLI.hpp>
@@ -28,7 +29,7 @@ Command setup_counts(CLI::App& app, const Context& context)
       const auto counts =
         jq::queue::count_jobs(connection, context.common.keys()).to_json();
       if (make_style(*json).is_json) {
-        std::cout << counts.dump() << '\n';
+        std::cout << jq::dump_json(counts) << '\n';
       } else {
         for (const auto& [state, count] : counts.items()) {
           std::cout << fmt::format(

@@ -7,6 +7,7 @@
 #include <jq/cli/common.hpp>
 #include <jq/core/clock.hpp>
 #include <jq/core/exit_code.hpp>
+#include <jq/core/json.hpp>
 #include <jq/queue/inspector.hpp>
 
 #include <CLI/CLI.hpp>
@@ -47,7 +48,7 @@ void print_details(const jq::queue::JobDetails& job, const Style& style)
     if (!json[field].is_null()) {
       line(name,
            json[field].is_string() ? json[field].get<std::string>()
-                                   : dump(json[field]));
+                                   : jq::dump_json(json[field]));
     }
   };
 
@@ -104,7 +105,7 @@ void print_details(const jq::queue::JobDetails& job, const Style& style)
     std::cout << label("stacktrace") << '\n';
     for (const auto& entry : json["stacktrace"]) {
       const std::string text =
-        entry.is_string() ? entry.get<std::string>() : dump(entry);
+        entry.is_string() ? entry.get<std::string>() : jq::dump_json(entry);
       std::string_view rest = text;
       while (!rest.empty()) {
         const std::size_t end = std::min(rest.find('\n'), rest.size());

@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include <jq/core/json.hpp>
+
 #include <fmt/format.h>
 
 #include <sys/ioctl.h>
@@ -66,9 +68,7 @@ Style make_style(bool json_flag)
 
 void print_json_line(std::ostream& out, const nlohmann::ordered_json& value)
 {
-  out << value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-      << '\n'
-      << std::flush;
+  out << jq::dump_json(value) << '\n' << std::flush;
 }
 
 std::string paint(std::string_view text, Colour colour, bool enabled)
@@ -260,11 +260,6 @@ std::string format_when(std::int64_t ms, std::int64_t now_ms)
     return fmt::format("{} (in {})", format_time(ms), format_span(ms - now_ms));
   }
   return fmt::format("{} ({} ago)", format_time(ms), format_span(now_ms - ms));
-}
-
-std::string dump(const nlohmann::json& value)
-{
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace inspect

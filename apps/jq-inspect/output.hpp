@@ -85,7 +85,4 @@ std::string format_span(std::int64_t ms);
 // `format_time(ms) (5m 02s ago)`, or `(in 12.3s)` for a future time.
 std::string format_when(std::int64_t ms, std::int64_t now_ms);
 
-// Compact JSON text (invalid UTF-8 replaced).
-std::string dump(const nlohmann::json& value);
-
 } // namespace inspect

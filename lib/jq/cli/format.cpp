@@ -1,6 +1,7 @@
 #include "format.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/core/json.hpp>
 
 #include <fmt/format.h>
 
@@ -16,13 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view k_column_gap = "  ";
-
-// Compact JSON that never throws: a reply may carry text that is not valid
-// UTF-8 (SQLite stores whatever it is given).
-std::string dump(const json& value)
-{
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 // A {"columns": [...], "rows": [...]} reply, as opposed to a foreign
 // worker's arbitrary return value.
@@ -55,13 +49,13 @@ Cell to_cell(const json& value)
     return {value.get<std::string>(), false, false};
   }
   if (value.is_number()) {
-    return {dump(value), false, true};
+    return {jq::dump_json(value), false, true};
   }
   if (value.is_object() && value.size() == 1 && value.contains("$base64")
       && value["$base64"].is_string()) {
     return {value["$base64"].get<std::string>(), false, false};
   }
-  return {dump(value), false, false};
+  return {jq::dump_json(value), false, false};
 }
 
 // The column names and cells of `result`, tolerating rows that are objects
@@ -78,7 +72,7 @@ Table to_table(const json& result)
   Table table;
   for (const auto& column : result["columns"]) {
     table.columns.push_back(column.is_string() ? column.get<std::string>()
-                                               : dump(column));
+                                               : jq::dump_json(column));
   }
   for (const auto& row : result["rows"]) {
     std::vector<Cell> cells;
@@ -135,8 +129,9 @@ std::string escape_for_table(std::string_view text)
 void write_changes(std::ostream& out, const json& result)
 {
   const auto changes = result.find("changes");
-  const std::string count =
-    changes != result.end() && changes->is_number() ? dump(*changes) : "0";
+  const std::string count = changes != result.end() && changes->is_number()
+                              ? jq::dump_json(*changes)
+                              : "0";
   out << '(' << count << (count == "1" ? " row" : " rows") << " changed)\n";
 }
 
@@ -312,7 +307,7 @@ Format parse_format(std::string_view text)
 void write_result(std::ostream& out, Format format, const json& result)
 {
   if (format == Format::json || !is_reply(result)) {
-    out << dump(result) << '\n';
+    out << jq::dump_json(result) << '\n';
     return;
   }
   const Table table = to_table(result);

@@ -24,6 +24,8 @@ nlohmann::json parse_untrusted_json(std::string_view text);
 
 // The JSON text of `value`, compact. Never throws: text that is not valid
 // UTF-8 (a TEXT column can hold any bytes) has those bytes replaced.
+// Every JSON text jq writes goes through these two.
 std::string dump_json(const nlohmann::json& value);
+std::string dump_json(const nlohmann::ordered_json& value);
 
 } // namespace jq

@@ -2,6 +2,7 @@
 
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/json.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -126,8 +127,7 @@ void write(Level at, std::string_view message, std::span<const Field> fields)
   }
   // Job ids and reasons come from others: bad UTF-8 is replaced, not
   // thrown over.
-  put_line(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-           + '\n');
+  put_line(dump_json(line) + '\n');
 }
 
 void write(Level at,

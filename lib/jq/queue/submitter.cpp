@@ -314,7 +314,7 @@ struct Submitter::State
       }
       const auto& job_id = event["jobId"];
       const std::string id =
-        job_id.is_string() ? job_id.get<std::string>() : job_id.dump();
+        job_id.is_string() ? job_id.get<std::string>() : jq::dump_json(job_id);
       const auto found = pending.find(id);
       if (found == pending.end()) {
         continue;
