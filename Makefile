@@ -52,7 +52,8 @@ asan:
 tsan:
 	JOBS=$(JOBS) scripts/tsan
 
-# jq against Node Bull on one Redis; writes bench/results/DATE.{md,png}.
+# jq against Node Bull and BullMQ on one Redis, each at its best and Bull also
+# with a window of 64; writes bench/results/DATE.{md,png}.
 bench:
 	scripts/bench
 
