@@ -40,11 +40,6 @@ JobExchange::JobExchange(redis::Url url_,
 
 void JobExchange::open()
 {
-  open_blocker();
-}
-
-void JobExchange::open_blocker()
-{
   blocker.emplace(redis::Connection::open(url));
   blocker->command({"CLIENT", "SETNAME", keys().worker_client_name()});
 }
@@ -134,9 +129,7 @@ std::vector<Job> JobExchange::exchange(const std::vector<JobEnd>& ends,
         taken = std::move(finished.taken);
       }
       io_backoff.reset();
-      for (const auto& end : ends) {
-        book.release(end.id);
-      }
+      release(ends);
       for (const auto& job : taken) {
         book.hold(job.id);
       }
@@ -324,7 +317,7 @@ std::optional<std::string> JobExchange::fetch()
   bool sent = false;
   try {
     if (!blocker) {
-      open_blocker();
+      open();
       if (blocker_lost_reply) {
         requeue_unlocked_after_grace(*blocker);
         blocker_lost_reply = false;

@@ -75,7 +75,6 @@ private:
   void schedule_next_runs(const std::vector<Job>& taken);
   std::optional<Job> start_moved(std::unique_lock<std::mutex>& lock,
                                  const std::string& id);
-  void open_blocker();
   std::optional<std::string> fetch();
   void requeue_unlocked_after_grace(redis::Connection& connection);
 
