@@ -13,6 +13,7 @@
 #include <jq/cli/job_input.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
+#include <jq/queue/finish_event.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/queue/outcome.hpp>
 
@@ -117,18 +118,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes,
 {
   const std::string text(reinterpret_cast<const char*>(bytes), size);
 
-  // The text as a JSON result and as a whole event.
+  // The text as a JSON result.
   const json parsed = json::parse(text, nullptr, false);
   if (!parsed.is_discarded()) {
     write_all(parsed);
-    check_outcome(jq::queue::outcome_from_event("job-1", true, parsed));
-    check_outcome(jq::queue::outcome_from_event("job-1", false, parsed));
   }
 
-  // The text as an event's `val`, as a Bull worker sends it.
-  const json event = {{"jobId", "job-1"}, {"val", text}};
-  check_outcome(jq::queue::outcome_from_event("job-1", true, event));
-  check_outcome(jq::queue::outcome_from_event("job-1", false, event));
+  // The text as a whole event, and as the `val` of Bull's event.
+  for (const bool is_completed : {true, false}) {
+    if (auto event = jq::queue::decode_finish_event(text, is_completed)) {
+      check_outcome(jq::queue::to_outcome(std::move(*event)));
+    }
+    auto event = jq::queue::decode_finish_event(
+      jq::dump_json(json{{"jobId", "job-1"}, {"val", text}}), is_completed);
+    check(event.has_value(), "decode_finish_event: Bull's event refused");
+    check(event->job_id == "job-1", "decode_finish_event: wrong job id");
+    check_outcome(jq::queue::to_outcome(std::move(*event)));
+  }
 
   // The text in every field of the stored job.
   for (const std::string_view state :

@@ -190,7 +190,7 @@ std::variant<queue::Submission, std::string> parse_job_line(
   }
 }
 
-json result_line(const queue::SubmissionResult& result, std::uint64_t line)
+json result_line(queue::SubmissionResult result, std::uint64_t line)
 {
   json object = json::object();
   if (line != 0) {
@@ -202,10 +202,10 @@ json result_line(const queue::SubmissionResult& result, std::uint64_t line)
   object["error"] = nullptr;
   object["attempts"] = 0;
   if (result.outcome) {
-    const auto& outcome = *result.outcome;
+    auto& outcome = *result.outcome;
     object["attempts"] = outcome.attempts;
     if (outcome.status == queue::Outcome::Status::completed) {
-      object["result"] = outcome.result;
+      object["result"] = std::move(outcome.result);
     } else {
       object["error"] = {{"message", outcome.failed_reason}};
       if (!outcome.stack.empty()) {

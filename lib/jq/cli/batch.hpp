@@ -47,9 +47,8 @@ parse_job_line(std::string_view line,
 
 // The JSON Lines object for a submission's result (the envelope, plus
 // `line` when `line` is non-zero). Statuses: completed, failed, timeout,
-// missing, gone.
-nlohmann::json result_line(const queue::SubmissionResult& result,
-                           std::uint64_t line);
+// missing, gone. The result's document is moved into it, not copied.
+nlohmann::json result_line(queue::SubmissionResult result, std::uint64_t line);
 
 // The object for an invalid input line.
 nlohmann::json invalid_line(std::uint64_t line, std::string_view reason);

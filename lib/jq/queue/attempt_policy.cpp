@@ -1,6 +1,7 @@
 #include "attempt_policy.hpp"
 
 #include <jq/core/json.hpp>
+#include <jq/queue/finish_event.hpp>
 #include <jq/queue/outcome.hpp>
 
 #include <fmt/core.h>
@@ -26,13 +27,15 @@ JobEnd final_end(const Job& job,
   end.id = job.id;
   end.keep = is_completed ? job.keep_completed() : job.keep_failed();
   end.finished_on = now_ms;
-  nlohmann::json event = {{"jobId", job.id},
-                          {"val", value},
-                          {"attempts", job.attempts_made + 1},
-                          {"processedOn", job.processed_on},
-                          {"finishedOn", now_ms}};
+  FinishEvent event;
+  event.job_id = job.id;
+  event.is_completed = is_completed;
+  event.attempts = job.attempts_made + 1;
+  event.processed_on = job.processed_on;
+  event.finished_on = now_ms;
+  event.val = std::move(value);
   if (!is_completed) {
-    event["stack"] = stack;
+    event.stack = stack;
     nlohmann::json stacktrace = job.stacktrace;
     stacktrace.push_back(stack);
     end.fields = {"attemptsMade",
@@ -40,8 +43,8 @@ JobEnd final_end(const Job& job,
                   "stacktrace",
                   dump_json(stacktrace)};
   }
-  end.event = dump_json(event);
-  end.value = std::move(value);
+  end.event = encode_finish_event(event);
+  end.value = std::move(*event.val);
   return end;
 }
 

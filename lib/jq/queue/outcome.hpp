@@ -58,14 +58,8 @@ std::optional<Outcome> parse_outcome(std::string_view id,
                                      const redis::ReplyView& reply,
                                      Presence& presence);
 
-// An outcome built from a `completed`/`failed` event alone: for a job
-// removed as it finished, or when the event is whole (is_whole_event). A
-// Bull worker's event has only jobId and val; jq-worker's also carries
-// attempts, processedOn, finishedOn and, on failure, stack.
-bool is_whole_event(const nlohmann::json& event);
-
-Outcome outcome_from_event(std::string_view id,
-                           bool is_completed,
-                           const nlohmann::json& event);
+// A returnvalue's JSON text parsed; a foreign worker may store anything, so
+// text that is not JSON is kept as a string, and none gives null.
+nlohmann::json parse_returnvalue(std::optional<std::string_view> text);
 
 } // namespace jq::queue

@@ -2,17 +2,16 @@
 
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
-#include <jq/core/json.hpp>
 #include <jq/core/log.hpp>
+#include <jq/queue/pending_set.hpp>
+#include <jq/queue/reply_waiter.hpp>
 #include <jq/queue/scripts.hpp>
 #include <jq/redis/backoff.hpp>
 #include <jq/redis/connection.hpp>
 
 #include <fmt/core.h>
 
-#include <list>
 #include <thread>
-#include <unordered_map>
 
 namespace jq::queue {
 
@@ -21,35 +20,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// How often a pending job's state is re-read in case its event was lost
-// (Bull's finished() watchdog uses the same period).
-constexpr milliseconds k_watchdog(5'000);
 // The longest one wait for events lasts, so progress stays fresh.
 constexpr milliseconds k_tick(250);
 constexpr milliseconds k_max_reconnect_delay(2'000);
 // At most this many events are read before feeding and checking again.
 constexpr int k_max_events_per_round = 1'000;
-
-struct Pending
-{
-  Submission submission;
-  Clock::time_point started;
-  Clock::time_point deadline;
-  Clock::time_point next_check;
-  bool is_sent = false;      // the add went out at least once
-  bool is_confirmed = false; // its reply came back (or nothing to add)
-  bool is_seen = false;      // known to exist at some point
-  bool existed = false;
-  // Set by a reconnect: if Redis no longer knows the job, it was lost with
-  // Redis (a restart without persistence, a failover) and is added again.
-  bool may_be_lost = false;
-  std::optional<nlohmann::json> event; // the finishing event, once seen
-};
-
-long long ms_since(Clock::time_point since)
-{
-  return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
-}
 
 } // namespace
 
@@ -57,69 +32,45 @@ struct Submitter::State
 {
   redis::Url url;
   Keys keys;
-  int in_flight;
   Producer producer;
   std::optional<redis::Connection> commands;
-  std::optional<redis::Connection> subscriber;
-  std::unordered_map<std::string, Pending> pending;
-  std::list<Submission> deferred; // same id as a pending one: waits its turn
-  SubmitterStats stats;
+  std::optional<ReplyWaiter> waiter;
+  PendingSet pending;
+  JobIdFilter is_pending;
   const std::function<void(SubmissionResult)>* on_result = nullptr;
   int replicas = 0;
   milliseconds replica_timeout{5'000};
 
-  State(redis::Url u, Keys k, int n)
+  State(redis::Url u, Keys k, int in_flight)
     : url(std::move(u)),
       keys(k),
-      in_flight(std::max(1, n)),
-      producer(std::move(k))
+      producer(std::move(k)),
+      pending(in_flight),
+      is_pending(
+        [this](const std::string& id) { return pending.find(id) != nullptr; })
   {
   }
 
   void connect()
   {
     commands.emplace(redis::Connection::open(url));
-    subscriber.emplace(redis::Connection::open(url));
-    subscriber->append({"SUBSCRIBE", keys.completed(), keys.failed()});
-    // Both confirmations before any add: from then on no event is missed.
-    for (int i = 0; i < 2; ++i) {
-      redis::checked(subscriber->get_reply());
-    }
+    // Subscribed before any add: from then on no event is missed.
+    waiter.emplace(url, keys);
+  }
+
+  void disconnect()
+  {
+    commands.reset();
+    waiter.reset();
   }
 
   void report(const std::string& id,
               Waited::Kind kind,
               std::optional<Outcome> outcome)
   {
-    const auto found = pending.find(id);
-    if (found == pending.end()) {
-      return;
+    if (auto result = pending.finish(id, kind, std::move(outcome))) {
+      (*on_result)(std::move(*result));
     }
-    if (kind == Waited::Kind::finished && outcome
-        && outcome->status == Outcome::Status::failed
-        && found->second.submission.job
-        && outcome->failed_reason.starts_with(k_expired_prefix)) {
-      // Failed because the deadline we set passed: whichever of the event
-      // and our own timer comes first, the caller timed out.
-      kind = Waited::Kind::timed_out;
-      outcome.reset();
-    }
-    SubmissionResult result;
-    result.tag = found->second.submission.tag;
-    result.id = id;
-    result.kind = kind;
-    result.existed = found->second.existed;
-    result.elapsed_ms = ms_since(found->second.started);
-    if (kind == Waited::Kind::finished && outcome
-        && outcome->status == Outcome::Status::completed) {
-      ++stats.completed;
-    } else {
-      ++stats.failed;
-    }
-    result.outcome = std::move(outcome);
-    pending.erase(found);
-    stats.in_flight = static_cast<long long>(pending.size());
-    (*on_result)(std::move(result));
   }
 
   // Read the state of `ids` in one round trip and report those that ended.
@@ -138,37 +89,33 @@ struct Submitter::State
     std::vector<std::string> lost;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const redis::Reply reply = redis::checked(std::move(replies[i]));
-      auto found = pending.find(ids[i]);
-      if (found == pending.end()) {
+      PendingJob* job = pending.find(ids[i]);
+      if (!job) {
         continue;
       }
-      Pending& job = found->second;
       Presence presence = Presence::known;
       if (auto outcome = parse_outcome(ids[i], reply, presence)) {
         report(ids[i], Waited::Kind::finished, std::move(outcome));
-      } else if (job.event) {
+      } else if (job->event) {
         // Removed as it finished (removeOnComplete): the event is all
         // there is.
-        const bool is_completed =
-          job.event->value("channel", std::string()) == keys.completed();
-        report(ids[i],
-               Waited::Kind::finished,
-               outcome_from_event(ids[i], is_completed, *job.event));
-      } else if (presence == Presence::missing && job.may_be_lost
-                 && job.submission.job) {
+        report(
+          ids[i], Waited::Kind::finished, to_outcome(std::move(*job->event)));
+      } else if (presence == Presence::missing && job->may_be_lost
+                 && job->submission.job) {
         JQ_LOG(warn, "job {} was lost with Redis; adding it again", ids[i]);
-        job.may_be_lost = false;
-        job.is_confirmed = false;
+        job->may_be_lost = false;
+        job->is_confirmed = false;
         lost.push_back(ids[i]);
       } else if (presence != Presence::known) {
         report(ids[i],
-               (presence == Presence::gone || job.is_seen)
+               (presence == Presence::gone || job->is_seen)
                  ? Waited::Kind::gone
                  : Waited::Kind::missing,
                std::nullopt);
       } else {
-        job.is_seen = true;
-        job.next_check = now + k_watchdog;
+        job->is_seen = true;
+        job->next_check = now + PendingSet::k_watchdog;
       }
     }
     send(lost);
@@ -176,7 +123,7 @@ struct Submitter::State
 
   // Block until `replicas` replicas have the adds just made (Redis WAIT), so
   // a failover cannot lose them. Too few acknowledgements fail the jobs.
-  void wait_for_replicas(const std::vector<std::string>& ids)
+  void wait_for_replicas(std::size_t job_count)
   {
     const redis::Reply reply =
       commands->command({"WAIT",
@@ -188,7 +135,7 @@ struct Submitter::State
                                      "the add of {} job(s) within {} ms",
                                      acknowledged,
                                      replicas,
-                                     ids.size(),
+                                     job_count,
                                      replica_timeout.count()));
     }
   }
@@ -202,7 +149,7 @@ struct Submitter::State
     std::vector<bool> was_sent;
     std::vector<std::string> to_check;
     for (const auto& id : ids) {
-      Pending& job = pending.at(id);
+      PendingJob& job = *pending.find(id);
       if (job.submission.job && !job.is_confirmed) {
         if (!job.submission.job->timestamp) {
           job.submission.job->timestamp = now_ms();
@@ -218,14 +165,14 @@ struct Submitter::State
     if (!jobs.empty()) {
       const auto added = producer.add_many(*commands, jobs);
       if (replicas > 0) {
-        wait_for_replicas(added_ids);
+        wait_for_replicas(jobs.size());
       }
       const auto now = Clock::now();
       for (std::size_t i = 0; i < added.size(); ++i) {
-        Pending& job = pending.at(added_ids[i]);
+        PendingJob& job = *pending.find(added_ids[i]);
         job.is_confirmed = true;
         job.is_seen = true;
-        job.next_check = now + k_watchdog;
+        job.next_check = now + PendingSet::k_watchdog;
         if (!added[i].is_new) {
           // Ours from before a reconnect, or someone else's job with this
           // id: either way it may have finished already.
@@ -237,99 +184,23 @@ struct Submitter::State
     check(to_check);
   }
 
-  // Take new submissions while there is room; returns whether any came.
-  // A submission whose id is already pending waits in `deferred` until the
-  // first ends, then attaches to the same job.
-  bool feed(const std::function<std::optional<Submission>()>& next,
-            const std::function<bool()>& may_take,
-            bool& is_input_done)
-  {
-    std::vector<std::string> ids;
-    const auto has_room = [&] {
-      return pending.size() < static_cast<std::size_t>(in_flight)
-             && (!may_take || may_take());
-    };
-    // Held-back duplicates whose twin has ended go first.
-    for (auto it = deferred.begin(); it != deferred.end() && has_room();) {
-      if (pending.contains(it->id)) {
-        ++it;
-        continue;
-      }
-      ids.push_back(it->id);
-      add_pending(std::move(*it));
-      it = deferred.erase(it);
-    }
-    while (!is_input_done && has_room()
-           && deferred.size() < static_cast<std::size_t>(in_flight)) {
-      auto submission = next();
-      if (!submission) {
-        is_input_done = true;
-        break;
-      }
-      if (pending.contains(submission->id)) {
-        deferred.push_back(std::move(*submission));
-        continue;
-      }
-      ids.push_back(submission->id);
-      add_pending(std::move(*submission));
-    }
-    stats.in_flight = static_cast<long long>(pending.size());
-    send(ids);
-    return !ids.empty();
-  }
-
-  void add_pending(Submission submission)
-  {
-    const auto now = Clock::now();
-    Pending job;
-    job.started = now;
-    job.deadline = now + submission.timeout;
-    job.next_check = now + k_watchdog;
-    job.is_confirmed = !submission.job;
-    std::string id = submission.id;
-    job.submission = std::move(submission);
-    pending.emplace(std::move(id), std::move(job));
-    ++stats.submitted;
-    stats.in_flight = static_cast<long long>(pending.size());
-  }
-
-  // Read the events that arrive within `wait`, then fetch the outcomes of
-  // ours.
+  // Read the events that arrive within `wait`; report the whole ones and
+  // fetch the outcomes of the others.
   void read_events(milliseconds wait)
   {
     std::vector<std::string> ended;
-    for (int i = 0; i < k_max_events_per_round; ++i) {
-      auto message = subscriber->read_reply(i == 0 ? wait : milliseconds(0));
-      if (!message) {
-        break;
-      }
-      // ["message", channel, payload]
-      if (!message->is_array() || message->size() != 3
-          || message->at(0).str() != "message") {
-        continue;
-      }
-      auto event = jq::parse_untrusted_json(message->at(2).str());
-      if (!event.is_object() || !event.contains("jobId")) {
-        continue;
-      }
-      const auto& job_id = event["jobId"];
-      const std::string id =
-        job_id.is_string() ? job_id.get<std::string>() : jq::dump_json(job_id);
-      const auto found = pending.find(id);
-      if (found == pending.end()) {
-        continue;
-      }
-      const bool is_completed = message->at(1).str() == keys.completed();
-      if (is_whole_event(event)) {
+    for (auto& event : waiter->read(wait, k_max_events_per_round, is_pending)) {
+      if (event.is_whole) {
         // jq-worker's event is the whole outcome: no look at the job.
-        report(id,
-               Waited::Kind::finished,
-               outcome_from_event(id, is_completed, event));
+        std::string id = event.job_id;
+        report(id, Waited::Kind::finished, to_outcome(std::move(event)));
         continue;
       }
-      event["channel"] = std::string(message->at(1).str());
-      found->second.event = std::move(event);
-      ended.push_back(id);
+      PendingJob* job = pending.find(event.job_id);
+      if (job) {
+        ended.push_back(event.job_id);
+        job->event = std::move(event);
+      }
     }
     check(ended);
   }
@@ -339,34 +210,23 @@ struct Submitter::State
   Clock::time_point sweep()
   {
     const auto now = Clock::now();
-    std::vector<std::string> expired;
-    std::vector<std::string> to_check;
-    auto next_due = now + k_tick;
-    for (const auto& [id, job] : pending) {
-      if (now >= job.deadline) {
-        expired.push_back(id);
-      } else if (now >= job.next_check) {
-        to_check.push_back(id);
-      } else {
-        next_due = std::min({next_due, job.deadline, job.next_check});
-      }
-    }
-    for (const auto& id : expired) {
+    auto due = pending.due(now, now + k_tick);
+    for (const auto& id : due.expired) {
       report(id, Waited::Kind::timed_out, std::nullopt);
     }
-    check(to_check);
-    return next_due;
+    check(due.to_check);
+    return due.next;
   }
 
   // After a lost connection: reconnect with backoff until Redis is back or
   // every pending job's deadline has passed, then re-send and re-check.
   void recover(const RedisIoError& error)
   {
-    commands.reset();
-    subscriber.reset();
+    disconnect();
     auto give_up = Clock::now() + milliseconds(1'000);
-    for (const auto& [id, job] : pending) {
-      give_up = std::max(give_up, job.deadline);
+    const auto ids = pending.ids();
+    for (const auto& id : ids) {
+      give_up = std::max(give_up, pending.find(id)->deadline);
     }
     JQ_LOG(warn, "lost Redis ({}); reconnecting", error.what());
     redis::Backoff backoff(milliseconds(100), k_max_reconnect_delay);
@@ -374,21 +234,18 @@ struct Submitter::State
       std::this_thread::sleep_for(backoff.next());
       try {
         connect();
-        JQ_LOG(
-          warn, "reconnected to Redis; re-checking {} job(s)", pending.size());
-        std::vector<std::string> ids;
-        ids.reserve(pending.size());
-        for (auto& [id, job] : pending) {
-          job.may_be_lost = true;
-          ids.push_back(id);
+        JQ_LOG(warn, "reconnected to Redis; re-checking {} job(s)", ids.size());
+        for (const auto& id : ids) {
+          if (PendingJob* job = pending.find(id)) {
+            job->may_be_lost = true;
+          }
         }
         // Re-adds what was never confirmed (the ids make that safe) and
         // re-reads the rest: events sent while we were away are lost.
-        send(ids);
+        send(pending.ids());
         return;
       } catch (const RedisIoError&) {
-        commands.reset();
-        subscriber.reset();
+        disconnect();
         if (Clock::now() >= give_up) {
           throw;
         }
@@ -412,7 +269,7 @@ void Submitter::require_replicas(int count, std::chrono::milliseconds timeout)
 
 const SubmitterStats& Submitter::stats() const noexcept
 {
-  return m_state->stats;
+  return m_state->pending.stats();
 }
 
 void Submitter::run(const std::function<std::optional<Submission>()>& next,
@@ -427,17 +284,17 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
   }
   bool is_input_done = false;
   auto last_tick = Clock::now();
-  while (!is_input_done || !state.pending.empty() || !state.deferred.empty()) {
+  while (!is_input_done || !state.pending.empty()
+         || state.pending.has_held_back()) {
     try {
-      const bool took = state.feed(next, may_take, is_input_done);
+      const auto ids = state.pending.admit(next, may_take, is_input_done);
+      state.send(ids);
       const auto next_due = state.sweep();
       // Poll only while there is more to feed; otherwise sleep on events
       // until something is due.
       const bool has_room =
-        !is_input_done
-        && state.pending.size() < static_cast<std::size_t>(state.in_flight)
-        && (!may_take || may_take());
-      const auto wait = (took && has_room)
+        !is_input_done && state.pending.has_room() && (!may_take || may_take());
+      const auto wait = (!ids.empty() && has_room)
                           ? milliseconds(0)
                           : std::clamp(std::chrono::duration_cast<milliseconds>(
                                          next_due - Clock::now()),
@@ -453,11 +310,11 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
     }
     if (on_tick && Clock::now() - last_tick >= k_tick) {
       last_tick = Clock::now();
-      on_tick(state.stats);
+      on_tick(state.pending.stats());
     }
   }
   if (on_tick) {
-    on_tick(state.stats);
+    on_tick(state.pending.stats());
   }
 }
 
