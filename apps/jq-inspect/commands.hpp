@@ -45,6 +45,7 @@ Command setup_clean(CLI::App& app, const Context& context);
 Command setup_pause(CLI::App& app, const Context& context);
 Command setup_resume(CLI::App& app, const Context& context);
 Command setup_promote(CLI::App& app, const Context& context);
+Command setup_metrics(CLI::App& app, const Context& context);
 
 // Add `--json` to `app`.
 void add_json_flag(CLI::App& app, bool& json);

@@ -62,6 +62,22 @@ int main(int argc, char** argv)
       "a terminal, JSON Lines with --json or when piped.");
     Context context;
     jq::cli::add_common_options(app, context.common);
+    jq::cli::add_examples(
+      app,
+      "  Jobs per state, then the failed ones:\n"
+      "    $ jq-inspect counts\n"
+      "    $ jq-inspect list --state failed --limit 50\n"
+      "  One job in full:\n"
+      "    $ jq-inspect show 42\n"
+      "  Every failed job back in line: what would happen, then do it:\n"
+      "    $ jq-inspect retry --all-failed --dry-run\n"
+      "    $ jq-inspect retry --all-failed\n"
+      "  Completed jobs older than a day, removed:\n"
+      "    $ jq-inspect clean --state completed --grace 24h\n"
+      "  For a monitor: exit 0 if healthy, else a code below:\n"
+      "    $ jq-inspect health --max-wait-age 2m --json\n"
+      "  The queue of a worker's settings file:\n"
+      "    $ jq-inspect --config /etc/jq/worker.toml watch\n");
     // An operator points jq-inspect at a worker's config file to see its
     // queue: the keys meant for jq-worker (db, concurrency...) are skipped.
     app.allow_config_extras(CLI::config_extras_mode::ignore);
@@ -79,7 +95,8 @@ int main(int argc, char** argv)
                              setup_clean,
                              setup_pause,
                              setup_resume,
-                             setup_promote}) {
+                             setup_promote,
+                             setup_metrics}) {
       commands.push_back(setup(app, context));
     }
     if (const int code = jq::cli::parse(app, argc, argv); code >= 0) {

@@ -61,20 +61,29 @@ void setup(CLI::App& app, Options& options)
 {
   app.description(
     "Put a SQL job on a Bull queue and wait for its reply.\n\n"
-    "  jq-submit --db app --sql 'select * from board where id = ?' "
-    "--param 7\n"
-    "  n=$(jq-submit --db app --sql 'select count(*) from board' "
-    "--format value)\n"
-    "  jq-submit --stdin -j 64 < jobs.jsonl > replies.jsonl\n"
-    "  id=$(jq-submit --db app --sql '...' --no-wait); jq-submit --wait "
-    "\"$id\"\n\n"
     "With --stdin each input line is a JSON object: db, sql, params or "
     "rows,\nand optionally id, timeout, attempts, backoff, delay, priority, "
-    "lifo,\njob_timeout, keep (durations as \"5s\" or seconds). Each "
-    "output line is\n{\"line\", \"id\", \"status\", \"result\", "
+    "lifo,\njob_timeout, keep (durations as \"5s\" or \"250ms\", or a "
+    "number of\nmilliseconds as Bull writes them). Each output line "
+    "is\n{\"line\", \"id\", \"status\", \"result\", "
     "\"error\", \"attempts\", \"elapsed_ms\"}; status is\ncompleted, "
     "failed, timeout, invalid, missing or gone.\n");
   jq::cli::add_common_options(app, options.common);
+  jq::cli::add_examples(
+    app,
+    "  One job; the parameters are bound, never pasted into the SQL:\n"
+    "    $ jq-submit --db app --sql 'select * from t where id = ?' "
+    "--param 7\n"
+    "  One value, for a shell variable:\n"
+    "    $ n=$(jq-submit --db app --format value --sql \"$sql\")\n"
+    "  Many jobs: JSON Lines in, JSON Lines out, 64 in flight:\n"
+    "    $ jq-submit --stdin -j 64 < jobs.jsonl > replies.jsonl\n"
+    "  Retried twice, 5 s apart, if it fails:\n"
+    "    $ jq-submit --db app --sql \"$sql\" --attempts 3 "
+    "--backoff fixed:5s\n"
+    "  Submit now, collect the reply later (or elsewhere):\n"
+    "    $ id=$(jq-submit --db app --sql \"$sql\" --no-wait)\n"
+    "    $ jq-submit --wait \"$id\" --timeout 5m\n");
   app.add_option("--db", options.db, "Database name the worker knows");
   app.add_option("--sql", options.sql, "SQL statement (one)");
   app.add_flag("--stdin",
@@ -305,7 +314,8 @@ int run_stdin(const Options& options)
           || result.outcome->status != jq::queue::Outcome::Status::completed) {
         ++not_completed;
       }
-      writer.write(result.tag, jq::cli::result_line(result, result.tag));
+      const auto tag = result.tag;
+      writer.write(tag, jq::cli::result_line(std::move(result), tag));
       // A caller with nothing more to say may be waiting for this line.
       if (!input_ready()) {
         std::cout.flush();
@@ -340,17 +350,18 @@ int run_wait(const Options& options, jq::cli::Format format)
   jq::queue::Submitter submitter(options.common.url(),
                                  options.common.keys(),
                                  static_cast<int>(submissions.size()));
-  const auto results = run_all(submitter, std::move(submissions));
+  auto results = run_all(submitter, std::move(submissions));
   if (results.size() == 1) {
     return print_single(results.front(), format, timeout);
   }
   // Several: one JSON line each; 0 only if all completed.
   bool all_completed = true;
-  for (const auto& result : results) {
+  for (auto& result : results) {
     all_completed =
       all_completed && result.outcome
       && result.outcome->status == jq::queue::Outcome::Status::completed;
-    std::cout << jq::dump_json(jq::cli::result_line(result, 0)) << '\n';
+    std::cout << jq::dump_json(jq::cli::result_line(std::move(result), 0))
+              << '\n';
   }
   return jq::to_int(all_completed ? jq::ExitCode::success
                                   : jq::ExitCode::job_failed);

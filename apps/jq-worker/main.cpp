@@ -5,6 +5,9 @@
 #include <jq/core/error.hpp>
 #include <jq/core/exit_code.hpp>
 #include <jq/core/log.hpp>
+#include <jq/metrics/exposition.hpp>
+#include <jq/metrics/http_server.hpp>
+#include <jq/metrics/worker_metrics.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/queue/worker.hpp>
 #include <jq/sql/engine.hpp>
@@ -17,6 +20,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace {
 
@@ -39,16 +43,23 @@ struct Options
   std::size_t max_value_bytes = jq::sql::Limits{}.max_value_bytes;
   std::size_t max_memory = 256 * 1024 * 1024;
   std::size_t max_payload_bytes = 16 * 1024 * 1024;
+  std::string metrics_listen; // empty: no metrics endpoint
 };
 
 void setup(CLI::App& app, Options& options)
 {
   app.description(
     "Run SQL jobs from a Bull queue against the SQLite databases given.\n\n"
-    "  jq-worker --db app=/var/lib/app.sqlite --db ref=/srv/ref.sqlite:ro "
-    "-c 4\n\n"
     "SIGTERM or SIGINT: stop taking jobs, finish the ones in hand, exit 0.\n");
   jq::cli::add_common_options(app, options.common);
+  jq::cli::add_examples(
+    app,
+    "  Two databases, one read-only; four jobs at a time:\n"
+    "    $ jq-worker --db app=app.sqlite --db ref=ref.sqlite:ro -c 4\n"
+    "  The settings of a file (as the systemd unit runs it), checked:\n"
+    "    $ jq-worker --config /etc/jq/worker.toml --print-config\n"
+    "  Logs as JSON lines, warnings and errors only:\n"
+    "    $ jq-worker --db app=app.sqlite --log-format json --quiet\n");
   app
     .add_option("--db",
                 options.databases,
@@ -126,6 +137,21 @@ void setup(CLI::App& app, Options& options)
                 "job_id, queue, outcome, duration_ms when a job ends)")
     ->check(CLI::IsMember({"text", "json"}))
     ->capture_default_str();
+  app
+    .add_option("--metrics-listen",
+                options.metrics_listen,
+                "Serve this worker's counters for Prometheus at "
+                "http://ADDR:PORT/metrics (ADDR:PORT, :PORT or PORT; ADDR "
+                "is 127.0.0.1 unless given: 0.0.0.0 or [::] for every "
+                "interface)")
+    ->check([](const std::string& text) -> std::string {
+      try {
+        jq::metrics::parse_listen_address(text);
+      } catch (const jq::UsageError& error) {
+        return error.what();
+      }
+      return {};
+    });
 }
 
 int run(const Options& options, const std::atomic<bool>& stop)
@@ -152,6 +178,26 @@ int run(const Options& options, const std::atomic<bool>& stop)
   worker_options.grace = jq::parse_duration(options.grace);
   if (worker_options.lock_duration.count() < 2) {
     throw jq::UsageError("--lock-duration must be at least 2ms");
+  }
+
+  // Listening before Redis is reached: a port in use is a usage error
+  // (exit 2) before any job is taken.
+  jq::metrics::WorkerMetrics metrics;
+  std::optional<jq::metrics::MetricsServer> metrics_server;
+  if (!options.metrics_listen.empty()) {
+    const auto address =
+      jq::metrics::parse_listen_address(options.metrics_listen);
+    metrics_server.emplace(address,
+                           [&metrics, queue = options.common.keys().queue()] {
+                             jq::metrics::Exposition out;
+                             metrics.write(out, queue);
+                             return out.text();
+                           });
+    worker_options.metrics = &metrics;
+    JQ_LOG(info,
+           "serving metrics at http://{}/metrics",
+           jq::metrics::ListenAddress{address.host, metrics_server->port()}
+             .to_string());
   }
 
   JQ_LOG(debug,

@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 using jq::exit_code_for;
 using jq::ExitCode;
@@ -86,4 +88,59 @@ TEST_CASE("jq::ExitCode")
   CHECK(jq::to_int(ExitCode::timeout) == 124);
   CHECK(jq::to_int(ExitCode::interrupted) == 130);
   CHECK(jq::to_int(ExitCode::terminated) == 143);
+}
+
+TEST_CASE("jq::exit_codes of each tool")
+{
+  const auto codes_of = [](std::string_view tool) {
+    std::vector<int> codes;
+    for (const auto& info : jq::exit_codes(tool)) {
+      codes.push_back(jq::to_int(info.code));
+    }
+    return codes;
+  };
+  CHECK(codes_of("jq-submit")
+        == std::vector<int>{0, 1, 2, 3, 4, 69, 70, 76, 124, 130, 143});
+  CHECK(codes_of("jq-worker") == std::vector<int>{0, 2, 69, 70, 76});
+  CHECK(codes_of("jq-inspect")
+        == std::vector<int>{0, 1, 2, 3, 10, 11, 69, 70, 76, 130, 143});
+  CHECK(codes_of("")
+        == std::vector<int>{0, 1, 2, 3, 4, 10, 11, 69, 70, 76, 124, 130, 143});
+  for (const auto* tool : {"jq-submit", "jq-worker", "jq-inspect", ""}) {
+    CAPTURE(tool);
+    for (const auto& info : jq::exit_codes(tool)) {
+      CHECK(!info.meaning.empty());
+    }
+  }
+}
+
+TEST_CASE("jq::exit_code_help of each tool")
+{
+  for (const auto* tool : {"jq-submit", "jq-worker", "jq-inspect"}) {
+    CAPTURE(tool);
+    const std::string help = jq::exit_code_help(tool);
+    CHECK(help.starts_with("Exit codes:\n"));
+    for (const auto& info : jq::exit_codes(tool)) {
+      CHECK(help.find("\n  " + std::to_string(jq::to_int(info.code)) + " ")
+            != std::string::npos);
+    }
+    // Lines fit a terminal; a long meaning goes on under itself.
+    std::size_t start = 0;
+    while (start < help.size()) {
+      const std::size_t end = help.find('\n', start);
+      const auto line = help.substr(start, end - start);
+      CAPTURE(line);
+      CHECK(line.size() <= 79);
+      if (!line.empty() && line[0] == ' ' && line.find_first_not_of(' ') > 2) {
+        CHECK(line.find_first_not_of(' ') == 7);
+      }
+      start = end + 1;
+    }
+  }
+  const std::string inspect = jq::exit_code_help("jq-inspect");
+  CHECK(inspect.find("\n  10   health: no worker") != std::string::npos);
+  CHECK(inspect.find("\n  124") == std::string::npos);
+  const std::string worker = jq::exit_code_help("jq-worker");
+  CHECK(worker.find("\n  1 ") == std::string::npos);
+  CHECK(worker.find("\n  124") == std::string::npos);
 }

@@ -151,6 +151,15 @@ TEST_CASE("jq::sql::Executor")
         R"({"columns": ["id", "title"], "rows": [[1, "x"]], "changes": 0, "last_insert_rowid": 0})"));
   }
 
+  SUBCASE("a real JSON cannot carry is null, and the reply says so")
+  {
+    const json result = run(executor, "select 1e999, -1e999, 1.5");
+    CHECK(result["rows"] == json::parse("[[null, null, 1.5]]"));
+    REQUIRE(result["warnings"].size() == 1);
+    CHECK(result["warnings"][0].get<std::string>().starts_with("2 real"));
+    CHECK_FALSE(run(executor, "select 1.5").contains("warnings"));
+  }
+
   SUBCASE("64-bit integers are exact")
   {
     const std::int64_t big = 9007199254740993;

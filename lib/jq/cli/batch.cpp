@@ -37,19 +37,23 @@ constexpr std::array<std::string_view, 15> k_line_fields = {
   "keep",
 };
 
+// A duration in a job line: a string with a unit as on the command line
+// ("250ms", "5s"), or a bare number of milliseconds, as Bull's options and
+// the seed's payloads write them ("delay": 5000 is five seconds).
 std::chrono::milliseconds line_duration(const json& value,
                                         std::string_view field)
 {
   if (value.is_string()) {
     return parse_duration(value.get<std::string>());
   }
+  // Below 2^53 ms (285,000 years): exact in a double, far from overflow.
   if (value.is_number() && value.get<double>() >= 0
-      && value.get<double>() < 9.2e12) {
-    return std::chrono::milliseconds(
-      std::llround(value.get<double>() * 1000.0));
+      && value.get<double>() < 9.0e15) {
+    return std::chrono::milliseconds(std::llround(value.get<double>()));
   }
-  throw UsageError(fmt::format(
-    "'{}' must be a duration like \"5s\" or a number of seconds", field));
+  throw UsageError(fmt::format("'{}' must be a duration like \"5s\" or "
+                               "\"250ms\", or a number of milliseconds",
+                               field));
 }
 
 int line_int(const json& value, std::string_view field, int low, int high)

@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include <jq/cli/parse_error.hpp>
 #include <jq/cli/settings.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/exit_code.hpp>
@@ -26,6 +27,27 @@ extern "C" void on_stop_signal(int signal_number)
   if (g_stop_flag != nullptr) {
     g_stop_flag->store(true);
   }
+}
+
+// Write `text` and a newline to stderr in one go; in the journal each line
+// starts with the priority of `level`, as journald makes each line an entry
+// of its own.
+void write_lines(log::Level level, std::string_view text)
+{
+  const std::string prefix = log::journal_prefix(level);
+  std::string out;
+  out.reserve(text.size() + prefix.size() + 1);
+  while (true) {
+    const std::size_t end = text.find('\n');
+    out += prefix;
+    out += text.substr(0, end);
+    out += '\n';
+    if (end == std::string_view::npos || end + 1 == text.size()) {
+      break;
+    }
+    text.remove_prefix(end + 1);
+  }
+  std::fwrite(out.data(), 1, out.size(), stderr);
 }
 
 } // namespace
@@ -87,10 +109,20 @@ void add_common_options(CLI::App& app, CommonOptions& options)
   app.set_version_flag("--version",
                        fmt::format("{} {}", app.get_name(), version()));
   app.get_help_ptr()->configurable(false);
-  app.footer(std::string(exit_code_help()));
+  app.footer(exit_code_help(app.get_name()));
   // Wide enough that every flag with a short default ends at least two
   // spaces before its description (help2man splits the man page there).
   app.get_formatter()->column_width(32);
+}
+
+void add_examples(CLI::App& app, std::string_view examples)
+{
+  std::string text = "Examples:\n";
+  text += examples;
+  if (!text.ends_with('\n')) {
+    text += '\n';
+  }
+  app.footer(text + '\n' + app.get_footer());
 }
 
 int parse(CLI::App& app, int argc, char** argv)
@@ -109,8 +141,12 @@ int parse(CLI::App& app, int argc, char** argv)
       }
     }
   } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? 0 : to_int(ExitCode::usage);
+    if (error.get_exit_code() == 0) {
+      return app.exit(error); // --help, --version
+    }
+    const UsageMessage usage = describe_parse_error(app, error);
+    print_usage_error(app.get_name(), usage.message, usage.help_command);
+    return to_int(ExitCode::usage);
   }
   return -1;
 }
@@ -148,14 +184,23 @@ void print_error(std::string_view tool, std::string_view message)
     log::write(log::Level::error, message);
     return;
   }
-  const std::string line = fmt::format("{}: error: {}\n", tool, message);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  write_lines(log::Level::error, fmt::format("{}: error: {}", tool, message));
 }
 
 void print_note(std::string_view tool, std::string_view message)
 {
-  const std::string line = fmt::format("{}: {}\n", tool, message);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  write_lines(log::Level::info, fmt::format("{}: {}", tool, message));
+}
+
+void print_usage_error(std::string_view tool,
+                       std::string_view message,
+                       std::string_view help_command)
+{
+  print_error(tool, message);
+  if (log::format() == log::Format::text) {
+    write_lines(log::Level::info,
+                fmt::format("Try '{} --help'.", help_command));
+  }
 }
 
 int guarded_main(std::string_view tool, const std::function<int()>& body)

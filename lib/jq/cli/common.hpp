@@ -37,13 +37,23 @@ struct CommonOptions
 // are also read from the environment (JQ_REDIS_URL, JQ_REDIS_URL_FILE,
 // JQ_PREFIX, JQ_QUEUE); every long option of `app` added before or after
 // can come from the --config file: flag beats environment beats file beats
-// default. Puts the exit codes in the help footer.
+// default. Puts the exit codes of the tool named `app` (exit_codes()) in
+// the help footer.
 void add_common_options(CLI::App& app, CommonOptions& options);
 
+// Put `examples` in `app`'s help footer, before the exit codes, under
+// "Examples:" (help2man makes that the man page's EXAMPLES). Each line of
+// `examples` is indented: a command as "    $ jq-submit ...", at most 69
+// columns from the `$` on (so that the man page need not break it), the
+// line saying what it does above it as "  Text:".
+void add_examples(CLI::App& app, std::string_view examples);
+
 // Parse `argv` into `app`. Returns -1 to go on, or the exit code to return
-// now (0 after --help or --version, 2 for a usage error, with the message
-// printed). With --print-config a missing required option or subcommand
-// is not an error: the settings are shown as they are.
+// now (0 after --help or --version, 2 for a usage error, printed as
+// `tool: error: message` with a did-you-mean for a near subcommand or long
+// flag, and `Try 'tool --help'.` below). With --print-config a missing
+// required option or subcommand is not an error: the settings are shown as
+// they are.
 int parse(CLI::App& app, int argc, char** argv);
 
 // The effective settings of `app`'s own options after parse(), as a
@@ -56,10 +66,18 @@ std::string effective_config(const CLI::App& app, const CommonOptions& options);
 int guarded_main(std::string_view tool, const std::function<int()>& body);
 
 // Print `tool: error: message` on stderr (an error log line with
-// --log-format json).
+// --log-format json). When stderr is the journal, each line starts with
+// `<3>` (log::journal_prefix), so `journalctl -p warning` shows it.
 void print_error(std::string_view tool, std::string_view message);
-// Print `tool: message` on stderr (a notice, not an error).
+// Print `tool: message` on stderr (a notice, not an error: `<6>` in the
+// journal).
 void print_note(std::string_view tool, std::string_view message);
+// Print a usage error: print_error(tool, message), then the way to the
+// help, `Try 'help_command --help'.` (`<6>` in the journal; not with
+// --log-format json, whose lines are all JSON).
+void print_usage_error(std::string_view tool,
+                       std::string_view message,
+                       std::string_view help_command);
 
 // Make SIGINT and SIGTERM set `flag` (and remember which came) instead of
 // killing the process.

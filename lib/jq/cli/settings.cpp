@@ -9,26 +9,72 @@ namespace jq::cli {
 
 namespace {
 
-bool is_number(std::string_view text)
+// Whether `text` reads back as the same text when written bare: a TOML
+// integer in its plain decimal form (no `+`, no leading zeros, no `_`,
+// in 64 bits), or a TOML boolean. `007` is not one: it must be quoted.
+bool is_bare_value(std::string_view text)
 {
-  if (text.starts_with('-')) {
-    text.remove_prefix(1);
+  if (text == "true" || text == "false") {
+    return true;
   }
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  const bool is_negative = text.starts_with('-');
+  std::string_view digits = text.substr(is_negative ? 1 : 0);
+  if (digits.empty() || digits.size() > 19
+      || !std::all_of(digits.begin(), digits.end(), [](char c) {
+           return c >= '0' && c <= '9';
+         })) {
+    return false;
+  }
+  if (digits.front() == '0') {
+    return digits.size() == 1 && !is_negative; // "0", not "00" nor "-0"
+  }
+  // 19 digits may be past the 64-bit range: compare as text.
+  constexpr std::string_view k_max = "9223372036854775807";
+  constexpr std::string_view k_min = "9223372036854775808"; // without "-"
+  return digits.size() < 19 || digits <= (is_negative ? k_min : k_max);
 }
 
-// `value` as CLI11's config reader reads it back: numbers and booleans
-// bare, other text quoted (in single quotes if it holds a double quote;
-// the reader knows no escapes).
+// `value` as a TOML value that reads back as `value`: bare when
+// is_bare_value(), else a basic string with `\`, `"` and control
+// characters escaped.
 std::string quote(const std::string& value)
 {
-  if (is_number(value) || value == "true" || value == "false") {
+  if (is_bare_value(value)) {
     return value;
   }
-  const char mark = value.find('"') == std::string::npos ? '"' : '\'';
-  return fmt::format("{}{}{}", mark, value, mark);
+  std::string text = "\"";
+  for (const char c : value) {
+    switch (c) {
+    case '"':
+      text += "\\\"";
+      break;
+    case '\\':
+      text += "\\\\";
+      break;
+    case '\b':
+      text += "\\b";
+      break;
+    case '\t':
+      text += "\\t";
+      break;
+    case '\n':
+      text += "\\n";
+      break;
+    case '\f':
+      text += "\\f";
+      break;
+    case '\r':
+      text += "\\r";
+      break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        text += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
+      } else {
+        text += c;
+      }
+    }
+  }
+  return text + '"';
 }
 
 std::string describe(const Setting& setting)
@@ -82,7 +128,13 @@ std::vector<Setting> effective_settings(
 std::string format_settings(std::string_view title,
                             const std::vector<Setting>& settings)
 {
-  std::string text = fmt::format("# {}\n", title);
+  // The title stays comment, whatever it holds (a file name with a line
+  // break...).
+  std::string text = "# ";
+  for (const char c : title) {
+    text += c == '\n' ? std::string("\n# ") : std::string(1, c);
+  }
+  text += '\n';
   for (const auto& setting : settings) {
     if (setting.values.empty()) {
       text += fmt::format("# {} is not set\n", setting.name);

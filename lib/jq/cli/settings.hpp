@@ -33,8 +33,11 @@ std::vector<Setting> effective_settings(
   const std::function<std::vector<std::string>(
     std::string_view name, std::vector<std::string> values)>& redact);
 
-// `settings` as a config file that --config reads back, each line with
-// its source as a comment; `title` is the first (comment) line.
+// `settings` as a TOML config file (top-level keys) that --config reads
+// back to the same settings, each line with its source as a comment;
+// `title` is the first comment. A value is bare only if TOML reads it back
+// as the same text (an integer such as `42`, not `007`; `true`, `false`);
+// any other is a string, with `\`, `"` and control characters escaped.
 std::string format_settings(std::string_view title,
                             const std::vector<Setting>& settings);
 

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <exception>
+#include <span>
+#include <string>
 #include <string_view>
 
 namespace jq {
@@ -30,8 +33,26 @@ constexpr int to_int(ExitCode code) noexcept
   return static_cast<int>(code);
 }
 
-// The exit-code table printed at the end of every tool's `--help`.
-std::string_view exit_code_help() noexcept;
+// One line of a tool's exit-code table: a code and what it means there.
+struct ExitCodeInfo
+{
+  ExitCode code;
+  std::string_view meaning;
+};
+
+// The exit codes `tool` ("jq-submit", "jq-worker" or "jq-inspect") can
+// return and what each means for it, in increasing order; for any other
+// name, every code of the three tools. The one table behind each tool's
+// `--help` footer and so its man page (EXIT STATUS).
+std::span<const ExitCodeInfo> exit_codes(std::string_view tool) noexcept;
+
+// `tool`'s exit-code table as its `--help` ends: "Exit codes:\n" and one
+// "  CODE meaning\n" line per code, each at most 79 columns (a longer
+// meaning goes on in lines indented under it).
+std::string exit_code_help(std::string_view tool);
+
+// The table of every code of the three tools (exit_code_help("")).
+std::string exit_code_help();
 
 // The exit code for an exception that reached `main`: usage errors give 2,
 // Redis connection errors 69, anything else 70.

@@ -3,6 +3,7 @@
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/log.hpp>
+#include <jq/metrics/worker_metrics.hpp>
 #include <jq/queue/repeat.hpp>
 
 #include <fmt/core.h>
@@ -148,6 +149,9 @@ std::vector<Job> JobExchange::exchange(const std::vector<JobEnd>& ends,
       redis::Backoff::sleep_unless(cancel, pause);
       return {};
     } catch (const RedisError& error) {
+      if (commands && m_metrics != nullptr) {
+        m_metrics->count_reconnect();
+      }
       commands.reset();
       if (cancel.load() || (ends.empty() && stopping())) {
         release(ends);
@@ -341,6 +345,9 @@ std::optional<std::string> JobExchange::fetch()
            pause.count());
     redis::Backoff::sleep_unless(m_stop, pause);
   } catch (const RedisError& error) {
+    if (blocker && m_metrics != nullptr) {
+      m_metrics->count_reconnect();
+    }
     blocker.reset();
     blocker_lost_reply = blocker_lost_reply || sent;
     const auto pause = fetch_backoff.next();

@@ -17,6 +17,10 @@
 #include <string>
 #include <vector>
 
+namespace jq::metrics {
+class WorkerMetrics;
+}
+
 namespace jq::queue {
 
 // How a worker's slots get their jobs and send their ends, sharing two
@@ -52,6 +56,13 @@ public:
 
   // Wake the idle slots, e.g. to notice a stop.
   void wake();
+
+  // Count the connections that break in `metrics` (none: nullptr; not
+  // owned). Call before any slot runs.
+  void count_in(metrics::WorkerMetrics* metrics) noexcept
+  {
+    m_metrics = metrics;
+  }
 
 private:
   const Keys& keys() const
@@ -105,6 +116,7 @@ private:
   std::optional<redis::Connection> blocker;
   redis::Backoff fetch_backoff;
   bool blocker_lost_reply = false;
+  metrics::WorkerMetrics* m_metrics = nullptr;
 };
 
 } // namespace jq::queue

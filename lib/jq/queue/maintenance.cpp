@@ -3,6 +3,7 @@
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/log.hpp>
+#include <jq/metrics/worker_metrics.hpp>
 #include <jq/queue/field_number.hpp>
 #include <jq/redis/backoff.hpp>
 #include <jq/redis/connection.hpp>
@@ -118,6 +119,9 @@ void Maintenance::run(const std::atomic<bool>& done)
         }
       }
     } catch (const RedisError& error) {
+      if (commands && m_options.metrics != nullptr) {
+        m_options.metrics->count_reconnect();
+      }
       commands.reset();
       subscriber.reset();
       const auto pause = backoff.next();

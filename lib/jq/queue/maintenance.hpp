@@ -7,6 +7,10 @@
 #include <atomic>
 #include <chrono>
 
+namespace jq::metrics {
+class WorkerMetrics;
+}
+
 namespace jq::queue {
 
 struct MaintenanceOptions
@@ -14,6 +18,8 @@ struct MaintenanceOptions
   std::chrono::milliseconds lock_duration{30'000};
   std::chrono::milliseconds stalled_interval{30'000}; // 0: no stalled check
   int max_stalled = 1;
+  // Counts broken connections, or none; not owned.
+  metrics::WorkerMetrics* metrics = nullptr;
 };
 
 // A worker's chores besides running jobs, on two connections of its own:

@@ -53,6 +53,35 @@ std::int64_t waiting_since(const redis::ReplyView& fields)
 
 } // namespace
 
+std::optional<OldestWaiting> find_oldest_waiting(redis::Connection& connection,
+                                                 const Keys& keys,
+                                                 long long sample)
+{
+  const redis::Reply ids = connection.command(
+    {"LRANGE", keys.wait(), std::to_string(-std::max(1LL, sample)), "-1"});
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    connection.append({"HMGET",
+                       keys.job(ids[i].str()),
+                       "timestamp",
+                       "delay",
+                       "processedOn",
+                       "retriedOn",
+                       "opts"});
+  }
+  std::optional<OldestWaiting> oldest;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const redis::Reply fields = redis::checked(connection.get_reply());
+    if (fields[0].is_nil()) {
+      continue; // listed without a hash: nothing to date it by
+    }
+    const std::int64_t since = waiting_since(fields);
+    if (!oldest || since < oldest->since_ms) {
+      oldest = OldestWaiting{std::string(ids[i].str()), since};
+    }
+  }
+  return oldest;
+}
+
 std::vector<ClientInfo> parse_client_list(std::string_view text)
 {
   std::vector<ClientInfo> clients;
@@ -183,38 +212,17 @@ HealthReport check_health(const redis::Url& url,
     connection.append({"LLEN", keys.wait()});
     connection.append({"EXISTS", keys.meta_paused()});
     connection.append({"HEXISTS", keys.meta(), "paused"});
-    connection.append(
-      {"LRANGE", keys.wait(), std::to_string(-k_health_sample), "-1"});
     report.waiting = redis::checked(connection.get_reply()).integer();
     const bool flag = redis::checked(connection.get_reply()).integer() == 1;
     const bool field = redis::checked(connection.get_reply()).integer() == 1;
     report.is_paused = flag || field;
-    const redis::Reply ids = redis::checked(connection.get_reply());
 
-    if (ids.size() > 0) {
-      connection.set_timeout(left());
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        connection.append({"HMGET",
-                           keys.job(ids[i].str()),
-                           "timestamp",
-                           "delay",
-                           "processedOn",
-                           "retriedOn",
-                           "opts"});
-      }
-      const std::int64_t now = now_ms();
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        const redis::Reply fields = redis::checked(connection.get_reply());
-        if (fields[0].is_nil()) {
-          continue; // listed without a hash: nothing to date it by
-        }
-        const std::int64_t age =
-          std::max<std::int64_t>(0, now - waiting_since(fields));
-        if (!report.oldest_wait_ms || age > *report.oldest_wait_ms) {
-          report.oldest_wait_ms = age;
-          report.oldest_id = std::string(ids[i].str());
-        }
-      }
+    connection.set_timeout(left());
+    if (const auto oldest =
+          find_oldest_waiting(connection, keys, k_health_sample)) {
+      report.oldest_wait_ms =
+        std::max<std::int64_t>(0, now_ms() - oldest->since_ms);
+      report.oldest_id = oldest->id;
     }
   } catch (const RedisReplyError& error) {
     report.status = HealthStatus::redis_refused;

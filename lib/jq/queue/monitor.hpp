@@ -18,6 +18,22 @@
 
 namespace jq::queue {
 
+// The job that has waited longest among the next `sample` in line (the
+// tail of `wait`, where a lifo or retried job may sit ahead of older ones),
+// and since when, in ms since the epoch: max(timestamp + delay,
+// processedOn, retriedOn), so a job back in line after a retry or a stall
+// counts from then. std::nullopt when wait is empty or none of them has a
+// hash. One LRANGE, then one pipelined HMGET per job sampled.
+struct OldestWaiting
+{
+  std::string id;
+  std::int64_t since_ms = 0;
+};
+
+std::optional<OldestWaiting> find_oldest_waiting(redis::Connection& connection,
+                                                 const Keys& keys,
+                                                 long long sample = 10);
+
 // One line of CLIENT LIST: field name -> value, as Redis prints them.
 using ClientInfo = std::map<std::string, std::string, std::less<>>;
 

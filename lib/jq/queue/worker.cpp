@@ -4,6 +4,7 @@
 #include <jq/core/error.hpp>
 #include <jq/core/log.hpp>
 #include <jq/core/uuid.hpp>
+#include <jq/metrics/worker_metrics.hpp>
 #include <jq/queue/attempt_policy.hpp>
 #include <jq/queue/job_exchange.hpp>
 #include <jq/queue/lock_book.hpp>
@@ -100,10 +101,16 @@ struct Worker::State
   {
     if (auto expired = expire_before_start(job, now_ms())) {
       failed.fetch_add(1);
+      if (options.metrics != nullptr) {
+        options.metrics->count_end(expired->outcome, std::nullopt);
+      }
       log_decision(keys(), job, *expired);
       return std::move(expired->end);
     }
     const auto started = Clock::now();
+    if (options.metrics != nullptr) {
+      options.metrics->job_started();
+    }
     const RunLimit limit = run_limit(job, started, now_ms());
     const JobContext context{identity_key(keys(), job), [this, &limit] {
                                return cancel.load(std::memory_order_relaxed)
@@ -121,8 +128,13 @@ struct Worker::State
       result.is_past_limit = limit.at && Clock::now() >= *limit.at;
       result.limit_is_deadline = limit.is_deadline;
     }
+    const auto ran = Clock::now() - started;
     result.duration_ms = elapsed_ms(started);
     Decision decision = decide(job, result, now_ms());
+    if (options.metrics != nullptr) {
+      options.metrics->count_end(decision.outcome, ran);
+      options.metrics->job_done();
+    }
     if (decision.end.kind == JobEnd::Kind::completed) {
       completed.fetch_add(1);
     } else if (decision.end.kind == JobEnd::Kind::failed) {
@@ -168,6 +180,7 @@ void Worker::run(const std::atomic<bool>& stop)
                          state.options.block_timeout,
                          stop,
                          state.cancel);
+  state.exchange->count_in(state.options.metrics);
   // Fail fast (exit 69) when Redis is not there at start.
   state.exchange->open();
   std::vector<Handler> handlers;
@@ -182,7 +195,8 @@ void Worker::run(const std::atomic<bool>& stop)
                           state.book,
                           {state.options.lock_duration,
                            state.options.stalled_interval,
-                           state.options.max_stalled});
+                           state.options.max_stalled,
+                           state.options.metrics});
   std::thread maintainer([&] { maintenance.run(slots_done); });
   std::vector<std::thread> slots;
   state.slots_running.store(static_cast<int>(handlers.size()));

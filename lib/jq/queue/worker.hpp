@@ -10,6 +10,10 @@
 #include <memory>
 #include <string>
 
+namespace jq::metrics {
+class WorkerMetrics;
+}
+
 namespace jq::queue {
 
 struct WorkerOptions
@@ -25,6 +29,8 @@ struct WorkerOptions
   std::chrono::milliseconds grace{10'000};
   // How long one BRPOPLPUSH waits; bounds how quickly a stop is noticed.
   std::chrono::milliseconds block_timeout{1'000};
+  // Counters for --metrics-listen, or none; not owned, outlives the worker.
+  metrics::WorkerMetrics* metrics = nullptr;
 };
 
 // What a handler gets besides the job.

@@ -36,10 +36,22 @@ public:
   }
   static constexpr std::size_t k_scalar_cost = 8;
 
+  // A real the reply cannot carry (JSON has no Infinity): sent as null and
+  // counted, so the reply can say so.
+  void add_non_finite() noexcept
+  {
+    ++m_non_finite;
+  }
+  std::size_t non_finite() const noexcept
+  {
+    return m_non_finite;
+  }
+
 private:
   const Limits& m_limits;
   std::size_t m_rows = 0;
   std::size_t m_bytes = 0;
+  std::size_t m_non_finite = 0;
 };
 
 } // namespace jq::sql

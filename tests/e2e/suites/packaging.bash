@@ -6,8 +6,10 @@
 # unit; bash completes subcommands and flags; settings come from a config
 # file under the environment and the flags; the worker logs JSON lines.
 #
+# lintian finds no error and no warning in the .deb.
+#
 # Needs the build directory ($JQ_BUILD_DIR, which CTest passes) for cpack
-# and cmake --install, and Debian's dpkg-dev, man-db, systemd (for
+# and cmake --install, and Debian's dpkg-dev, lintian, man-db, systemd (for
 # systemd-analyze) and bash-completion. A missing tool skips its test, but
 # under CI (CI=true) it fails it.
 
@@ -106,9 +108,11 @@ expect_tools_run() {
 
 test_deb() {
   need_root || return
-  run dpkg-deb -f "$deb" Package Version Architecture Depends
+  run dpkg-deb -f "$deb" Package Version Architecture Depends Maintainer
   expect_contains "$OUT" "Package: jq-queue" control
-  expect_contains "$OUT" "Version: 0.1.0" control
+  expect_contains "$OUT" "Version: 0.1.0-" control
+  expect_match "$OUT" $'(^|\n)Maintainer: [^<\n]+ <[^@>]+@[^>]+>(\n|$)' control
+  expect_not_contains "$OUT" "localhost" control
   # What dpkg-shlibdeps finds: SQLiteCpp is linked statically in Debian 12,
   # libjq is in the package.
   local depends dep
@@ -125,7 +129,9 @@ test_deb() {
     ./usr/lib/systemd/system/jq-worker.service \
     ./usr/share/man/man1/jq-worker.1.gz \
     ./usr/share/bash-completion/completions/jq-inspect \
-    ./usr/share/doc/jq-queue/examples/worker.toml; do
+    ./usr/share/doc/jq-queue/examples/worker.toml \
+    ./usr/share/doc/jq-queue/changelog.Debian.gz \
+    ./usr/share/doc/jq-queue/copyright; do
     expect_contains "$OUT" " $path" "the package's files"
   done
   # Nothing that Debian's jq or libjq-dev own, no headers, no libjq.so link.
@@ -138,8 +144,38 @@ test_deb() {
   for script in postinst prerm postrm; do
     expect_exit 0 sh -n "$TEST_DIR/control/$script"
   done
+
+  # The changelog's top entry is the package's version (a new version
+  # needs its entry in packaging/deb/changelog.in).
+  local version top
+  version=$(dpkg-deb -f "$deb" Version)
+  top=$(gzip -dc "$root/usr/share/doc/jq-queue/changelog.Debian.gz" | head -n 1)
+  expect_match "$top" "^jq-queue \(${version//./\\.}\) " \
+    "the changelog's top entry (packaging/deb/changelog.in)"
 }
 TEST "cpack builds jq-queue_*.deb with Depends from dpkg-shlibdeps" test_deb
+
+test_lintian() {
+  need_tools lintian || return
+  need_root || return
+  # A sanitizer build's package is not one to ship (nor stripped of what
+  # the sanitizers add, nor fortified): lintian judges release builds.
+  if [[ -n $JQ_E2E_SANITIZED ]]; then
+    echo "SKIP    $_jq_suite: \"$_jq_test\": a sanitizer build's .deb"
+    return
+  fi
+  # Errors and warnings (with --info, what each tag means) fail the test:
+  # its exit status (--fail-on), and the E:/W: lines themselves.
+  run lintian --info --fail-on error,warning "$deb"
+  local found
+  found=$(grep -E '^[EW]: ' <<<"$OUT")
+  if [[ $RC != 0 || -n $found ]]; then
+    fail "lintian exited $RC on ${deb##*/}" "    lintian's output:" \
+      "      | ${OUT//$'\n'/$'\n'      | }" \
+      "$(_jq_excerpt stderr "$ERR")"
+  fi
+}
+TEST "lintian finds no error and no warning in the .deb" test_lintian
 
 test_deb_runs() {
   need_root || return
@@ -299,7 +335,7 @@ t jq-submit --format t
   done <<'EOF'
 complete: complete -F _jq_queue jq-inspect
 complete: complete -F _jq_queue jq-worker
-jq-inspect |queues counts list show watch workers health retry remove clean pause resume promote
+jq-inspect |queues counts list show watch workers health retry remove clean pause resume promote metrics
 jq-inspect c|counts clean
 jq-inspect --queue counts list --st|--state
 jq-inspect list --state f|failed
@@ -387,6 +423,61 @@ EOF
   expect_json "$OUT" 'd["completed"]' 1
 }
 TEST "config file < environment < flag; --print-config redacts the password" test_config_layers
+
+test_config_shared() {
+  # One file for the three tools: what they share on top, the rest in a
+  # table per tool (each skips the others').
+  local config=$TEST_DIR/jq.toml
+  cat >"$config" <<EOF
+# Shared by the three tools.
+redis = "$REDIS_URL"
+queue = "shared"
+
+[jq-worker]
+db = [
+  "app=$TEST_DIR/app.sqlite",  # the jobs' database
+]
+concurrency = 2
+quiet = true
+
+[jq-submit]
+db = "app"
+format = "value"
+timeout = "20s"
+EOF
+  expect_exit 0 "$JQ_WORKER" --config "$config" --print-config
+  expect_contains "$OUT" 'queue = "shared"  # config file' "jq-worker --print-config"
+  expect_contains "$OUT" "db = [\"app=$TEST_DIR/app.sqlite\"]  # config file" \
+    "jq-worker --print-config"
+  expect_contains "$OUT" 'concurrency = 2  # config file' "jq-worker --print-config"
+  expect_contains "$OUT" 'quiet = true  # config file' "jq-worker --print-config"
+  expect_exit 0 "$JQ_SUBMIT" --config "$config" --print-config
+  expect_contains "$OUT" 'queue = "shared"  # config file' "jq-submit --print-config"
+  expect_contains "$OUT" 'db = "app"  # config file' "jq-submit --print-config"
+  expect_contains "$OUT" 'format = "value"  # config file' "jq-submit --print-config"
+
+  run_bg shared "$JQ_WORKER" --config "$config"
+  expect_exit 0 "$JQ_SUBMIT" --config "$config" --sql 'select 8'
+  expect_eq "$OUT" 8 "reply to jq-submit configured by the shared file"
+  expect_exit 0 "$JQ_INSPECT" --config "$config" counts --json
+  expect_json "$OUT" 'd["completed"]' 1
+
+  # Mistakes name the file, line and column.
+  printf 'queue = "q"\n\n[jq-worker]\ndb = ["a=/a"]\nconcurency = 3\n' \
+    >"$TEST_DIR/typo.toml"
+  expect_exit 2 "$JQ_WORKER" --config "$TEST_DIR/typo.toml"
+  expect_contains "$ERR" \
+    "$TEST_DIR/typo.toml:5:1: unknown setting 'concurency' for jq-worker" stderr
+  # ... and the worker's table is no business of jq-submit.
+  expect_exit 0 "$JQ_SUBMIT" --config "$TEST_DIR/typo.toml" --print-config
+  printf '[worker]\nredis = "redis://h"\n' >"$TEST_DIR/worker.toml"
+  expect_exit 2 "$JQ_WORKER" --config "$TEST_DIR/worker.toml" --db a=/a
+  expect_contains "$ERR" "$TEST_DIR/worker.toml:1:2: unknown table [worker]" stderr
+  printf 'db = ["a=/a",\n  "b=/b"\nconcurrency = 2\n' >"$TEST_DIR/open.toml"
+  expect_exit 2 "$JQ_WORKER" --config "$TEST_DIR/open.toml"
+  expect_match "$ERR" "^jq-worker: error: $TEST_DIR/open\\.toml:[23]:[0-9]+: " stderr
+}
+TEST "one TOML file for the three tools; errors name the line" test_config_shared
 
 test_log_json() {
   start_worker --db app="$TEST_DIR/app.sqlite" --log-format json || return

@@ -131,11 +131,18 @@ std::string run_on(Link& link,
 
   // Read after stepping: a step may have prepared the statement again (the
   // schema changed), and the columns with it.
-  std::string reply = dump_json(json{
+  json document{
     {"columns", column_names(statement)},
     {"rows", std::move(rows)},
     {"changes", changes},
-    {"last_insert_rowid", sqlite3_last_insert_rowid(connection.handle())}});
+    {"last_insert_rowid", sqlite3_last_insert_rowid(connection.handle())}};
+  if (budget.non_finite() > 0) {
+    document["warnings"] = {
+      fmt::format("{} real value(s) were Infinity or -Infinity, which JSON "
+                  "cannot represent: sent as null",
+                  budget.non_finite())};
+  }
+  std::string reply = dump_json(document);
   if (use_ledger) {
     link.ledger.record(options.idempotency_key, reply);
   }

@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include <cmath>
+
 namespace jq::sql::sqlite {
 
 using nlohmann::json;
@@ -36,9 +38,15 @@ json column_value(sqlite3_stmt* statement, int column, ResultBudget& budget)
   case SQLITE_INTEGER:
     budget.add_bytes(ResultBudget::k_scalar_cost);
     return sqlite3_column_int64(statement, column);
-  case SQLITE_FLOAT:
+  case SQLITE_FLOAT: {
     budget.add_bytes(ResultBudget::k_scalar_cost);
-    return sqlite3_column_double(statement, column);
+    const double value = sqlite3_column_double(statement, column);
+    if (!std::isfinite(value)) {
+      budget.add_non_finite();
+      return nullptr;
+    }
+    return value;
+  }
   case SQLITE_TEXT: {
     const std::string_view text = column_text(statement, column);
     budget.add_bytes(ResultBudget::text_cost(text));
