@@ -38,7 +38,7 @@ PREFIX ?= /usr/local
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
-# The .deb (jq-queue_VERSION_ARCH.deb in $(BUILD)).
+# The .deb (jq-queue_VERSION-1_ARCH.deb in $(BUILD), lintian-clean).
 package: build
 	cmake --build $(BUILD) --target package
 
