@@ -8,13 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <regex>
 #include <string>
+#include <string_view>
 
 namespace fs = std::filesystem;
 
@@ -134,8 +135,17 @@ std::string stamp_at(const std::string& line, std::size_t offset)
 {
   REQUIRE(line.size() >= offset + 24);
   const std::string stamp = line.substr(offset, 24);
-  CHECK(std::regex_match(
-    stamp, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+  // Digits where 2024-05-01T12:00:00.123Z has digits, the rest as there.
+  // (No <regex>: GCC 12 warns inside it under the sanitizer builds.)
+  const std::string_view shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  bool matches = true;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    matches = matches
+              && (shape[i] == 'd'
+                    ? std::isdigit(static_cast<unsigned char>(stamp[i])) != 0
+                    : stamp[i] == shape[i]);
+  }
+  CHECK_MESSAGE(matches, stamp);
   return stamp;
 }
 
