@@ -15,16 +15,14 @@ using std::chrono::microseconds;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-TEST_CASE("jq::metrics::parse_job_outcome")
+TEST_CASE("jq::metrics::to_string(JobOutcome)")
 {
-  // Every Decision::outcome of the attempt policy has its counter.
-  CHECK(jq::metrics::parse_job_outcome("completed") == JobOutcome::completed);
-  CHECK(jq::metrics::parse_job_outcome("failed") == JobOutcome::failed);
-  CHECK(jq::metrics::parse_job_outcome("retrying") == JobOutcome::retried);
-  CHECK(jq::metrics::parse_job_outcome("expired") == JobOutcome::expired);
-  CHECK(jq::metrics::parse_job_outcome("requeued") == JobOutcome::requeued);
-  CHECK_FALSE(jq::metrics::parse_job_outcome("retried"));
-  CHECK_FALSE(jq::metrics::parse_job_outcome(""));
+  // The `outcome` labels of jq_worker_jobs_total.
+  CHECK(to_string(JobOutcome::completed) == "completed");
+  CHECK(to_string(JobOutcome::failed) == "failed");
+  CHECK(to_string(JobOutcome::retried) == "retried");
+  CHECK(to_string(JobOutcome::expired) == "expired");
+  CHECK(to_string(JobOutcome::requeued) == "requeued");
 }
 
 TEST_CASE("jq::metrics::DurationHistogram")
@@ -57,7 +55,7 @@ TEST_CASE("jq::metrics::WorkerMetrics")
       threads.emplace_back([&metrics] {
         for (int i = 0; i < 1000; ++i) {
           metrics.job_started();
-          metrics.count_end("completed", milliseconds(2));
+          metrics.count_end(JobOutcome::completed, milliseconds(2));
           metrics.job_done();
           metrics.count_reconnect();
         }
@@ -74,14 +72,14 @@ TEST_CASE("jq::metrics::WorkerMetrics")
 
   SUBCASE("an expired job counts without a duration")
   {
-    metrics.count_end("expired", std::nullopt);
+    metrics.count_end(JobOutcome::expired, std::nullopt);
     CHECK(metrics.jobs(JobOutcome::expired) == 1);
     CHECK(metrics.durations().count == 0);
   }
 
   SUBCASE("the exposition")
   {
-    metrics.count_end("retrying", milliseconds(3));
+    metrics.count_end(JobOutcome::retried, milliseconds(3));
     metrics.job_started();
     jq::metrics::Exposition out;
     metrics.write(out, "q");

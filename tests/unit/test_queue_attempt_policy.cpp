@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+using jq::metrics::JobOutcome;
 using jq::queue::AttemptResult;
 using jq::queue::decide;
 using jq::queue::expire_before_start;
@@ -14,6 +15,16 @@ using jq::queue::Job;
 using jq::queue::JobEnd;
 using jq::queue::run_limit;
 using nlohmann::json;
+
+TEST_CASE("jq::queue::log_word")
+{
+  // The log's `outcome` field, as README.md documents it.
+  CHECK(jq::queue::log_word(JobOutcome::completed) == "completed");
+  CHECK(jq::queue::log_word(JobOutcome::failed) == "failed");
+  CHECK(jq::queue::log_word(JobOutcome::retried) == "retrying");
+  CHECK(jq::queue::log_word(JobOutcome::expired) == "expired");
+  CHECK(jq::queue::log_word(JobOutcome::requeued) == "requeued");
+}
 
 namespace {
 
@@ -46,7 +57,7 @@ TEST_CASE("attempt policy: a completed run records its reply and whole event")
   result.value = R"({"rows":[[1]]})";
   result.duration_ms = 2;
   const auto decision = decide(make_job(), result, 5'000);
-  CHECK(decision.outcome == "completed");
+  CHECK(decision.outcome == JobOutcome::completed);
   CHECK(decision.end.kind == JobEnd::Kind::completed);
   CHECK(decision.end.value == result.value);
   CHECK(decision.end.finished_on == 5'000);
@@ -66,7 +77,7 @@ TEST_CASE("attempt policy: a failure with attempts left is retried after "
   const auto job = make_job(
     {{"attempts", 3}, {"backoff", {{"type", "fixed"}, {"delay", 500}}}});
   const auto decision = decide(job, failure("boom"), 5'000);
-  CHECK(decision.outcome == "retrying");
+  CHECK(decision.outcome == JobOutcome::retried);
   CHECK(decision.end.kind == JobEnd::Kind::retry);
   CHECK(decision.end.due_ms == 5'500);
   CHECK_FALSE(decision.end.to_head);
@@ -88,7 +99,7 @@ TEST_CASE("attempt policy: the last attempt fails for good")
 {
   const auto job = make_job({{"attempts", 2}}, 1);
   const auto decision = decide(job, failure("boom"), 5'000);
-  CHECK(decision.outcome == "failed");
+  CHECK(decision.outcome == JobOutcome::failed);
   CHECK(decision.end.kind == JobEnd::Kind::failed);
   CHECK(decision.end.value == "boom");
   CHECK(decision.end.fields[1] == "2");
@@ -104,13 +115,13 @@ TEST_CASE("attempt policy: a timeout is a failure, a passed deadline expires "
   result.is_past_limit = true;
   const auto timed_out =
     decide(make_job({{"timeout", 250}, {"attempts", 1}}), result, 5'000);
-  CHECK(timed_out.outcome == "failed");
+  CHECK(timed_out.outcome == JobOutcome::failed);
   CHECK(timed_out.end.value == "timed out after 250 ms");
 
   result.limit_is_deadline = true;
   const auto expired =
     decide(make_job({{"deadline", 4'000}, {"attempts", 5}}), result, 5'000);
-  CHECK(expired.outcome == "expired");
+  CHECK(expired.outcome == JobOutcome::expired);
   CHECK(expired.end.kind == JobEnd::Kind::failed);
   CHECK(expired.end.value.starts_with(jq::queue::k_expired_prefix));
 }
@@ -121,7 +132,7 @@ TEST_CASE("attempt policy: a run interrupted by a stop goes back to the head "
   auto result = failure("interrupted");
   result.is_cancelled = true;
   const auto decision = decide(make_job({{"attempts", 1}}), result, 5'000);
-  CHECK(decision.outcome == "requeued");
+  CHECK(decision.outcome == JobOutcome::requeued);
   CHECK(decision.end.kind == JobEnd::Kind::retry);
   CHECK(decision.end.to_head);
   CHECK(decision.end.due_ms == 0);
@@ -136,7 +147,7 @@ TEST_CASE("attempt policy: a job whose caller's deadline passed is not "
   const auto decision =
     expire_before_start(make_job({{"deadline", 4'000}}), 5'000);
   REQUIRE(decision);
-  CHECK(decision->outcome == "expired");
+  CHECK(decision->outcome == JobOutcome::expired);
   CHECK(decision->end.value.find("1000 ms before it could start")
         != std::string::npos);
 }

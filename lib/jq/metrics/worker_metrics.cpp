@@ -30,19 +30,6 @@ std::string_view to_string(JobOutcome outcome) noexcept
   return "requeued";
 }
 
-std::optional<JobOutcome> parse_job_outcome(std::string_view text) noexcept
-{
-  if (text == "retrying") {
-    return JobOutcome::retried;
-  }
-  for (const auto outcome : k_job_outcomes) {
-    if (text == to_string(outcome) && outcome != JobOutcome::retried) {
-      return outcome;
-    }
-  }
-  return std::nullopt;
-}
-
 void DurationHistogram::observe(std::chrono::nanoseconds duration) noexcept
 {
   const auto ns = std::max<std::int64_t>(0, duration.count());
@@ -79,12 +66,9 @@ WorkerMetrics::WorkerMetrics()
 }
 
 void WorkerMetrics::count_end(
-  std::string_view outcome,
-  std::optional<std::chrono::nanoseconds> ran) noexcept
+  JobOutcome outcome, std::optional<std::chrono::nanoseconds> ran) noexcept
 {
-  if (const auto parsed = parse_job_outcome(outcome)) {
-    m_jobs[index(*parsed)].fetch_add(1, std::memory_order_relaxed);
-  }
+  m_jobs[index(outcome)].fetch_add(1, std::memory_order_relaxed);
   if (ran) {
     m_durations.observe(*ran);
   }

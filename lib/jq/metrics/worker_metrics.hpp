@@ -22,11 +22,9 @@ inline constexpr std::array<JobOutcome, 5> k_job_outcomes = {
   JobOutcome::expired,
   JobOutcome::requeued};
 
+// The metric's label: `completed`, `failed`, `retried`, `expired`,
+// `requeued`.
 std::string_view to_string(JobOutcome outcome) noexcept;
-
-// The outcome named by the attempt policy's Decision::outcome (`completed`,
-// `failed`, `retrying`, `expired`, `requeued`); std::nullopt for another.
-std::optional<JobOutcome> parse_job_outcome(std::string_view text) noexcept;
 
 // Observations of durations in fixed buckets, 1 ms to 60 s. observe() is
 // lock-free and thread-safe; a snapshot taken meanwhile may see an
@@ -77,9 +75,10 @@ public:
   // Records now as the process start time.
   WorkerMetrics();
 
-  // A run ended with `outcome` (Decision::outcome). `ran`: how long the
-  // handler ran, or std::nullopt when it did not run (expired first).
-  void count_end(std::string_view outcome,
+  // A run ended with `outcome` (the attempt policy's decision). `ran`: how
+  // long the handler ran, or std::nullopt when it did not run (expired
+  // before it could start).
+  void count_end(JobOutcome outcome,
                  std::optional<std::chrono::nanoseconds> ran) noexcept;
 
   // A Redis connection broke and is to be opened again.

@@ -57,7 +57,7 @@ Decision expired(const Job& job,
   Decision decision;
   decision.end =
     final_end(job, false, reason, "ExpiredError: " + reason, now_ms);
-  decision.outcome = "expired";
+  decision.outcome = metrics::JobOutcome::expired;
   decision.message = fmt::format("job {} {}: {}", job.id, verb, reason);
   decision.reason = std::move(reason);
   decision.duration_ms = duration_ms;
@@ -65,6 +65,12 @@ Decision expired(const Job& job,
 }
 
 } // namespace
+
+std::string_view log_word(metrics::JobOutcome outcome) noexcept
+{
+  return outcome == metrics::JobOutcome::retried ? "retrying"
+                                                 : metrics::to_string(outcome);
+}
 
 RunLimit run_limit(const Job& job,
                    std::chrono::steady_clock::time_point started,
@@ -112,7 +118,7 @@ decide(const Job& job, const AttemptResult& result, std::int64_t now_ms)
   decision.duration_ms = result.duration_ms;
   if (result.is_completed) {
     decision.end = final_end(job, true, result.value, {}, now_ms);
-    decision.outcome = "completed";
+    decision.outcome = metrics::JobOutcome::completed;
     decision.message =
       fmt::format("job {} completed in {} ms", job.id, result.duration_ms);
     return decision;
@@ -122,7 +128,7 @@ decide(const Job& job, const AttemptResult& result, std::int64_t now_ms)
     decision.end.kind = JobEnd::Kind::retry;
     decision.end.id = job.id;
     decision.end.to_head = true;
-    decision.outcome = "requeued";
+    decision.outcome = metrics::JobOutcome::requeued;
     decision.level = log::Level::warn;
     decision.reason = "interrupted by shutdown";
     decision.message =
@@ -159,7 +165,7 @@ decide(const Job& job, const AttemptResult& result, std::int64_t now_ms)
                            dump_json(stacktrace),
                            "failedReason",
                            reason};
-    decision.outcome = "retrying";
+    decision.outcome = metrics::JobOutcome::retried;
     decision.message =
       fmt::format("job {} failed attempt {}/{} in {} ms: {}; retrying in {} ms",
                   job.id,
@@ -172,7 +178,7 @@ decide(const Job& job, const AttemptResult& result, std::int64_t now_ms)
     return decision;
   }
   decision.end = final_end(job, false, reason, stack, now_ms);
-  decision.outcome = "failed";
+  decision.outcome = metrics::JobOutcome::failed;
   decision.message = fmt::format(
     "job {} failed in {} ms: {}", job.id, result.duration_ms, reason);
   decision.reason = std::move(reason);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <jq/core/log.hpp>
+#include <jq/metrics/worker_metrics.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/queue/transitions.hpp>
 
@@ -41,8 +42,7 @@ struct AttemptResult
 struct Decision
 {
   JobEnd end;
-  // completed, failed, retrying, expired or requeued.
-  std::string_view outcome;
+  metrics::JobOutcome outcome = metrics::JobOutcome::completed;
   log::Level level = log::Level::info;
   std::string reason;  // empty when completed
   std::string message; // one line for people
@@ -52,6 +52,10 @@ struct Decision
 // The attempt policy, free of Redis and clocks so it is tested alone:
 // complete, retry after the backoff, fail for good, expire (the caller's
 // deadline passed) or requeue (interrupted by a stop, no attempt counted).
+
+// The outcome as the log's `outcome` field and README.md name it:
+// `completed`, `failed`, `retrying`, `expired` or `requeued`.
+std::string_view log_word(metrics::JobOutcome outcome) noexcept;
 
 // A job whose caller's deadline passed before it could start.
 std::optional<Decision> expire_before_start(const Job& job,

@@ -51,7 +51,7 @@ void log_decision(const Keys& keys, const Job& job, const Decision& decision)
   const log::Field fields[] = {{"event", "job_finished"},
                                {"job_id", job.id},
                                {"queue", keys.queue()},
-                               {"outcome", decision.outcome},
+                               {"outcome", log_word(decision.outcome)},
                                {"duration_ms", decision.duration_ms},
                                {"attempt", attempt},
                                {"reason", decision.reason}};
@@ -71,8 +71,10 @@ struct Worker::State
   HandlerFactory factory;
   Transitions transitions;
   LockBook book;
-  std::atomic<long long> completed{0};
-  std::atomic<long long> failed{0};
+  // The worker's counters: those the caller gave (--metrics-listen serves
+  // them) or its own; the counts in the stop line come from them too.
+  metrics::WorkerMetrics own_metrics;
+  metrics::WorkerMetrics& metrics;
   // Set when the grace after a stop ran out: handlers stop what they do.
   std::atomic<bool> cancel{false};
   std::atomic<int> slots_running{0};
@@ -82,7 +84,8 @@ struct Worker::State
     : url(std::move(u)),
       options(o),
       factory(std::move(f)),
-      transitions(std::move(keys), make_uuid(), o.lock_duration)
+      transitions(std::move(keys), make_uuid(), o.lock_duration),
+      metrics(o.metrics != nullptr ? *o.metrics : own_metrics)
   {
   }
 
@@ -91,21 +94,28 @@ struct Worker::State
     return transitions.keys();
   }
 
+  long long completed() const noexcept
+  {
+    return static_cast<long long>(metrics.jobs(metrics::JobOutcome::completed));
+  }
+
+  // Failed for good, whether after a run or expired before one.
+  long long failed() const noexcept
+  {
+    return static_cast<long long>(metrics.jobs(metrics::JobOutcome::failed)
+                                  + metrics.jobs(metrics::JobOutcome::expired));
+  }
+
   // Run `job` and decide what to record.
   JobEnd attempt(Handler& handler, const Job& job)
   {
     if (auto expired = expire_before_start(job, now_ms())) {
-      failed.fetch_add(1);
-      if (options.metrics != nullptr) {
-        options.metrics->count_end(expired->outcome, std::nullopt);
-      }
+      metrics.count_end(expired->outcome, std::nullopt);
       log_decision(keys(), job, *expired);
       return std::move(expired->end);
     }
     const auto started = Clock::now();
-    if (options.metrics != nullptr) {
-      options.metrics->job_started();
-    }
+    metrics.job_started();
     const RunLimit limit = run_limit(job, started, now_ms());
     const JobContext context{identity_key(keys(), job), [this, &limit] {
                                return cancel.load(std::memory_order_relaxed)
@@ -127,15 +137,8 @@ struct Worker::State
     const auto ran = Clock::now() - started;
     result.duration_ms = std::chrono::duration_cast<milliseconds>(ran).count();
     Decision decision = decide(job, result, now_ms());
-    if (options.metrics != nullptr) {
-      options.metrics->count_end(decision.outcome, ran);
-      options.metrics->job_done();
-    }
-    if (decision.end.kind == JobEnd::Kind::completed) {
-      completed.fetch_add(1);
-    } else if (decision.end.kind == JobEnd::Kind::failed) {
-      failed.fetch_add(1);
-    }
+    metrics.count_end(decision.outcome, ran);
+    metrics.job_done();
     log_decision(keys(), job, decision);
     return std::move(decision.end);
   }
@@ -176,7 +179,7 @@ void Worker::run(const std::atomic<bool>& stop)
                          state.options.block_timeout,
                          stop,
                          state.cancel);
-  state.exchange->count_in(state.options.metrics);
+  state.exchange->count_in(&state.metrics);
   // Fail fast (exit 69) when Redis is not there at start.
   state.exchange->open();
   std::vector<Handler> handlers;
@@ -192,7 +195,7 @@ void Worker::run(const std::atomic<bool>& stop)
                           {state.options.lock_duration,
                            state.options.stalled_interval,
                            state.options.max_stalled,
-                           state.options.metrics});
+                           &state.metrics});
   std::thread maintainer([&] { maintenance.run(slots_done); });
   std::vector<std::thread> slots;
   state.slots_running.store(static_cast<int>(handlers.size()));
@@ -233,18 +236,18 @@ void Worker::run(const std::atomic<bool>& stop)
   maintainer.join();
   JQ_LOG(info,
          "stopped: {} completed, {} failed",
-         state.completed.load(),
-         state.failed.load());
+         state.completed(),
+         state.failed());
 }
 
 long long Worker::completed_count() const noexcept
 {
-  return m_state->completed.load();
+  return m_state->completed();
 }
 
 long long Worker::failed_count() const noexcept
 {
-  return m_state->failed.load();
+  return m_state->failed();
 }
 
 } // namespace jq::queue
