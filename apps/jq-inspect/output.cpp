@@ -1,5 +1,6 @@
 #include "output.hpp"
 
+#include <jq/cli/display_width.hpp>
 #include <jq/core/json.hpp>
 
 #include <fmt/format.h>
@@ -12,6 +13,8 @@
 #include <ctime>
 
 namespace inspect {
+
+using jq::cli::display_width;
 
 namespace {
 
@@ -170,12 +173,6 @@ void Table::print(std::ostream& out, const Style& style) const
     write_line(row, false);
   }
   out << std::flush;
-}
-
-std::size_t display_width(std::string_view text)
-{
-  return static_cast<std::size_t>(std::count_if(
-    text.begin(), text.end(), [](char c) { return !is_continuation(c); }));
 }
 
 std::string one_line(std::string_view text, std::size_t max_width)

@@ -69,9 +69,6 @@ private:
   std::vector<std::vector<Cell>> m_rows;
 };
 
-// Columns `text` takes on a terminal (code points; no wide-char tables).
-std::size_t display_width(std::string_view text);
-
 // `text` on one line: control characters escaped (\n, \t, \xNN) and cut
 // to `max_width` columns with an ellipsis (0: no limit).
 std::string one_line(std::string_view text, std::size_t max_width = 0);

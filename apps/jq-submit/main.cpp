@@ -127,7 +127,8 @@ void setup(CLI::App& app, Options& options)
   app.add_option("--format",
                  options.format,
                  "json|table|csv|tsv|value (default: table on a terminal, "
-                 "json otherwise)");
+                 "json otherwise); value: the one cell of a one-row, "
+                 "one-column result (otherwise the reply as JSON, exit 5)");
   app.add_option("--attempts", options.attempts, "Tries before the job fails")
     ->check(CLI::Range(1, 1000))
     ->capture_default_str();
@@ -222,7 +223,19 @@ int print_single(const jq::queue::SubmissionResult& result,
     std::cout << jq::dump_json(jq::cli::envelope(outcome, result.elapsed_ms))
               << '\n';
   } else if (is_completed) {
-    jq::cli::write_result(std::cout, format, outcome.result);
+    try {
+      jq::cli::write_result(std::cout, format, outcome.result);
+    } catch (const jq::cli::NotOneValue& shape) {
+      // The job ran: its data is printed all the same, as JSON, and the
+      // exit code says it completed with a shape the caller did not expect.
+      std::cout << jq::dump_json(outcome.result) << '\n' << std::flush;
+      jq::cli::print_error(
+        k_tool,
+        fmt::format("job {} completed, but {}; its reply is printed as JSON",
+                    outcome.id,
+                    shape.what()));
+      return jq::to_int(jq::ExitCode::not_one_value);
+    }
   }
   std::cout.flush();
   if (!is_completed) {

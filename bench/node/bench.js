@@ -68,7 +68,13 @@ function run(cmd, argv, { input, stdoutFile, timed } = {}) {
       if (input) fs.closeSync(inp);
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (code !== 0) {
-        reject(new Error(`${path.basename(cmd)} ${argv.join(' ')}: exit ${code}\n${stderr}`));
+        // A submitter's replies say which jobs did not complete, and why.
+        let replies = '';
+        if (stdoutFile) {
+          replies = fs.readFileSync(stdoutFile, 'utf8').split('\n')
+            .filter((line) => line && !line.includes('"status":"completed"')).slice(0, 5).join('\n');
+        }
+        reject(new Error(`${path.basename(cmd)} ${argv.join(' ')}: exit ${code}\n${stderr}${replies}`));
       } else {
         let cpuMs;
         if (timed) {

@@ -4,7 +4,7 @@
 // --format (write_result) and as the JSON envelope.
 //
 // The input is the stored returnvalue text; any bytes go (not JSON, invalid
-// UTF-8, huge, deeply nested). Only UsageError from --format value is
+// UTF-8, huge, deeply nested). Only NotOneValue from --format value is
 // expected; anything else is a finding.
 
 #include "resp.hpp"
@@ -48,8 +48,8 @@ void write_all(const json& result)
     std::ostringstream out;
     try {
       jq::cli::write_result(out, format, result);
-    } catch (const jq::UsageError&) {
-      check(format == Format::value, "write_result: UsageError not for value");
+    } catch (const jq::cli::NotOneValue&) {
+      check(format == Format::value, "write_result: NotOneValue not for value");
       continue;
     }
     const std::string text = out.str();

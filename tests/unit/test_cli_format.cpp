@@ -54,16 +54,24 @@ TEST_CASE("jq::cli::write_result")
              "100  héllo   NULL\n");
   }
 
-  SUBCASE("table pads by code points, not bytes")
+  SUBCASE("table pads by terminal columns: wide CJK, zero-width marks")
   {
     CHECK(
       write(
         Format::table,
         R"({"columns": ["name", "n"], "rows": [["日本語", "a"], ["ab", "b"]]})")
-      == "name  n\n"
-         "----  -\n"
-         "日本語   a\n"
-         "ab    b\n");
+      == "name    n\n"
+         "------  -\n"
+         "日本語  a\n"
+         "ab      b\n");
+    // "é" as e + U+0301 (combining acute): one column.
+    CHECK(
+      write(Format::table,
+            R"({"columns": ["x", "n"], "rows": [["e\u0301", 1], ["ab", 2]]})")
+      == "x   n\n"
+         "--  -\n"
+         "e\u0301   1\n"
+         "ab  2\n");
   }
 
   SUBCASE("table escapes line breaks and shows blobs as base64")
@@ -92,7 +100,7 @@ TEST_CASE("jq::cli::write_result")
           == "(1 row changed)\n");
     CHECK(write(Format::csv, insert).empty());
     CHECK(write(Format::tsv, insert).empty());
-    CHECK_THROWS_AS(write(Format::value, insert), jq::UsageError);
+    CHECK_THROWS_AS(write(Format::value, insert), jq::cli::NotOneValue);
   }
 
   SUBCASE("csv")
@@ -136,12 +144,12 @@ TEST_CASE("jq::cli::write_result")
     CHECK(write(Format::value,
                 R"({"columns": ["n"], "rows": [[9007199254740993]]})")
           == "9007199254740993\n");
-    CHECK_THROWS_AS(write(Format::value, reply), jq::UsageError);
+    CHECK_THROWS_AS(write(Format::value, reply), jq::cli::NotOneValue);
     CHECK_THROWS_AS(write(Format::value, R"({"columns": ["n"], "rows": []})"),
-                    jq::UsageError);
+                    jq::cli::NotOneValue);
     CHECK_THROWS_AS(
       write(Format::value, R"({"columns": ["a", "b"], "rows": [[1, 2]]})"),
-      jq::UsageError);
+      jq::cli::NotOneValue);
   }
 
   SUBCASE("a result that is not a reply is written as JSON")

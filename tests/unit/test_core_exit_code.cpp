@@ -100,12 +100,13 @@ TEST_CASE("jq::exit_codes of each tool")
     return codes;
   };
   CHECK(codes_of("jq-submit")
-        == std::vector<int>{0, 1, 2, 3, 4, 69, 70, 76, 124, 130, 143});
+        == std::vector<int>{0, 1, 2, 3, 4, 5, 69, 70, 76, 124, 130, 143});
   CHECK(codes_of("jq-worker") == std::vector<int>{0, 2, 69, 70, 76});
   CHECK(codes_of("jq-inspect")
         == std::vector<int>{0, 1, 2, 3, 10, 11, 69, 70, 76, 130, 143});
-  CHECK(codes_of("")
-        == std::vector<int>{0, 1, 2, 3, 4, 10, 11, 69, 70, 76, 124, 130, 143});
+  CHECK(
+    codes_of("")
+    == std::vector<int>{0, 1, 2, 3, 4, 5, 10, 11, 69, 70, 76, 124, 130, 143});
   for (const auto* tool : {"jq-submit", "jq-worker", "jq-inspect", ""}) {
     CAPTURE(tool);
     for (const auto& info : jq::exit_codes(tool)) {

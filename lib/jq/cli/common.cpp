@@ -208,6 +208,11 @@ int guarded_main(std::string_view tool, const std::function<int()>& body)
   log::set_program(tool);
   try {
     return body();
+  } catch (const UsageError& error) {
+    // Found after parsing (flags that do not go together, a bad value, an
+    // unreadable input): the same pointer to --help as a parse error.
+    print_usage_error(tool, error.what(), tool);
+    return to_int(ExitCode::usage);
   } catch (const RedisReplyError& error) {
     print_error(tool, fmt::format("Redis refused a command: {}", error.what()));
     return to_int(exit_code_for(error));

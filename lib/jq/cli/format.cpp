@@ -1,5 +1,6 @@
 #include "format.hpp"
 
+#include <jq/cli/display_width.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
 
@@ -90,16 +91,6 @@ Table to_table(const json& result)
     table.rows.push_back(std::move(cells));
   }
   return table;
-}
-
-// The width of `text` on a terminal, counted in UTF-8 code points (bytes
-// that do not continue a sequence).
-std::size_t display_width(std::string_view text)
-{
-  return static_cast<std::size_t>(
-    std::count_if(text.begin(), text.end(), [](char c) {
-      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
 }
 
 // Control characters would break a table's alignment, so they are shown
@@ -270,7 +261,7 @@ void write_separated(std::ostream& out,
 void write_value(std::ostream& out, const Table& table)
 {
   if (table.columns.size() != 1 || table.rows.size() != 1) {
-    throw UsageError(
+    throw NotOneValue(
       fmt::format("--format value needs exactly one row and one column; the "
                   "result has {} row{} and {} column{}",
                   table.rows.size(),

@@ -1,102 +1,74 @@
 #include "base64.hpp"
 
-#include <array>
+#include <nettle/base64.h>
+
 #include <cstdint>
 
 namespace jq {
 
 namespace {
 
-constexpr char k_alphabet[] =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-constexpr std::array<std::int8_t, 256> make_reverse()
+const std::uint8_t* as_bytes(std::string_view text)
 {
-  std::array<std::int8_t, 256> table{};
-  for (auto& entry : table) {
-    entry = -1;
-  }
-  for (int i = 0; i < 64; ++i) {
-    table[static_cast<unsigned char>(k_alphabet[i])] =
-      static_cast<std::int8_t>(i);
-  }
-  return table;
+  return reinterpret_cast<const std::uint8_t*>(text.data());
 }
 
-constexpr auto k_reverse = make_reverse();
+// Whether `text` has the form of canonical padded base64: whole groups of
+// four, alphabet characters only, at most two '=' and only at the end.
+// nettle's decoder is lenient (it skips white space and takes unpadded
+// input); a reply's {"$base64": ...} and a blob parameter should not be.
+bool is_padded_base64(std::string_view text)
+{
+  if (text.size() % 4 != 0) {
+    return false;
+  }
+  const std::size_t data_end = text.find_last_not_of('=');
+  const std::size_t padding = data_end == std::string_view::npos
+                                ? text.size()
+                                : text.size() - data_end - 1;
+  if (padding > 2 || (padding > 0 && data_end == std::string_view::npos)) {
+    return false;
+  }
+  for (const char c : text.substr(0, text.size() - padding)) {
+    const bool is_alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+                             || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    if (!is_alphabet) {
+      return false;
+    }
+  }
+  return true;
+}
 
 } // namespace
 
 std::string base64_encode(std::string_view bytes)
 {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const auto n =
-      static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i]) << 16
-                                 | static_cast<unsigned char>(bytes[i + 1]) << 8
-                                 | static_cast<unsigned char>(bytes[i + 2]));
-    out.push_back(k_alphabet[(n >> 18) & 63]);
-    out.push_back(k_alphabet[(n >> 12) & 63]);
-    out.push_back(k_alphabet[(n >> 6) & 63]);
-    out.push_back(k_alphabet[n & 63]);
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    std::uint32_t n =
-      static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i]) << 16);
-    if (rest == 2) {
-      n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])
-                                      << 8);
-    }
-    out.push_back(k_alphabet[(n >> 18) & 63]);
-    out.push_back(k_alphabet[(n >> 12) & 63]);
-    out.push_back(rest == 2 ? k_alphabet[(n >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
+  std::string text(BASE64_ENCODE_RAW_LENGTH(bytes.size()), '\0');
+  base64_encode_raw(
+    reinterpret_cast<char*>(text.data()), bytes.size(), as_bytes(bytes));
+  return text;
 }
 
 std::optional<std::string> base64_decode(std::string_view text)
 {
-  if (text.size() % 4 != 0) {
+  if (!is_padded_base64(text)) {
     return std::nullopt;
   }
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    std::uint32_t n = 0;
-    int padding = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      const char c = text[i + j];
-      if (c == '=') {
-        // Padding only at the very end, at most two.
-        if (i + 4 != text.size() || j < 2) {
-          return std::nullopt;
-        }
-        ++padding;
-        n <<= 6;
-        continue;
-      }
-      if (padding > 0) {
-        return std::nullopt;
-      }
-      const auto value = k_reverse[static_cast<unsigned char>(c)];
-      if (value < 0) {
-        return std::nullopt;
-      }
-      n = (n << 6) | static_cast<std::uint32_t>(value);
-    }
-    out.push_back(static_cast<char>((n >> 16) & 0xFF));
-    if (padding < 2) {
-      out.push_back(static_cast<char>((n >> 8) & 0xFF));
-    }
-    if (padding < 1) {
-      out.push_back(static_cast<char>(n & 0xFF));
-    }
+  base64_decode_ctx context;
+  base64_decode_init(&context);
+  std::string bytes(BASE64_DECODE_LENGTH(text.size()), '\0');
+  std::size_t length = bytes.size();
+  if (base64_decode_update(&context,
+                           &length,
+                           reinterpret_cast<std::uint8_t*>(bytes.data()),
+                           text.size(),
+                           text.data())
+        == 0
+      || base64_decode_final(&context) == 0) {
+    return std::nullopt;
   }
-  return out;
+  bytes.resize(length);
+  return bytes;
 }
 
 } // namespace jq

@@ -29,11 +29,13 @@ constexpr std::array k_submit = {
                "the job failed (SQL error, unknown database, attempts used "
                "up); --stdin, --wait ID...: at least one did not complete"},
   ExitCodeInfo{ExitCode::usage,
-               "usage error: bad flag, bad value, unreadable input, a result "
-               "that is not one value for --format value"},
+               "usage error: bad flag, bad value, unreadable input"},
   ExitCodeInfo{ExitCode::no_such_job, "no such job (--wait ID)"},
   ExitCodeInfo{ExitCode::reply_gone,
                "the job finished but its reply is no longer kept (--keep)"},
+  ExitCodeInfo{ExitCode::not_one_value,
+               "--format value: the job completed, but its result is not one "
+               "row of one column; the whole reply went to stdout as JSON"},
   ExitCodeInfo{ExitCode::redis_unavailable,
                "Redis unreachable, or lost and not back within the wait"},
   ExitCodeInfo{ExitCode::software, k_software},
@@ -94,6 +96,9 @@ constexpr std::array k_all = {
   ExitCodeInfo{ExitCode::no_such_job, "no such job"},
   ExitCodeInfo{ExitCode::reply_gone,
                "the job finished but its reply is no longer kept"},
+  ExitCodeInfo{ExitCode::not_one_value,
+               "jq-submit --format value: the job completed, but its result "
+               "is not one value (printed as JSON)"},
   ExitCodeInfo{ExitCode::no_worker, "jq-inspect health: no worker connected"},
   ExitCodeInfo{ExitCode::wait_too_old,
                "jq-inspect health: the oldest waiting job waited too long"},

@@ -14,6 +14,9 @@ enum class ExitCode : int {
   usage = 2,
   no_such_job = 3,
   reply_gone = 4,
+  // jq-submit --format value: the job completed, but its result is not one
+  // row of one column; the reply went to stdout as JSON instead.
+  not_one_value = 5,
   // jq-inspect health only (listed in its --help): no worker is connected,
   // or the oldest waiting job has waited longer than allowed.
   no_worker = 10,

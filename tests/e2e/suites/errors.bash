@@ -39,6 +39,35 @@ test_sql_error() {
 }
 TEST "a failing SQL statement exits 1 with SQLite's message" test_sql_error
 
+test_value_shape() {
+  # --format value on a job that ran and returned more than one cell: the rows
+  # are committed, the reply is printed (as JSON, so nothing is lost) and the
+  # exit code (5) says the job completed; not 2, which would say nothing ran.
+  start_worker --db app="$TEST_DIR/app.sqlite" || return
+  expect_exit 0 submit --db app --format json \
+    --sql 'create table t (id integer primary key, name text)'
+  expect_exit 5 submit --db app --format value \
+    --sql "insert into t (name) values ('a'), ('b') returning id, name"
+  expect_contains "$ERR" "jq-submit: error: job " stderr
+  expect_contains "$ERR" "completed, but --format value needs exactly one row" stderr
+  expect_contains "$ERR" "the result has 2 rows and 2 columns" stderr
+  expect_file_lines "$OUT_FILE" 1
+  expect_json "$OUT" 'd["rows"]' '[[1, "a"], [2, "b"]]'
+  expect_json "$OUT" 'd["changes"]' '2'
+  expect_eq "$(sqlite3 "$TEST_DIR/app.sqlite" 'select count(*) from t')" 2 \
+    "rows committed once"
+  # No rows, two rows, two columns: the same case; one cell still prints bare.
+  expect_exit 5 submit --db app --format value --sql 'select * from t where id > 9'
+  expect_json "$OUT" 'd["rows"]' '[]'
+  expect_exit 5 submit --db app --format value --sql 'select 1 union all select 2'
+  expect_json "$OUT" 'd["rows"]' '[[1], [2]]'
+  expect_exit 5 submit --db app --format value --sql 'select 1, 2'
+  expect_json "$OUT" 'd["columns"]' '["1", "2"]'
+  expect_exit 0 submit --db app --format value --sql 'select count(*) from t'
+  expect_eq "$OUT" 2 "one cell"
+}
+TEST "--format value on a completed job of another shape prints it and exits 5" test_value_shape
+
 test_unknown_db() {
   start_worker --db app="$TEST_DIR/app.sqlite" || return
   expect_exit 1 submit --db warehouse --format json --sql 'select 1'
@@ -71,18 +100,6 @@ test_usage_errors() {
   expect_eq "$(rcli keys '*')" "" "keys in Redis"
 }
 TEST "bad flags and values exit 2" test_usage_errors
-
-test_value_shape() {
-  start_worker --db app="$TEST_DIR/app.sqlite" || return
-  expect_exit 2 submit --db app --format value \
-    --sql 'select 1 union all select 2'
-  expect_eq "$OUT" "" stdout
-  expect_exit 2 submit --db app --format value --sql 'select 1, 2'
-  expect_exit 2 submit --db app --format value --sql 'select 1 where 0'
-  expect_exit 0 submit --db app --format value --sql 'select 1'
-  expect_eq "$OUT" 1 stdout
-}
-TEST "--format value on a result that is not one cell exits 2" test_value_shape
 
 test_no_worker() {
   expect_exit 124 submit --db app --sql 'select 1' --timeout 1s \

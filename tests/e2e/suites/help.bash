@@ -17,7 +17,7 @@ tools=(jq-submit jq-worker jq-inspect)
 
 # The codes each tool can exit with (DESIGN.md section 4, exit_code.cpp).
 declare -A exit_codes=(
-  [jq-submit]="0 1 2 3 4 69 70 76 124 130 143"
+  [jq-submit]="0 1 2 3 4 5 69 70 76 124 130 143"
   [jq-worker]="0 2 69 70 76"
   [jq-inspect]="0 1 2 3 10 11 69 70 76 130 143"
 )
@@ -171,10 +171,14 @@ test_parse_errors() {
   expect_exit 2 "$JQ_SUBMIT" --db app --sql 'select 1' --timeout
   expect_match "$ERR" "^jq-submit: error: --timeout" "stderr of --timeout"
   expect_not_contains "$ERR" "Run with --help" "stderr of --timeout"
-  # Errors after parsing are in the same form (without the hint).
+  # Errors after parsing are in the same form, with the same pointer.
   expect_exit 2 "$JQ_SUBMIT" --redis "$REDIS_URL" --db app --sql 'select 1' \
     --timeout banana
   expect_match "$ERR" "^jq-submit: error: " "stderr of --timeout banana"
+  expect_contains "$ERR" $'\n'"Try 'jq-submit --help'." \
+    "stderr of --timeout banana"
+  expect_usage_error "--stdin writes JSON Lines: --format must be json" \
+    jq-submit "$JQ_SUBMIT" --redis "$REDIS_URL" --stdin --format table
   # Nothing reached Redis.
   expect_eq "$(rcli keys '*')" "" "keys in Redis"
 }
