@@ -522,8 +522,11 @@ test_garbage_replies() {
     fake_reply "shapes-$format" "$format" completed "$TEST_DIR/shapes"
     expect_sane "shapes-$format" "$format" 0
   done
+  # Not one cell: the job completed, so the reply is printed as JSON, exit 5.
   fake_reply shapes-value value completed "$TEST_DIR/shapes"
-  expect_sane shapes-value value 2
+  expect_sane shapes-value value 5
+  expect_file_lines "$OUT_FILE" 1
+  expect_json "$OUT" 'd["rows"][3]' '[1, 2, 3, 4]'
 }
 TEST "garbage replies from a foreign worker: jq-submit prints something sane" \
   test_garbage_replies
