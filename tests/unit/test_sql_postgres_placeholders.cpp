@@ -218,6 +218,12 @@ TEST_CASE("postgres::check_job_sql")
   CHECK(refusal("/* x */ BEGIN") != "");
   CHECK(refusal("rollback") != "");
   CHECK(refusal("copy t from stdin") != "");
+  CHECK(refusal("set search_path = evil").find("SET is not allowed")
+        != std::string::npos);
+  CHECK(refusal("SET SESSION AUTHORIZATION x") != "");
+  CHECK(refusal("reset all") != "");
+  CHECK(refusal("set local statement_timeout = 1000") == "");
+  CHECK(refusal("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE") == "");
   CHECK(refusal("select 1") == "");
   CHECK(refusal("insert into t values (1) returning *") == "");
 }

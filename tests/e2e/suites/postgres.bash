@@ -221,6 +221,39 @@ test_ledger_race() {
 }
 TEST "ledger: redeliveries across two workers write once" test_ledger_race
 
+twin_holds_lock() {
+  [[ $(pg_value "select count(*) from pg_stat_activity where query like '%twin%pg_sleep%' and state = 'active' and pid <> pg_backend_pid()") == 1 ]]
+}
+
+test_ledger_twin() {
+  # A twin delivery of the same job, in flight in another session, commits
+  # its write and its ledger row first: this run waits for its row lock,
+  # then fails on the ledger's key, rolls back and returns the twin's reply.
+  start_worker --db pg="$PG_URL" || return
+  jq_psql -c 'create table twin (id int primary key, n int); insert into twin values (1, 0); grant all on twin to jq_test' \
+    || { fail "cannot create twin"; return; }
+  expect_exit 0 submit --db pg --format json --job-id t1 \
+    --sql 'update twin set n = n + 1 where id = 1' || return
+  local key
+  key=$(pg_value "select job_key from _jq_ledger where job_key like 'bull:jq:t1:%'")
+  [[ -n $key ]] || { fail "no ledger row for t1"; return; }
+  # As if t1's first run had not committed yet: its twin is under way.
+  jq_psql -c "delete from _jq_ledger where job_key = '$key'; update twin set n = 0"
+  run_bg holder jq_psql -c "BEGIN; UPDATE twin SET n = n + 1 WHERE id = 1; INSERT INTO _jq_ledger VALUES ('$key', '{\"twin\":true}', 0); SELECT 'twin', pg_sleep(2); COMMIT;"
+  wait_until 10 twin_holds_lock || { fail "the twin did not take the lock"; return; }
+  rcli eval "$redeliver_lua" 3 bull:jq:completed bull:jq:t1 bull:jq:wait t1 >/dev/null
+  if ! wait_until 15 in_completed t1; then
+    fail "the redelivered t1 did not complete" "$(rcli hget bull:jq:t1 failedReason)"
+    return
+  fi
+  expect_eq "$(rcli hget bull:jq:t1 returnvalue)" '{"twin":true}' \
+    "t1's reply: the twin's"
+  wait_bg holder 20
+  expect_eq "$(pg_value 'select n from twin')" 1 "n: written once (by the twin)"
+}
+TEST "ledger: a twin that commits first wins; the other rolls back" \
+  test_ledger_twin
+
 # ------------------------------------------------------------------ read-only
 
 test_read_only() {
@@ -284,6 +317,41 @@ test_lock_wait_timeout() {
 TEST "time: a job waiting on a row lock is ended by its timeout" \
   test_lock_wait_timeout
 
+test_limits() {
+  start_worker --db pg="$PG_URL" --max-rows 10 --max-result-bytes 100000 \
+    || return
+  refuse big-1 pg "more than 10 rows (--max-rows)" \
+    'select n, pg_sleep(0.001) from generate_series(1, 100000) as n'
+  # Stopped early: the statement does not run on to its end.
+  wait_until 5 none_running '%generate_series(1, 100000)%' \
+    || fail "the statement past --max-rows still runs on the server"
+  refuse big-2 pg "larger than 100000 bytes (--max-result-bytes)" \
+    "select repeat('x', 60000) from generate_series(1, 5)"
+  expect_exit 0 submit --db pg --format json \
+    --sql 'select n from generate_series(1, 10) as n'
+  expect_json "$OUT" 'len(d["result"]["rows"])' 10
+}
+TEST "limits: --max-rows and --max-result-bytes fail the job and stop it" \
+  test_limits
+
+test_concurrency() {
+  start_worker --db pg="$PG_URL" -c 4 || return
+  expect_exit 0 submit --db pg --format json \
+    --sql 'create table busy (n int primary key)' || return
+  local input=$TEST_DIR/jobs.jsonl i
+  for i in $(seq 1 200); do
+    printf '{"db":"pg","sql":"insert into busy values (?) returning n","params":[%d]}\n' "$i"
+  done >"$input"
+  run_input "$input" submit --stdin -j 32 --timeout 60s
+  expect_eq "$RC" 0 "exit status of 200 jobs at -c 4"
+  expect_file_lines "$OUT_FILE" 200
+  expect_eq "$(pg_value 'select count(*), sum(n) from busy')" "200|20100" \
+    "count|sum of busy"
+  expect_eq "$(pg_value "select count(*) from pg_stat_activity where application_name = 'jq-worker'")" \
+    4 "connections of the worker (one per slot)"
+}
+TEST "concurrency: -c 4 runs on four connections" test_concurrency
+
 # ------------------------------------------------------------------ refusals
 
 test_refusals() {
@@ -292,6 +360,9 @@ test_refusals() {
   refuse ms-2 pg "more than one statement" "select ';'; delete from nothing"
   refuse tx-1 pg "COMMIT is not allowed" 'commit'
   refuse tx-2 pg "BEGIN is not allowed" 'begin'
+  refuse set-1 pg "SET is not allowed" 'set search_path = nowhere'
+  expect_exit 0 submit --db pg --format json \
+    --sql "set local statement_timeout = '5s'"
   refuse err-1 pg 'relation "nope" does not exist' 'select * from nope'
   expect_contains "$(rcli hget bull:jq:err-1 stacktrace)" "SQLSTATE 42P01"
   expect_exit 0 submit --db pg --format value --sql 'select 1;'

@@ -55,6 +55,17 @@ void check_job_sql(std::string_view sql, const TranslatedSql& translated)
         k_insufficient_privilege);
     }
   }
+  // Session settings would outlast the job on the worker's connection.
+  const std::string& second = translated.second_word;
+  if ((word == "set" && second != "local" && second != "transaction"
+       && second != "constraints")
+      || word == "reset" || word == "discard") {
+    throw SqlError(fmt::format("{} is not allowed in a job: it would change "
+                               "the worker's connection for later jobs (SET "
+                               "LOCAL lasts for the job)",
+                               upper(word)),
+                   k_insufficient_privilege);
+  }
   if (word == "copy" || word == "listen") {
     throw SqlError(fmt::format("{} is not allowed in a job", upper(word)),
                    k_insufficient_privilege);

@@ -55,6 +55,7 @@ struct Scan
 {
   std::vector<Placeholder> placeholders;
   std::string first_word;
+  std::string second_word;
   // Where the statement ends: its text is [0, end).
   std::size_t end = 0;
   bool has_statement = false;
@@ -113,8 +114,11 @@ public:
         while (m_at < m_sql.size() && is_identifier_char(m_sql[m_at])) {
           ++m_at;
         }
+        const auto word = m_sql.substr(word_start, m_at - word_start);
         if (scan.first_word.empty()) {
-          scan.first_word = lower(m_sql.substr(word_start, m_at - word_start));
+          scan.first_word = lower(word);
+        } else if (scan.second_word.empty()) {
+          scan.second_word = lower(word);
         }
       } else {
         ++m_at;
@@ -307,6 +311,7 @@ TranslatedSql translate_sql(std::string_view sql, Params::Kind kind)
   }
   TranslatedSql out;
   out.first_word = scan.first_word;
+  out.second_word = scan.second_word;
   const bool uses_dollar_numbers = std::any_of(
     scan.placeholders.begin(), scan.placeholders.end(), [](const auto& p) {
       return p.kind == Placeholder::Kind::dollar_numbered;

@@ -27,8 +27,9 @@ struct TranslatedSql
   std::size_t parameter_count = 0;
   // For named parameters: names[n - 1] is parameter n as written (":id").
   std::vector<std::string> names;
-  // The statement's first keyword, lower-cased ("select", "begin").
+  // The statement's first two words, lower-cased ("set", "local").
   std::string first_word;
+  std::string second_word;
 };
 
 // Translate `sql` for parameters of `kind`. Throws JobError when it has no
