@@ -133,7 +133,9 @@ jq_start_postgres() {
     fi
   done
   PG_PASSWORD="pw-$RANDOM$RANDOM-secret"
-  PG_DB=postgres jq_psql -c "CREATE ROLE $PG_USER LOGIN PASSWORD '$PG_PASSWORD'" \
+  _jq_pg_as_owner psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" \
+    -p "$PG_PORT" -U postgres -d postgres \
+    -c "CREATE ROLE $PG_USER LOGIN PASSWORD '$PG_PASSWORD'" \
     -c "CREATE DATABASE $PG_DB OWNER $PG_USER" || return 1
   PG_URL="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
   PG_URL_NO_PASSWORD="postgresql://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB"

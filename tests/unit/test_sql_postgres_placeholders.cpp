@@ -217,6 +217,7 @@ TEST_CASE("postgres::check_job_sql")
   CHECK(refusal("commit").find("COMMIT is not allowed") != std::string::npos);
   CHECK(refusal("/* x */ BEGIN") != "");
   CHECK(refusal("rollback") != "");
+  CHECK(refusal("ROLLBACK TO SAVEPOINT a") == "");
   CHECK(refusal("copy t from stdin") != "");
   CHECK(refusal("set search_path = evil").find("SET is not allowed")
         != std::string::npos);

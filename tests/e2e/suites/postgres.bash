@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # $tmp, $OUT, ... come from tests/e2e/lib.sh
+# shellcheck disable=SC2016 # $1, $base64 and $$ are SQL and JSON, not shell
 # The PostgreSQL engine against a real server: a throwaway PostgreSQL
 # (tests/support/postgres.sh) on a free loopback port, a role with a
 # password and a database of its own. Types, placeholders, batches, the

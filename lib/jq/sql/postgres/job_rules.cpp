@@ -47,8 +47,11 @@ void check_job_sql(std::string_view sql, const TranslatedSql& translated)
   static constexpr std::array<std::string_view, 7> k_transaction_words = {
     "begin", "start", "commit", "end", "abort", "rollback", "prepare"};
   const std::string& word = translated.first_word;
+  const std::string& second = translated.second_word;
+  // ROLLBACK TO [SAVEPOINT] stays inside the job's transaction.
+  const bool is_rollback_to = word == "rollback" && second == "to";
   for (const auto refused : k_transaction_words) {
-    if (word == refused) {
+    if (word == refused && !is_rollback_to) {
       throw SqlError(
         fmt::format("{} is not allowed in a job: each job is one transaction",
                     upper(word)),
@@ -56,7 +59,6 @@ void check_job_sql(std::string_view sql, const TranslatedSql& translated)
     }
   }
   // Session settings would outlast the job on the worker's connection.
-  const std::string& second = translated.second_word;
   if ((word == "set" && second != "local" && second != "transaction"
        && second != "constraints")
       || word == "reset" || word == "discard") {
