@@ -161,9 +161,12 @@ std::string effective_config(const CLI::App& app, const CommonOptions& options)
         value = redis::redacted_url(value);
       }
     }
+    // jq-worker's server URLs (jq-submit's `db` is a bare name).
     if (name == "db") {
       for (auto& value : values) {
-        value = sql::redacted_database_spec(value);
+        if (value.find("://") != std::string::npos) {
+          value = sql::redacted_database_spec(value);
+        }
       }
     }
     return values;
