@@ -56,14 +56,14 @@ test_types_out() {
   expect_json "$OUT" 'd["result"]["changes"]' 0
   expect_json "$OUT" 'd["result"]["last_insert_rowid"]' null
   expect_json "$OUT" 'd["result"]["warnings"]' '["2 real value(s) were NaN, Infinity or -Infinity, which JSON cannot represent: sent as null"]'
+  # The reply's keys, in SQLite's order.
+  expect_json "$OUT" 'list(d["result"].keys())' '["changes","columns","last_insert_rowid","rows","warnings"]'
   # The other formats take the reply as they take SQLite's.
   expect_exit 0 submit --db pg --format csv \
     --sql "select 1 as a, null::text as b, 'x,y' as c, 2.5::numeric as d"
   expect_eq "$OUT" $'a,b,c,d\n1,,"x,y",2.5' "csv"
   expect_exit 0 submit --db pg --format table --sql 'select 1 as a'
   expect_contains "$OUT" a "table"
-  # The reply's keys, in SQLite's order.
-  expect_json "$OUT" 'list(d["result"].keys())' '["changes","columns","last_insert_rowid","rows","warnings"]'
 }
 TEST "types: every PostgreSQL type comes back as documented" test_types_out
 
