@@ -411,6 +411,29 @@ test_server_outage() {
 TEST "outage: the worker survives the server stopping and starting" \
   test_server_outage
 
+worker_sleeping() {
+  [[ $(pg_value "select count(*) from pg_stat_activity where application_name = 'jq-worker' and query like '%pg_sleep(5)%' and state = 'active'") == 1 ]]
+}
+
+test_connection_killed() {
+  start_worker --db pg="$PG_URL" || return
+  expect_exit 0 submit --db pg --format value --sql 'select 1'
+  # Ended between jobs: the next job opens a new connection and runs.
+  pg_value "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = 'jq-worker'" >/dev/null
+  expect_exit 0 submit --db pg --format value --sql 'select 2'
+  expect_eq "$OUT" 2 "the job after its connection was ended"
+  # Ended during a job: that job fails with the server's reason.
+  run_bg sleeper submit --db pg --format json --job-id cut --sql 'select pg_sleep(5)'
+  wait_until 10 worker_sleeping || { fail "the job did not start"; return; }
+  pg_value "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = 'jq-worker'" >/dev/null
+  wait_bg sleeper 20
+  expect_eq "$RC" 1 "exit status of the job whose connection was ended"
+  expect_contains "$(json_get "$OUT" 'd["error"]["message"]')" "terminating connection"
+  expect_worker_serves pg
+}
+TEST "outage: a connection ended by the server is opened again" \
+  test_connection_killed
+
 # ------------------------------------------------------------------ secrets
 
 test_password_hidden() {

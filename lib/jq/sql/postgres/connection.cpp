@@ -212,7 +212,11 @@ ResultPtr Connection::run(const Statement& statement,
       wait_socket(POLLIN);
     }
   } catch (...) {
-    abandon();
+    // A lost connection has nothing to cancel (and a cancel request to a
+    // server that went away could only wait).
+    if (!m_is_lost) {
+      abandon();
+    }
     throw;
   }
   if (failed) {

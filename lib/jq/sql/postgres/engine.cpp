@@ -265,6 +265,10 @@ std::string PostgresSession::run(const Request& request,
   if (request.sql.size() > limits.max_value_bytes) {
     throw JobError("the job's SQL is too long");
   }
+  // libpq takes SQL as a C string: what follows a NUL would go unseen.
+  if (request.sql.find('\0') != std::string::npos) {
+    throw JobError("the job's SQL has a NUL byte in it");
+  }
   const Params::Kind kind = !request.rows ? request.params.kind
                             : request.rows->empty()
                               ? Params::Kind::none
@@ -274,6 +278,10 @@ std::string PostgresSession::run(const Request& request,
   const TranslatedSql translated = translate_sql(request.sql, kind);
   check_job_sql(request.sql, translated);
   const Job job{m_database->spec(), request, options, limits, translated, kind};
+  // Given up by an earlier job (a server that did not answer its cancel).
+  if (m_link && m_link->connection.is_lost()) {
+    m_link.reset();
+  }
   for (int attempt = 1;; ++attempt) {
     if (!m_link) {
       m_link =

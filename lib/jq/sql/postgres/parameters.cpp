@@ -145,7 +145,9 @@ void BoundParams::set(std::size_t index,
   if (is_null) {
     return;
   }
-  if (m_texts[index].size() > limits.max_value_bytes) {
+  const bool is_text_or_blob = std::holds_alternative<std::string>(value)
+                               || std::holds_alternative<Blob>(value);
+  if (is_text_or_blob && m_texts[index].size() > limits.max_value_bytes) {
     throw JobError(fmt::format("{}: longer than --max-value-bytes ({} bytes)",
                                where,
                                limits.max_value_bytes));
