@@ -10,6 +10,7 @@
 #include <jq/metrics/worker_metrics.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/queue/worker.hpp>
+#include <jq/sql/database_spec.hpp>
 #include <jq/sql/engine.hpp>
 #include <jq/sql/job_handler.hpp>
 
@@ -49,7 +50,8 @@ struct Options
 void setup(CLI::App& app, Options& options)
 {
   app.description(
-    "Run SQL jobs from a Bull queue against the SQLite databases given.\n\n"
+    "Run SQL jobs from a Bull queue against the SQLite and PostgreSQL "
+    "databases given.\n\n"
     "SIGTERM or SIGINT: stop taking jobs, finish the ones in hand, exit 0.\n");
   jq::cli::add_common_options(app, options.common);
   jq::cli::add_examples(
@@ -63,7 +65,9 @@ void setup(CLI::App& app, Options& options)
   app
     .add_option("--db",
                 options.databases,
-                "NAME=PATH[:ro] (repeatable); :ro opens it read-only")
+                "NAME=PATH[:ro] (an SQLite file) or "
+                "NAME=postgresql://USER@HOST/DB[:ro] (repeatable); :ro "
+                "opens it read-only")
     ->required();
   app.add_option("-c,--concurrency", options.concurrency, "Jobs at a time")
     ->check(CLI::Range(1, 256))
@@ -238,6 +242,11 @@ int main(int argc, char** argv)
     setup(app, options);
     if (const int code = jq::cli::parse(app, argc, argv); code >= 0) {
       return code;
+    }
+    // Parsed (copied) now: a database password leaves `ps` (there is a
+    // moment before this; --config or libpq's PGPASSFILE keep it out).
+    for (int i = 1; i < argc; ++i) {
+      jq::sql::mask_password_in_place(argv[i]);
     }
     if (options.common.print_config) {
       std::cout << jq::cli::effective_config(app, options.common);

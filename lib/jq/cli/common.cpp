@@ -6,6 +6,7 @@
 #include <jq/core/exit_code.hpp>
 #include <jq/core/log.hpp>
 #include <jq/core/version.hpp>
+#include <jq/sql/database_spec.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -158,6 +159,14 @@ std::string effective_config(const CLI::App& app, const CommonOptions& options)
     if (name == "redis") {
       for (auto& value : values) {
         value = redis::redacted_url(value);
+      }
+    }
+    // jq-worker's server URLs (jq-submit's `db` is a bare name).
+    if (name == "db") {
+      for (auto& value : values) {
+        if (value.find("://") != std::string::npos) {
+          value = sql::redacted_database_spec(value);
+        }
       }
     }
     return values;

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace jq {
 
@@ -51,7 +52,8 @@ public:
   }
 };
 
-// An SQLite error, with SQLite's primary and extended result codes.
+// A database's error: SQLite's with its primary and extended result codes,
+// a server's with its SQLSTATE (five characters, e.g. "42P01").
 class SqlError : public JobError
 {
 public:
@@ -59,6 +61,13 @@ public:
     : JobError(message),
       m_code(code),
       m_extended_code(extended_code)
+  {
+  }
+  SqlError(const std::string& message, std::string sqlstate)
+    : JobError(message),
+      m_code(0),
+      m_extended_code(0),
+      m_sqlstate(std::move(sqlstate))
   {
   }
   const char* kind() const noexcept override
@@ -73,10 +82,16 @@ public:
   {
     return m_extended_code;
   }
+  // Empty for SQLite's errors.
+  const std::string& sqlstate() const noexcept
+  {
+    return m_sqlstate;
+  }
 
 private:
   int m_code;
   int m_extended_code;
+  std::string m_sqlstate;
 };
 
 // Anything that went wrong talking to Redis.

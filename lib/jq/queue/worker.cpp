@@ -27,6 +27,11 @@ using std::chrono::milliseconds;
 
 std::string describe_failure(const std::exception& error)
 {
+  if (const auto* sql = dynamic_cast<const SqlError*>(&error);
+      sql != nullptr && !sql->sqlstate().empty()) {
+    return fmt::format(
+      "{}: {} (SQLSTATE {})", sql->kind(), sql->what(), sql->sqlstate());
+  }
   if (const auto* sql = dynamic_cast<const SqlError*>(&error)) {
     return fmt::format("{}: {} (SQLite code {}, extended code {})",
                        sql->kind(),

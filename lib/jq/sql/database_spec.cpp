@@ -4,51 +4,300 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <optional>
+#include <vector>
 
 namespace jq::sql {
 
 namespace {
 
 constexpr std::string_view k_read_only_suffix = ":ro";
+constexpr std::string_view k_redacted = "***";
+
+// Where the parts of a server URL are: `scheme://userinfo@host/db?query`.
+struct UrlParts
+{
+  std::size_t authority = 0;     // after "://"
+  std::size_t authority_end = 0; // at the first '/', '?' or the end
+  // The password within the authority (npos when none).
+  std::size_t password = std::string_view::npos;
+  std::size_t password_end = std::string_view::npos;
+  std::size_t query = std::string_view::npos; // after '?'
+};
+
+UrlParts split_url(std::string_view url)
+{
+  UrlParts parts;
+  const auto scheme_end = url.find("://");
+  parts.authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  parts.authority_end = url.find_first_of("/?", parts.authority);
+  if (parts.authority_end == std::string_view::npos) {
+    parts.authority_end = url.size();
+  }
+  const std::string_view authority =
+    url.substr(parts.authority, parts.authority_end - parts.authority);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    if (const auto colon = authority.substr(0, at).find(':');
+        colon != std::string_view::npos) {
+      parts.password = parts.authority + colon + 1;
+      parts.password_end = parts.authority + at;
+    }
+  }
+  if (const auto mark = url.find('?', parts.authority);
+      mark != std::string_view::npos) {
+    parts.query = mark + 1;
+  }
+  return parts;
+}
+
+int hex_digit(char c)
+{
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::string percent_decode(std::string_view text)
+{
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0
+        && hex_digit(text[i + 2]) >= 0) {
+      decoded +=
+        static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
+      i += 2;
+    } else {
+      decoded += text[i];
+    }
+  }
+  return decoded;
+}
+
+// The query's `key=value` pairs, as written.
+std::vector<std::string_view> query_pairs(std::string_view query)
+{
+  std::vector<std::string_view> pairs;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    pairs.push_back(query.substr(0, amp));
+    if (amp == std::string_view::npos) {
+      break;
+    }
+    query.remove_prefix(amp + 1);
+  }
+  return pairs;
+}
+
+std::string_view pair_key(std::string_view pair)
+{
+  return pair.substr(0, pair.find('='));
+}
+
+std::string_view pair_value(std::string_view pair)
+{
+  const auto equals = pair.find('=');
+  return equals == std::string_view::npos ? std::string_view()
+                                          : pair.substr(equals + 1);
+}
+
+// The passwords a URL holds, as written: in the user info and as a
+// `password=` query parameter.
+std::vector<std::string_view> written_passwords(std::string_view url)
+{
+  std::vector<std::string_view> found;
+  const UrlParts parts = split_url(url);
+  if (parts.password != std::string_view::npos
+      && parts.password_end > parts.password) {
+    found.push_back(
+      url.substr(parts.password, parts.password_end - parts.password));
+  }
+  if (parts.query != std::string_view::npos) {
+    for (const auto pair : query_pairs(url.substr(parts.query))) {
+      if (pair_key(pair) == "password" && !pair_value(pair).empty()) {
+        found.push_back(pair_value(pair));
+      }
+    }
+  }
+  return found;
+}
+
+std::string redacted_url(std::string_view url)
+{
+  std::string out(url);
+  // From the end, so earlier positions stay valid.
+  std::vector<std::string_view> secrets = written_passwords(url);
+  for (auto it = secrets.rbegin(); it != secrets.rend(); ++it) {
+    const auto at = static_cast<std::size_t>(it->data() - url.data());
+    out.replace(at, it->size(), k_redacted);
+  }
+  return out;
+}
+
+// Whether `value` of `ro=` means read-only. Throws UsageError otherwise.
+bool parse_read_only(std::string_view name, std::string_view value)
+{
+  static constexpr std::array<std::string_view, 4> k_yes = {
+    "1", "true", "on", "yes"};
+  static constexpr std::array<std::string_view, 4> k_no = {
+    "0", "false", "off", "no"};
+  for (const auto yes : k_yes) {
+    if (value == yes) {
+      return true;
+    }
+  }
+  for (const auto no : k_no) {
+    if (value == no) {
+      return false;
+    }
+  }
+  throw UsageError(fmt::format(
+    "database {}: ro={} in the URL: expected ro=1 or ro=0", name, value));
+}
+
+// Take `ro` out of the URL's query (libpq refuses parameters it does not
+// know); sets `spec.read_only` when it says so.
+std::string strip_read_only(std::string_view url, DatabaseSpec& spec)
+{
+  const UrlParts parts = split_url(url);
+  if (parts.query == std::string_view::npos) {
+    return std::string(url);
+  }
+  std::string kept;
+  for (const auto pair : query_pairs(url.substr(parts.query))) {
+    if (pair_key(pair) == "ro") {
+      spec.read_only = parse_read_only(spec.name, pair_value(pair));
+      continue;
+    }
+    if (!kept.empty()) {
+      kept += '&';
+    }
+    kept += pair;
+  }
+  std::string out(url.substr(0, parts.query - 1));
+  if (!kept.empty()) {
+    out += '?';
+    out += kept;
+  }
+  return out;
+}
+
+std::optional<EngineKind> server_engine(std::string_view value,
+                                        const std::string& name)
+{
+  for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (value.starts_with(scheme)) {
+      return EngineKind::postgresql;
+    }
+  }
+  for (const std::string_view scheme : {"mysql://", "mariadb://"}) {
+    if (value.starts_with(scheme)) {
+      throw UsageError(fmt::format(
+        "database {}: MySQL and MariaDB servers are not built into this "
+        "jq-worker yet; give an SQLite file (NAME=PATH[:ro]) or a "
+        "PostgreSQL URL (NAME=postgresql://...)",
+        name));
+    }
+  }
+  return std::nullopt;
+}
 
 } // namespace
+
+std::string DatabaseSpec::redacted() const
+{
+  const std::string suffix(read_only ? k_read_only_suffix : "");
+  if (engine == EngineKind::sqlite) {
+    return fmt::format("{}={}{}", name, path, suffix);
+  }
+  return fmt::format("{}={}{}", name, redacted_url(url), suffix);
+}
+
+std::string DatabaseSpec::scrub(std::string text) const
+{
+  if (engine == EngineKind::sqlite) {
+    return text;
+  }
+  for (const auto written : written_passwords(url)) {
+    for (const std::string& secret :
+         {std::string(written), percent_decode(written)}) {
+      for (auto at = text.find(secret); at != std::string::npos;
+           at = text.find(secret, at + k_redacted.size())) {
+        text.replace(at, secret.size(), k_redacted);
+      }
+    }
+  }
+  return text;
+}
 
 DatabaseSpec parse_database_spec(std::string_view text)
 {
   const auto equals = text.find('=');
   if (equals == std::string_view::npos) {
-    throw UsageError(
-      fmt::format("invalid database '{}': expected NAME=PATH[:ro]", text));
+    throw UsageError(fmt::format("invalid database '{}': expected "
+                                 "NAME=PATH[:ro] or NAME=postgresql://...",
+                                 redacted_url(text)));
   }
   DatabaseSpec spec;
   spec.name = std::string(text.substr(0, equals));
-  std::string_view path = text.substr(equals + 1);
-  static constexpr std::array<std::string_view, 4> k_server_schemes = {
-    "postgresql://", "postgres://", "mysql://", "mariadb://"};
-  for (const auto scheme : k_server_schemes) {
-    if (path.starts_with(scheme)) {
-      throw UsageError(fmt::format(
-        "database {}: {} servers are not supported by this jq-worker; give "
-        "an SQLite file as NAME=PATH[:ro]",
-        spec.name,
-        scheme.substr(0, scheme.size() - 3)));
-    }
-  }
-  if (path.ends_with(k_read_only_suffix)) {
-    spec.read_only = true;
-    path.remove_suffix(k_read_only_suffix.size());
-  }
-  spec.path = std::string(path);
+  std::string_view value = text.substr(equals + 1);
   if (spec.name.empty()) {
-    throw UsageError(
-      fmt::format("invalid database '{}': the name is empty", text));
+    throw UsageError(fmt::format("invalid database '{}': the name is empty",
+                                 redacted_url(text)));
   }
+  if (value.ends_with(k_read_only_suffix)) {
+    spec.read_only = true;
+    value.remove_suffix(k_read_only_suffix.size());
+  }
+  if (const auto engine = server_engine(value, spec.name)) {
+    spec.engine = *engine;
+    const bool suffix_read_only = spec.read_only;
+    spec.url = strip_read_only(value, spec);
+    // `:ro` wins over `ro=0`: either way of asking for read-only is kept.
+    spec.read_only = spec.read_only || suffix_read_only;
+    return spec;
+  }
+  spec.path = std::string(value);
   if (spec.path.empty()) {
     throw UsageError(
       fmt::format("invalid database '{}': the path is empty", text));
   }
   return spec;
+}
+
+std::string redacted_database_spec(std::string_view text)
+{
+  try {
+    return parse_database_spec(text).redacted();
+  } catch (const UsageError& error) {
+    // The message never holds the password; the text may.
+    return fmt::format("(not shown: {})", error.what());
+  }
+}
+
+void mask_password_in_place(char* argument) noexcept
+{
+  const std::string_view text(argument);
+  for (const std::string_view scheme :
+       {"postgresql://", "postgres://", "mysql://", "mariadb://"}) {
+    for (auto at = text.find(scheme); at != std::string_view::npos;
+         at = text.find(scheme, at + scheme.size())) {
+      const std::string_view url = text.substr(at);
+      for (const auto secret : written_passwords(url)) {
+        std::fill_n(
+          argument + (secret.data() - text.data()), secret.size(), '*');
+      }
+    }
+  }
 }
 
 } // namespace jq::sql

@@ -5,16 +5,51 @@
 
 namespace jq::sql {
 
-// A database a worker was given: `--db NAME=PATH[:ro]`, an SQLite file.
+// The engine that serves a database.
+enum class EngineKind {
+  sqlite,
+  postgresql,
+  // mysql: MySQL and MariaDB, not built yet (their URLs are refused).
+};
+
+// A database a worker was given: `--db NAME=PATH[:ro]`, an SQLite file, or
+// `--db NAME=postgresql://[user[:password]@]host[:port]/dbname[?params]`
+// (also `postgres://`), read-only with a `:ro` suffix or `ro=1` in the
+// query.
 struct DatabaseSpec
 {
   std::string name;
+  // The SQLite file.
   std::string path;
   bool read_only = false;
+  EngineKind engine = EngineKind::sqlite;
+  // A server's connection URL as libpq takes it (`ro` taken out).
+  std::string url = {};
+
+  // The spec as given (`NAME=...`, `:ro` when read-only) with any password
+  // shown as `***`: for logs and messages.
+  std::string redacted() const;
+
+  // `text` with the URL's password (as written in the URL and decoded)
+  // replaced by `***`: for server messages that may quote the connection
+  // string.
+  std::string scrub(std::string text) const;
+
+  bool operator==(const DatabaseSpec&) const = default;
 };
 
-// Parse `NAME=PATH` or `NAME=PATH:ro`. Throws UsageError, also for a
-// server URL (postgresql://, mysql://), which this build cannot open.
+// Parse `NAME=PATH`, `NAME=PATH:ro` or `NAME=URL` (see DatabaseSpec).
+// Throws UsageError, also for a MySQL or MariaDB URL, which this build
+// cannot open yet; the message never holds the password.
 DatabaseSpec parse_database_spec(std::string_view text);
+
+// The `--db` value `text` with its password shown as `***` (for
+// --print-config); a value that does not parse is described, not shown.
+std::string redacted_database_spec(std::string_view text);
+
+// Overwrite, in place, the password of any server URL in `argument` (a
+// command-line argument, as in argv) with '*': the arguments of a process
+// are visible to every user in `ps`. Its length is kept.
+void mask_password_in_place(char* argument) noexcept;
 
 } // namespace jq::sql

@@ -1,6 +1,7 @@
 #include "engine.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/sql/postgres/engine.hpp>
 #include <jq/sql/sqlite/engine.hpp>
 #include <jq/sql/sqlite/sandbox.hpp>
 
@@ -25,7 +26,14 @@ Databases open_databases(const std::vector<DatabaseSpec>& specs,
   Databases databases;
   databases.reserve(specs.size());
   for (const auto& spec : specs) {
-    databases.push_back(sqlite::open_database(spec, options));
+    switch (spec.engine) {
+    case EngineKind::sqlite:
+      databases.push_back(sqlite::open_database(spec, options));
+      break;
+    case EngineKind::postgresql:
+      databases.push_back(postgres::open_database(spec, options));
+      break;
+    }
   }
   return databases;
 }

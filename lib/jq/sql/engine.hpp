@@ -14,7 +14,7 @@
 // opens a Session on it and runs requests there. Every engine keeps the same
 // contract: the reply shape below, one transaction per request, the
 // exactly-once ledger in that transaction, the limits, and interruption.
-// SQLite (sql/sqlite/) is the first engine.
+// The engines: SQLite (sql/sqlite/) and PostgreSQL (sql/postgres/).
 
 namespace jq::sql {
 
@@ -51,9 +51,9 @@ public:
 
   // Run `request` in one transaction and return the reply as JSON text:
   // {"columns": [...], "rows": [[...]], "changes": N, "last_insert_rowid":
-  // N}. Integers stay 64-bit, NULL is null, blobs are {"$base64": "..."}.
-  // Throws JobError (bad parameters, a limit) or SqlError (the database
-  // refused; nothing is written).
+  // N} (null on a server, which has no rowid). Integers stay 64-bit, NULL is
+  // null, blobs are {"$base64": "..."}. Throws JobError (bad parameters, a
+  // limit) or SqlError (the database refused; nothing is written).
   virtual std::string run(const Request& request,
                           const RunOptions& options) = 0;
 };
@@ -104,7 +104,8 @@ struct EngineOptions
 
 // Open every database in `specs`, now, so a bad one is found at start-up.
 // Throws UsageError naming the one that cannot be opened, or a name given
-// twice.
+// twice. A server that is merely down is not an error here (see
+// postgres/engine.hpp).
 Databases open_databases(const std::vector<DatabaseSpec>& specs,
                          const EngineOptions& options);
 

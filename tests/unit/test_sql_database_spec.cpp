@@ -1,0 +1,126 @@
+#include <jq/core/error.hpp>
+#include <jq/sql/database_spec.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using jq::sql::EngineKind;
+using jq::sql::parse_database_spec;
+
+namespace {
+
+// The UsageError message for `text`, or "" when it parses.
+std::string spec_error(const std::string& text)
+{
+  try {
+    parse_database_spec(text);
+  } catch (const jq::UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace
+
+TEST_CASE("jq::sql::parse_database_spec: SQLite files")
+{
+  const auto spec = parse_database_spec("app=/var/lib/app.sqlite");
+  CHECK(spec.name == "app");
+  CHECK(spec.engine == EngineKind::sqlite);
+  CHECK(spec.path == "/var/lib/app.sqlite");
+  CHECK(spec.url.empty());
+  CHECK_FALSE(spec.read_only);
+
+  const auto ro = parse_database_spec("ref=ref.sqlite:ro");
+  CHECK(ro.path == "ref.sqlite");
+  CHECK(ro.read_only);
+  CHECK(ro.redacted() == "ref=ref.sqlite:ro");
+
+  CHECK(spec_error("app") != "");
+  CHECK(spec_error("=x.sqlite").find("name is empty") != std::string::npos);
+  CHECK(spec_error("app=").find("path is empty") != std::string::npos);
+}
+
+TEST_CASE("jq::sql::parse_database_spec: PostgreSQL URLs")
+{
+  SUBCASE("both schemes, the URL handed on as given")
+  {
+    const auto spec =
+      parse_database_spec("pg=postgresql://jq:s3cret@db.example:5433/app");
+    CHECK(spec.name == "pg");
+    CHECK(spec.engine == EngineKind::postgresql);
+    CHECK(spec.url == "postgresql://jq:s3cret@db.example:5433/app");
+    CHECK(spec.path.empty());
+    CHECK_FALSE(spec.read_only);
+    CHECK(parse_database_spec("pg=postgres://h/app").engine
+          == EngineKind::postgresql);
+    CHECK(parse_database_spec("pg=postgresql://").url == "postgresql://");
+  }
+
+  SUBCASE(":ro after the URL")
+  {
+    const auto spec = parse_database_spec("pg=postgresql://h/app:ro");
+    CHECK(spec.read_only);
+    CHECK(spec.url == "postgresql://h/app");
+  }
+
+  SUBCASE("ro in the query is taken out, the rest kept")
+  {
+    auto spec =
+      parse_database_spec("pg=postgresql://h/app?ro=1&sslmode=require");
+    CHECK(spec.read_only);
+    CHECK(spec.url == "postgresql://h/app?sslmode=require");
+    spec = parse_database_spec("pg=postgresql://h/app?sslmode=require&ro=1");
+    CHECK(spec.read_only);
+    CHECK(spec.url == "postgresql://h/app?sslmode=require");
+    spec = parse_database_spec("pg=postgresql://h/app?ro=true");
+    CHECK(spec.read_only);
+    CHECK(spec.url == "postgresql://h/app");
+    spec = parse_database_spec("pg=postgresql://h/app?ro=0");
+    CHECK_FALSE(spec.read_only);
+    CHECK(spec.url == "postgresql://h/app");
+    // A query parameter merely ending in "ro" is not it.
+    spec = parse_database_spec("pg=postgresql://h/app?intro=1");
+    CHECK_FALSE(spec.read_only);
+    CHECK(spec.url == "postgresql://h/app?intro=1");
+    CHECK(spec_error("pg=postgresql://h/app?ro=maybe").find("ro=maybe")
+          != std::string::npos);
+  }
+
+  SUBCASE("MySQL and MariaDB are refused for now")
+  {
+    for (const char* text : {"m=mysql://u:pw@h/db", "m=mariadb://h/db"}) {
+      const std::string error = spec_error(text);
+      CHECK(error.find("not built") != std::string::npos);
+      CHECK(error.find("pw") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("jq::sql::DatabaseSpec hides the password")
+{
+  const auto spec =
+    parse_database_spec("pg=postgresql://jq:s3cr%40t@db:5432/app?ro=1");
+  CHECK(spec.redacted() == "pg=postgresql://jq:***@db:5432/app:ro");
+  CHECK(spec.scrub("auth failed for s3cr%40t and s3cr@t")
+        == "auth failed for *** and ***");
+
+  const auto in_query = parse_database_spec(
+    "pg=postgresql://db/app?user=jq&password=hunter22&sslmode=disable");
+  CHECK(in_query.redacted()
+        == "pg=postgresql://db/app?user=jq&password=***&sslmode=disable");
+  CHECK(in_query.scrub("x hunter22 y") == "x *** y");
+
+  // No password: nothing to hide, nothing scrubbed.
+  const auto plain = parse_database_spec("pg=postgresql://jq@db/app");
+  CHECK(plain.redacted() == "pg=postgresql://jq@db/app");
+  CHECK(plain.scrub("jq") == "jq");
+
+  CHECK(jq::sql::redacted_database_spec("pg=postgresql://u:pw1@h/d")
+        == "pg=postgresql://u:***@h/d");
+  const std::string bad =
+    jq::sql::redacted_database_spec("pg=postgresql://u:pw1@h/d?ro=2");
+  CHECK(bad.find("pw1") == std::string::npos);
+  CHECK(bad.find("not shown") != std::string::npos);
+}
