@@ -31,6 +31,7 @@ struct Options
 {
   jq::cli::CommonOptions common;
   std::vector<std::string> databases;
+  std::vector<std::string> database_files;
   int concurrency = 1;
   std::string lock_duration = "30s";
   std::string stalled_interval = "30s";
@@ -62,13 +63,17 @@ void setup(CLI::App& app, Options& options)
     "    $ jq-worker --config /etc/jq/worker.toml --print-config\n"
     "  Logs as JSON lines, warnings and errors only:\n"
     "    $ jq-worker --db app=app.sqlite --log-format json --quiet\n");
+  app.add_option("--db",
+                 options.databases,
+                 "NAME=PATH[:ro] (an SQLite file) or "
+                 "NAME=postgresql://USER@HOST/DB[:ro] (repeatable); :ro "
+                 "opens it read-only");
   app
-    .add_option("--db",
-                options.databases,
-                "NAME=PATH[:ro] (an SQLite file) or "
-                "NAME=postgresql://USER@HOST/DB[:ro] (repeatable); :ro "
-                "opens it read-only")
-    ->required();
+    .add_option("--db-file",
+                options.database_files,
+                "Read --db values from this file, one per line (# comments); "
+                "a URL with a password stays out of ps (repeatable)")
+    ->envname("JQ_DB_FILE");
   app.add_option("-c,--concurrency", options.concurrency, "Jobs at a time")
     ->check(CLI::Range(1, 256))
     ->capture_default_str();
@@ -163,6 +168,13 @@ int run(const Options& options, const std::atomic<bool>& stop)
   std::vector<jq::sql::DatabaseSpec> specs;
   for (const auto& text : options.databases) {
     specs.push_back(jq::sql::parse_database_spec(text));
+  }
+  for (const auto& path : options.database_files) {
+    auto more = jq::sql::read_database_file(path);
+    specs.insert(specs.end(), more.begin(), more.end());
+  }
+  if (specs.empty()) {
+    throw jq::UsageError("no database: give --db NAME=PATH or --db-file FILE");
   }
   jq::sql::EngineOptions engine;
   engine.limits = {

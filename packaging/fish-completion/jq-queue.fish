@@ -86,7 +86,7 @@ function __jq_queue_complete
     # The value of a flag.
     set -l prev $tokens[-1]
     switch "$prev"
-        case --config --redis-file
+        case --config --redis-file --db-file
             __fish_complete_path $current
             return
         case --log-format

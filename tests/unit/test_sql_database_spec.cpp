@@ -3,6 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 using jq::sql::EngineKind;
@@ -123,4 +127,60 @@ TEST_CASE("jq::sql::DatabaseSpec hides the password")
     jq::sql::redacted_database_spec("pg=postgresql://u:pw1@h/d?ro=2");
   CHECK(bad.find("pw1") == std::string::npos);
   CHECK(bad.find("not shown") != std::string::npos);
+}
+
+TEST_CASE("jq::sql::read_database_file")
+{
+  const std::string path =
+    std::filesystem::temp_directory_path()
+    / ("jq-db-file-" + std::to_string(::getpid()) + ".list");
+  const auto write = [&](const std::string& text) {
+    std::ofstream(path, std::ios::trunc) << text;
+  };
+  const auto file_error = [&]() -> std::string {
+    try {
+      jq::sql::read_database_file(path);
+    } catch (const jq::UsageError& e) {
+      return e.what();
+    }
+    return "";
+  };
+
+  SUBCASE("one spec per line; blank lines and comments skipped")
+  {
+    write("# databases\n\n  app=/srv/app.sqlite  \r\n"
+          "pg=postgresql://u:s3cret@h/d:ro\n\t# indented comment\n");
+    const auto specs = jq::sql::read_database_file(path);
+    REQUIRE(specs.size() == 2);
+    CHECK(specs[0].name == "app");
+    CHECK(specs[0].path == "/srv/app.sqlite");
+    CHECK(specs[1].engine == EngineKind::postgresql);
+    CHECK(specs[1].read_only);
+  }
+
+  SUBCASE("an empty file gives no spec")
+  {
+    write("");
+    CHECK(jq::sql::read_database_file(path).empty());
+  }
+
+  SUBCASE("a bad line names the file and line, not the password")
+  {
+    write("app=/a.sqlite\nnope\n");
+    CHECK(file_error()
+          == path
+               + ":2: invalid database 'nope': expected "
+                 "NAME=PATH[:ro] or NAME=postgresql://...");
+    write("x=mysql://u:s3cret@h/d\n");
+    const std::string error = file_error();
+    CHECK(error.find(path + ":1: ") == 0);
+    CHECK(error.find("s3cret") == std::string::npos);
+  }
+
+  SUBCASE("a file that cannot be read")
+  {
+    std::filesystem::remove(path);
+    CHECK(file_error() == "--db-file " + path + ": cannot be read");
+  }
+  std::filesystem::remove(path);
 }

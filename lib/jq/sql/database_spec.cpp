@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
 #include <optional>
 #include <vector>
 
@@ -298,6 +299,33 @@ void mask_password_in_place(char* argument) noexcept
       }
     }
   }
+}
+
+std::vector<DatabaseSpec> read_database_file(const std::string& path)
+{
+  std::ifstream in(path);
+  if (!in) {
+    throw UsageError(fmt::format("--db-file {}: cannot be read", path));
+  }
+  std::vector<DatabaseSpec> specs;
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') {
+      continue;
+    }
+    const auto last = line.find_last_not_of(" \t\r");
+    try {
+      specs.push_back(parse_database_spec(
+        std::string_view(line).substr(first, last - first + 1)));
+    } catch (const UsageError& error) {
+      throw UsageError(fmt::format("{}:{}: {}", path, number, error.what()));
+    }
+  }
+  if (in.bad()) {
+    throw UsageError(fmt::format("--db-file {}: cannot be read", path));
+  }
+  return specs;
 }
 
 } // namespace jq::sql

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace jq::sql {
 
@@ -42,6 +43,14 @@ struct DatabaseSpec
 // Throws UsageError, also for a MySQL or MariaDB URL, which this build
 // cannot open yet; the message never holds the password.
 DatabaseSpec parse_database_spec(std::string_view text);
+
+// The `--db` values in the file at `path` (`--db-file`): one per line, as
+// `NAME=PATH[:ro]` or `NAME=URL`; blank lines and lines starting with `#` are
+// skipped. A URL with a password can live here, readable by the worker's user
+// alone, instead of in the command line that `ps` shows. Throws UsageError
+// naming the file (and the line) when it cannot be read or a line does not
+// parse; never with the password.
+std::vector<DatabaseSpec> read_database_file(const std::string& path);
 
 // The `--db` value `text` with its password shown as `***` (for
 // --print-config); a value that does not parse is described, not shown.

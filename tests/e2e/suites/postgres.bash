@@ -472,3 +472,36 @@ test_password_hidden() {
 }
 TEST "secrets: the password shows in no log, message, ps or Redis" \
   test_password_hidden
+
+test_db_file() {
+  # The URL with its password in a file only the worker's user reads: never
+  # on the command line, so never in ps, not even for a moment.
+  local list=$tmp/db-list
+  printf '# the databases of this worker\n\n  pg=%s  \nlite=%s\n' \
+    "$PG_URL" "$TEST_DIR/lite.sqlite" >"$list"
+  chmod 600 "$list"
+  start_worker --db-file "$list" || return
+  expect_exit 0 submit --db pg --format value --sql 'select 40 + 2'
+  expect_eq "$OUT" 42 "a job on the database of the file"
+  expect_exit 0 submit --db lite --format value --sql 'select 7'
+  expect_eq "$OUT" 7 "the SQLite database of the file"
+  expect_not_contains "$(ps -o args= -p "$WORKER_PID")" "$PG_PASSWORD" "ps"
+  stop_worker
+  # From the environment too, beside --db.
+  JQ_DB_FILE=$list start_worker --db other="$TEST_DIR/other.sqlite" || return
+  expect_exit 0 submit --db pg --format value --sql 'select 1'
+  expect_exit 0 submit --db other --format value --sql 'select 2'
+  stop_worker
+  # A line that does not parse: the file and line, not the password.
+  printf 'pg=%s\nbroken\n' "$PG_URL" >"$list"
+  expect_exit 2 "$JQ_WORKER" --redis "$REDIS_URL" --db-file "$list"
+  expect_contains "$ERR" "$list:2: " "stderr of a bad line"
+  expect_not_contains "$ERR" "$PG_PASSWORD" "stderr of a bad line"
+  expect_exit 2 "$JQ_WORKER" --redis "$REDIS_URL" --db-file "$tmp/nonexistent"
+  expect_contains "$ERR" "cannot be read" "stderr of a missing file"
+  # Neither --db nor --db-file.
+  expect_exit 2 "$JQ_WORKER" --redis "$REDIS_URL"
+  expect_contains "$ERR" "no database" "stderr without a database"
+}
+TEST "secrets: --db-file (or JQ_DB_FILE) keeps a URL out of the command line" \
+  test_db_file
