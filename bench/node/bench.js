@@ -6,7 +6,10 @@
 //
 //   node bench.js --redis URL --redis-pid PID --bin DIR --work DIR --out DIR
 //                 [--jobs 20000] [--runs 3] [--latency 2000] [--once 30]
-//                 [--window 64] [--deep 4096]
+//                 [--window 64] [--deep 4096] [--pg-url URL]
+//
+// With --pg-url (a PostgreSQL database its role owns), single-row inserts
+// on that server too: jq-worker against a Bull 4 worker using `pg`.
 //
 // Each figure is the median of --runs runs, with the spread (min-max). The
 // sides take turns within each run, so a noisy moment hits all of them.
@@ -19,6 +22,7 @@ const Redis = require('ioredis');
 
 const args = parseArgs(process.argv.slice(2), {
   jobs: 20000, runs: 3, latency: 2000, once: 30, window: 64, deep: 4096, 'redis-pid': 0,
+  'pg-url': '',
 });
 const here = __dirname;
 const work = args.work;
@@ -126,6 +130,56 @@ function peakRssMiB(pid) {
   return kb / 1024;
 }
 
+// ---- PostgreSQL ---------------------------------------------------------
+
+// One statement (or several, no parameters) on --pg-url, on a connection
+// of its own.
+async function pgQuery(sql) {
+  const { Client } = require(path.join(here, 'node_modules', 'pg'));
+  const client = new Client({ connectionString: args['pg-url'] });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+// An empty table t (and no ledger) for a run; the URL its worker is given.
+async function freshPgTable() {
+  await pgQuery('DROP TABLE IF EXISTS t, _jq_ledger; '
+    + 'CREATE TABLE t (id bigserial PRIMARY KEY, v integer)');
+  return args['pg-url'];
+}
+
+async function pgRowCount() {
+  return (await pgQuery('SELECT count(*)::int AS n FROM t')).rows[0].n;
+}
+
+// CPU time (ms) of every PostgreSQL server process now, by pid: the
+// postmaster, its helpers and one backend per connection.
+function pgCpuByPid() {
+  const byPid = new Map();
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') {
+        byPid.set(pid, cpuMsOf(pid));
+      }
+    } catch (e) {
+      // gone meanwhile
+    }
+  }
+  return byPid;
+}
+
+// The CPU the server used between two pgCpuByPid() (a backend born
+// meanwhile counts from 0).
+function pgCpuSince(before) {
+  let ms = 0;
+  for (const [pid, now] of pgCpuByPid()) ms += now - (before.get(pid) || 0);
+  return ms;
+}
+
 // ---- Redis --------------------------------------------------------------
 
 async function redisCalls() {
@@ -146,6 +200,7 @@ const DB = 'bench';
 // latency runs), and the window-64 comparison as it has always run.
 const BEST = ['jqDeep', 'bullBest', 'bullmqBest'];
 const WINDOW = ['jq', 'bull', 'listener'];
+const PG_SIDES = ['jqDeep', 'bullBest'];
 const LABELS = {
   jqDeep: 'jq deep', bullBest: 'Bull 4 best', bullmqBest: 'BullMQ best',
   jq: 'jq', bull: 'Bull', listener: 'Bull, one listener', true: '/bin/true',
@@ -273,9 +328,12 @@ function rowCount(file) {
 
 // One throughput run of one side: a fresh worker and database, a warm-up,
 // then `jobs` jobs through the submitter with every reply awaited.
+//
+// kind: select or insert on SQLite, or pginsert (inserts on --pg-url).
 async function throughputRun(side, kind, concurrency) {
   await redis.flushall();
-  const db = freshDatabase(kind, side);
+  const onPostgres = kind === 'pginsert';
+  const db = onPostgres ? await freshPgTable() : freshDatabase(kind, side);
   const worker = sides[side].worker(concurrency, db);
   const warmup = 500;
   await sides[side].batch(jobsFile(kind, warmup, 'warmup.jsonl'), warmup);
@@ -283,6 +341,7 @@ async function throughputRun(side, kind, concurrency) {
   const file = jobsFile(kind, args.jobs, 'jobs.jsonl');
   const workerCpu = cpuMsOf(worker.pid);
   const redisCpu = cpuMsOf(args['redis-pid']);
+  const pgCpu = onPostgres ? pgCpuByPid() : null;
   const batch = await sides[side].batch(file, args.jobs);
   const perJob = (ms) => (ms * 1000) / args.jobs; // µs
   const cpu = {
@@ -290,12 +349,13 @@ async function throughputRun(side, kind, concurrency) {
     workerCpu: perJob(cpuMsOf(worker.pid) - workerCpu),
     redisCpu: perJob(cpuMsOf(args['redis-pid']) - redisCpu),
   };
+  if (onPostgres) cpu.dbCpu = perJob(pgCpuSince(pgCpu));
   const { ms } = batch;
   const calls = await redisCalls();
   const rss = peakRssMiB(worker.pid);
   await worker.stop();
-  if (kind === 'insert') {
-    const rows = rowCount(db);
+  if (kind !== 'select') {
+    const rows = onPostgres ? await pgRowCount() : rowCount(db);
     if (rows !== warmup + args.jobs) throw new Error(`${side}: ${rows} rows, expected ${warmup + args.jobs}`);
   }
   return {
@@ -391,6 +451,7 @@ function versions() {
     bull: pkg('bull'),
     bullmq: pkg('bullmq'),
     betterSqlite3: pkg('better-sqlite3'),
+    pg: pkg('pg'),
   };
 }
 
@@ -421,6 +482,14 @@ async function main() {
           + `worker ${fmt(res.workerCpu, 0)} Redis ${fmt(res.redisCpu, 0)}`);
     }
   }
+  if (args['pg-url']) {
+    // jq and Bull 4 at their best; BullMQ's worker here runs SQLite only.
+    results.postgres = {};
+    await measure(results.postgres, PG_SIDES, (side) => throughputRun(side, 'pginsert', 16),
+      (res) => `insert c16 on PostgreSQL: ${fmt(res.rate, 0)} jobs/s, CPU µs/job: `
+        + `submitter ${fmt(res.submitterCpu, 0)} worker ${fmt(res.workerCpu, 0)} `
+        + `Redis ${fmt(res.redisCpu, 0)} PostgreSQL ${fmt(res.dbCpu, 0)}`);
+  }
   await measure(results.latency, [...BEST, ...WINDOW], latencyRun,
     (res) => `latency: p50 ${fmt(res.p50, 3)} ms, p99 ${fmt(res.p99, 3)} ms, p99.9 ${fmt(res.p999, 3)} ms`);
   await measure(results.once, ['jq', 'bull', 'true'], onceRun,
@@ -450,7 +519,7 @@ function ratio(jq, other, higherIsBetter) {
 function writeReport(results, ceiling, v, date) {
   const lines = [`# jq vs Node Bull 4 and BullMQ, ${date}`, ''];
   lines.push(`Commit ${v.commit}; ${v.cpu}, ${v.cores} cores; Redis ${v.redis} (no persistence); `
-    + `Node ${v.node}, bull ${v.bull}, bullmq ${v.bullmq}, better-sqlite3 ${v.betterSqlite3}. `
+    + `Node ${v.node}, bull ${v.bull}, bullmq ${v.bullmq}, better-sqlite3 ${v.betterSqlite3}, pg ${v.pg}. `
     + `${args.jobs.toLocaleString('en-US')} jobs per throughput run; `
     + `${args.latency.toLocaleString('en-US')} round trips per latency run; `
     + `${args.once} calls per one-shot run. `
@@ -469,7 +538,13 @@ function writeReport(results, ceiling, v, date) {
     + 'their producer, one `add` per job and the shared listener). One-shot: a fresh process per call '
     + 'from a bash loop, `jq-submit` against a Node script with Bull 4\'s `add` and `job.finished()`, '
     + 'each divided by `/bin/true` run the same way in the same run. "met": whether jq\'s median '
-    + 'meets the target.', '');
+    + 'meets the target.'
+    + (results.postgres ? ' On PostgreSQL (one throwaway server from Debian\'s postgresql, '
+      + '`fsync=off`, `synchronous_commit=off`, over loopback TCP): single-row inserts into a fresh '
+      + 'table, `jq-worker -c 16 --db bench=postgresql://...` against a Bull 4 worker at '
+      + 'concurrency 16 whose processor uses `pg` (a pool of 16, each SQL text a named prepared '
+      + 'statement, one autocommitted statement per job; jq-worker\'s job is a transaction that '
+      + 'also records the reply in its ledger); the same producers as above.' : ''), '');
   lines.push(...bestTable(results), '');
   lines.push(`## Window of ${args.window}, one add per job`, '');
   lines.push(`\`jq-submit --stdin -j ${args.window}\`; Bull with ${args.window} in flight, `
@@ -522,6 +597,14 @@ function bestTable(results) {
   for (const key of c16) {
     row(`worker peak RSS, ${key} (MiB)`, results.throughput[key], 'rss',
       { digits: 1, target: '≤ 10 MiB', met: (jq) => jq <= 10 });
+  }
+  if (results.postgres) {
+    const pg = 'insert c16 on PostgreSQL';
+    row(`throughput, ${pg} (jobs/s)`, results.postgres, 'rate', { digits: 0, higherIsBetter: true });
+    row(`CPU per job, PostgreSQL server, ${pg} (µs)`, results.postgres, 'dbCpu', { digits: 0 });
+    row(`CPU per job, worker, ${pg} (µs)`, results.postgres, 'workerCpu', { digits: 0 });
+    row(`Redis CPU per job, ${pg} (µs)`, results.postgres, 'redisCpu', { digits: 0 });
+    row(`worker peak RSS, ${pg} (MiB)`, results.postgres, 'rss', { digits: 1 });
   }
   const once = { jqDeep: results.once.jq, bullBest: results.once.bull };
   const trueWall = summary(results.once.true, 'wall').median;
