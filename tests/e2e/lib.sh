@@ -485,6 +485,12 @@ stop_worker() {
   return 0
 }
 
+# A figure worth keeping from a test run (timings, counts): on stderr,
+# prefixed with the suite's name, so the ctest log shows it.
+measured() {
+  echo "$_jq_suite: $*" >&2
+}
+
 wait_until() {
   local secs=$1 deadline
   shift

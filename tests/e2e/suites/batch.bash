@@ -20,10 +20,6 @@ now_ms() {
   date +%s%3N
 }
 
-measured() {
-  echo "batch: $*" >&2
-}
-
 # Is job $2 in the zset P:Q:$1 (completed, failed, ...)?
 in_zset() {
   [[ -n $(rcli zscore "bull:jq:$1" "$2") ]]

@@ -9,10 +9,6 @@ now_ms() {
   date +%s%3N
 }
 
-measured() {
-  echo "  measured: $*" >&2
-}
-
 # Print the result rows of SQL on the SQLite file DB, one line per row,
 # cells joined by |. Read directly, not through jq.
 sqlite_rows() {

@@ -13,11 +13,6 @@ now_ms() {
   date +%s%3N
 }
 
-# A measured figure, for the lead to quote (ctest -V shows it).
-measured() {
-  echo "  measured: $*" >&2
-}
-
 # mkjob ID [FIELD VALUE]...: a Bull-shaped job hash in queue jq, put in no
 # list or set; FIELD VALUE pairs override the defaults.
 mkjob() {

@@ -26,12 +26,6 @@ log_ms() {
   date -u -d "$ts" +%s%3N
 }
 
-# A measured figure, for the lead to quote (shown with --output-on-failure
-# or ctest -V).
-measured() {
-  echo "  measured: $*" >&2
-}
-
 # Print the result rows of SQL on the SQLite file DB, one line per row,
 # cells joined by |. Read directly, not through jq.
 sqlite_rows() {

@@ -434,6 +434,94 @@ test_connection_killed() {
 TEST "outage: a connection ended by the server is opened again" \
   test_connection_killed
 
+# ------------------------------------------------------------------ faults
+
+# JSON Lines of COUNT inserts of 1..COUNT into TABLE, with LINE_OPTIONS (JSON
+# members, may be empty) in each.
+insert_lines() {
+  local table=$1 count=$2 options=$3
+  "$JQ_PYTHON" -c '
+import json, sys
+table, count, options = sys.argv[1], int(sys.argv[2]), json.loads("{" + sys.argv[3] + "}")
+for n in range(1, count + 1):
+    print(json.dumps({"db": "pg", "sql": f"insert into {table} (n) values (?)",
+                      "params": [n], **options}))' "$table" "$count" "$options"
+}
+
+completed_at_least() {
+  (($(rcli zcard bull:jq:completed) >= $1))
+}
+
+# The count, distinct count, min and max of TABLE.n.
+table_summary() {
+  pg_value "select count(*) || '|' || count(distinct n) || '|' || min(n) || '|' || max(n) from $1"
+}
+
+test_sigkill_mid_batch() {
+  # Default lock and stalled timings would take 30 s to notice the dead
+  # worker; shorter ones find it sooner, and change nothing else.
+  local -a flags=(-c 4 --lock-duration 2s --stalled-interval 1s)
+  start_worker --db pg="$PG_URL" "${flags[@]}" || return
+  local worker_a=$WORKER_PID
+  expect_exit 0 submit --db pg --format json --sql 'create table killed (n integer)'
+  insert_lines killed 2000 '' >"$TEST_DIR/jobs.jsonl"
+  local t0
+  t0=$(date +%s%3N)
+  run_bg_input batch "$TEST_DIR/jobs.jsonl" submit --stdin -j 64 --timeout 120s
+  wait_until 60 completed_at_least 500 ||
+    { fail "fewer than 500 jobs completed within 60 s"; return; }
+  # Killed with jobs in hand (their transactions open, or just committed).
+  local in_flight=0
+  for _ in $(seq 50); do
+    kill -STOP "$worker_a"
+    in_flight=$(rcli llen bull:jq:active)
+    ((in_flight > 0)) && break
+    kill -CONT "$worker_a"
+    sleep 0.0$((RANDOM % 9 + 1))
+  done
+  stop_worker "$worker_a" KILL
+  measured "worker A SIGKILLed after $(rcli zcard bull:jq:completed) jobs," \
+    "$in_flight in hand"
+  ((in_flight > 0)) || { fail "no job was in hand at the kill"; return; }
+  start_worker --db pg="$PG_URL" "${flags[@]}" || return
+  wait_bg batch 120
+  expect_eq "$RC" 0 "exit status of the batch (every job completed)"
+  expect_eq "$(grep -c '"status":"completed"' "$OUT_FILE")" 2000 "completed replies"
+  expect_eq "$(table_summary killed)" "2000|2000|1|2000" \
+    "count|distinct|min|max of the rows: each written once"
+  expect_eq "$(pg_value "select count(*) from _jq_ledger where created_ms >= $t0")" \
+    2000 "ledger rows of the batch: one per job"
+}
+TEST "faults: SIGKILL of the worker mid-batch of 2,000 inserts: 2,000 rows exactly" \
+  test_sigkill_mid_batch
+
+test_restart_mid_batch() {
+  start_worker --db pg="$PG_URL" -c 4 || return
+  expect_exit 0 submit --db pg --format json --sql 'create table restarted (n integer)'
+  # Jobs that meet the server down fail their attempt and are tried again.
+  insert_lines restarted 2000 '"attempts": 50, "backoff": "fixed:200ms"' \
+    >"$TEST_DIR/jobs.jsonl"
+  run_bg_input batch "$TEST_DIR/jobs.jsonl" submit --stdin -j 64 --timeout 120s
+  wait_until 60 completed_at_least 500 ||
+    { fail "fewer than 500 jobs completed within 60 s"; return; }
+  # A fast shutdown: open transactions are rolled back, connections cut.
+  jq_pg_server_stop
+  measured "server stopped after $(rcli zcard bull:jq:completed) jobs"
+  sleep 1
+  jq_pg_server_start || return
+  wait_bg batch 120
+  expect_eq "$RC" 0 "exit status of the batch (every job completed)"
+  expect_eq "$(grep -c '"status":"completed"' "$OUT_FILE")" 2000 "completed replies"
+  expect_eq "$(table_summary restarted)" "2000|2000|1|2000" \
+    "count|distinct|min|max of the rows: nothing lost, nothing doubled"
+  measured "attempts beyond the first: $("$JQ_PYTHON" -c '
+import json, sys
+print(sum(json.loads(l)["attempts"] - 1 for l in open(sys.argv[1]) if l.strip()))' "$OUT_FILE")"
+  kill -0 "$WORKER_PID" || fail "the worker is gone"
+}
+TEST "faults: the server restarted mid-batch of 2,000 inserts: 2,000 rows exactly" \
+  test_restart_mid_batch
+
 # ------------------------------------------------------------------ secrets
 
 test_password_hidden() {

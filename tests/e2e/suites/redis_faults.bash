@@ -18,10 +18,6 @@ now_ms() {
   date +%s%3N
 }
 
-measured() {
-  echo "redis_faults: $*" >&2
-}
-
 lines_of() {
   if [[ -f $1 ]]; then
     wc -l <"$1"
@@ -429,7 +425,6 @@ RF_ROWS=
 RF_LONGEST_MS=
 RF_LONGEST_ID=
 longest_wait_lua='local worst, worstId = 0, "" for _, id in ipairs(redis.call("ZRANGE", KEYS[1], 0, -1)) do local f = redis.call("HMGET", ARGV[1] .. id, "timestamp", "finishedOn") local ts, fin = tonumber(f[1]), tonumber(f[2]) if ts and fin then local wait = fin - math.max(ts, tonumber(ARGV[2])) if wait > worst then worst, worstId = wait, id end end end return {worst, worstId}'
-
 
 # Create the SQLite file DB in WAL mode with an empty table t(n integer).
 make_write_db() {

@@ -12,10 +12,6 @@ now_ms() {
   echo $((us / 1000))
 }
 
-measured() {
-  echo "sandbox: $*"
-}
-
 # hold_lock NAME FILE MODE SECONDS: another process (Python's sqlite3) takes
 # `BEGIN MODE` on FILE and holds it for SECONDS; returns once it holds it.
 hold_lock() {
