@@ -5,6 +5,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -31,37 +33,20 @@ enum : Oid {
   k_jsonb = 3802,
 };
 
-int hex_value(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-// bytea in its hex output form (`\x0a0b`, bytea_output = hex).
+// bytea as its bytes, by libpq (hex output, bytea_output = hex, or the
+// older escape form).
 std::string decode_bytea(std::string_view text)
 {
-  if (text.starts_with("\\x")) {
-    text.remove_prefix(2);
+  const std::string terminated(text);
+  std::size_t length = 0;
+  const std::unique_ptr<unsigned char, decltype(&PQfreemem)> raw(
+    PQunescapeBytea(reinterpret_cast<const unsigned char*>(terminated.c_str()),
+                    &length),
+    &PQfreemem);
+  if (!raw) {
+    throw std::bad_alloc();
   }
-  std::string bytes;
-  bytes.reserve(text.size() / 2);
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
-    const int high = hex_value(text[i]);
-    const int low = hex_value(text[i + 1]);
-    if (high < 0 || low < 0) {
-      break;
-    }
-    bytes += static_cast<char>(high * 16 + low);
-  }
-  return bytes;
+  return std::string(reinterpret_cast<const char*>(raw.get()), length);
 }
 
 // "2026-12-04 10:00:00+00" as ISO 8601: "2026-12-04T10:00:00Z" (an offset
