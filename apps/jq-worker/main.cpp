@@ -51,8 +51,8 @@ struct Options
 void setup(CLI::App& app, Options& options)
 {
   app.description(
-    "Run SQL jobs from a Bull queue against the SQLite and PostgreSQL "
-    "databases given.\n\n"
+    "Run SQL jobs from a Bull queue against the SQLite, PostgreSQL, MySQL "
+    "and MariaDB databases given.\n\n"
     "SIGTERM or SIGINT: stop taking jobs, finish the ones in hand, exit 0.\n");
   jq::cli::add_common_options(app, options.common);
   jq::cli::add_examples(
@@ -65,8 +65,9 @@ void setup(CLI::App& app, Options& options)
     "    $ jq-worker --db app=app.sqlite --log-format json --quiet\n");
   app.add_option("--db",
                  options.databases,
-                 "NAME=PATH[:ro] (an SQLite file) or "
-                 "NAME=postgresql://USER@HOST/DB[:ro] (repeatable); :ro "
+                 "NAME=PATH[:ro] (an SQLite file), "
+                 "NAME=postgresql://USER@HOST/DB[:ro] or "
+                 "NAME=mysql://USER@HOST/DB[:ro] (repeatable); :ro "
                  "opens it read-only");
   app
     .add_option("--db-file",

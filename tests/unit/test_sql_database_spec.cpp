@@ -92,13 +92,20 @@ TEST_CASE("jq::sql::parse_database_spec: PostgreSQL URLs")
           != std::string::npos);
   }
 
-  SUBCASE("MySQL and MariaDB are refused for now")
+  SUBCASE("MySQL and MariaDB")
   {
-    for (const char* text : {"m=mysql://u:pw@h/db", "m=mariadb://h/db"}) {
-      const std::string error = spec_error(text);
-      CHECK(error.find("not built") != std::string::npos);
-      CHECK(error.find("pw") == std::string::npos);
+    for (const char* text : {"m=mysql://u:pw@h/db", "m=mariadb://u:pw@h/db"}) {
+      const auto spec = parse_database_spec(text);
+      CHECK(spec.engine == EngineKind::mysql);
+      CHECK(spec.url == std::string(text).substr(2));
+      CHECK_FALSE(spec.read_only);
     }
+    auto spec = parse_database_spec("m=mysql://h/db?socket=/run/s&ro=1");
+    CHECK(spec.read_only);
+    CHECK(spec.url == "mysql://h/db?socket=/run/s");
+    spec = parse_database_spec("m=mariadb://h/db:ro");
+    CHECK(spec.read_only);
+    CHECK(spec.url == "mariadb://h/db");
   }
 }
 
@@ -123,6 +130,11 @@ TEST_CASE("jq::sql::DatabaseSpec hides the password")
 
   CHECK(jq::sql::redacted_database_spec("pg=postgresql://u:pw1@h/d")
         == "pg=postgresql://u:***@h/d");
+  const auto my = parse_database_spec("m=mysql://jq:s3cr%40t@db:3306/app:ro");
+  CHECK(my.redacted() == "m=mysql://jq:***@db:3306/app:ro");
+  CHECK(my.scrub("denied for s3cr@t") == "denied for ***");
+  CHECK(jq::sql::redacted_database_spec("m=mariadb://u:pw1@h/d")
+        == "m=mariadb://u:***@h/d");
   const std::string bad =
     jq::sql::redacted_database_spec("pg=postgresql://u:pw1@h/d?ro=2");
   CHECK(bad.find("pw1") == std::string::npos);
@@ -171,7 +183,7 @@ TEST_CASE("jq::sql::read_database_file")
           == path
                + ":2: invalid database 'nope': expected "
                  "NAME=PATH[:ro] or NAME=postgresql://...");
-    write("x=mysql://u:s3cret@h/d\n");
+    write("x=mysql://u:s3cret@h/d?ro=maybe\n");
     const std::string error = file_error();
     CHECK(error.find(path + ":1: ") == 0);
     CHECK(error.find("s3cret") == std::string::npos);

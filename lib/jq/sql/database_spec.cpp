@@ -165,8 +165,8 @@ bool parse_read_only(std::string_view name, std::string_view value)
     "database {}: ro={} in the URL: expected ro=1 or ro=0", name, value));
 }
 
-// Take `ro` out of the URL's query (libpq refuses parameters it does not
-// know); sets `spec.read_only` when it says so.
+// Take `ro` out of the URL's query (libpq and the MySQL engine refuse
+// parameters they do not know); sets `spec.read_only` when it says so.
 std::string strip_read_only(std::string_view url, DatabaseSpec& spec)
 {
   const UrlParts parts = split_url(url);
@@ -192,8 +192,7 @@ std::string strip_read_only(std::string_view url, DatabaseSpec& spec)
   return out;
 }
 
-std::optional<EngineKind> server_engine(std::string_view value,
-                                        const std::string& name)
+std::optional<EngineKind> server_engine(std::string_view value)
 {
   for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
     if (value.starts_with(scheme)) {
@@ -202,11 +201,7 @@ std::optional<EngineKind> server_engine(std::string_view value,
   }
   for (const std::string_view scheme : {"mysql://", "mariadb://"}) {
     if (value.starts_with(scheme)) {
-      throw UsageError(fmt::format(
-        "database {}: MySQL and MariaDB servers are not built into this "
-        "jq-worker yet; give an SQLite file (NAME=PATH[:ro]) or a "
-        "PostgreSQL URL (NAME=postgresql://...)",
-        name));
+      return EngineKind::mysql;
     }
   }
   return std::nullopt;
@@ -259,7 +254,7 @@ DatabaseSpec parse_database_spec(std::string_view text)
     spec.read_only = true;
     value.remove_suffix(k_read_only_suffix.size());
   }
-  if (const auto engine = server_engine(value, spec.name)) {
+  if (const auto engine = server_engine(value)) {
     spec.engine = *engine;
     const bool suffix_read_only = spec.read_only;
     spec.url = strip_read_only(value, spec);

@@ -10,13 +10,14 @@ namespace jq::sql {
 enum class EngineKind {
   sqlite,
   postgresql,
-  // mysql: MySQL and MariaDB, not built yet (their URLs are refused).
+  // MySQL and MariaDB, through MariaDB Connector/C.
+  mysql,
 };
 
 // A database a worker was given: `--db NAME=PATH[:ro]`, an SQLite file, or
 // `--db NAME=postgresql://[user[:password]@]host[:port]/dbname[?params]`
-// (also `postgres://`), read-only with a `:ro` suffix or `ro=1` in the
-// query.
+// (also `postgres://`), or `mysql://` (also `mariadb://`) in the same form,
+// read-only with a `:ro` suffix or `ro=1` in the query.
 struct DatabaseSpec
 {
   std::string name;
@@ -24,7 +25,8 @@ struct DatabaseSpec
   std::string path;
   bool read_only = false;
   EngineKind engine = EngineKind::sqlite;
-  // A server's connection URL as libpq takes it (`ro` taken out).
+  // A server's connection URL (`ro` taken out): as libpq takes it, or as
+  // mysql/url.hpp reads it.
   std::string url = {};
 
   // The spec as given (`NAME=...`, `:ro` when read-only) with any password
@@ -40,8 +42,7 @@ struct DatabaseSpec
 };
 
 // Parse `NAME=PATH`, `NAME=PATH:ro` or `NAME=URL` (see DatabaseSpec).
-// Throws UsageError, also for a MySQL or MariaDB URL, which this build
-// cannot open yet; the message never holds the password.
+// Throws UsageError; the message never holds the password.
 DatabaseSpec parse_database_spec(std::string_view text);
 
 // The `--db` values in the file at `path` (`--db-file`): one per line, as

@@ -1,6 +1,7 @@
 #include "engine.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/sql/mysql/engine.hpp>
 #include <jq/sql/postgres/engine.hpp>
 #include <jq/sql/sqlite/engine.hpp>
 #include <jq/sql/sqlite/sandbox.hpp>
@@ -32,6 +33,9 @@ Databases open_databases(const std::vector<DatabaseSpec>& specs,
       break;
     case EngineKind::postgresql:
       databases.push_back(postgres::open_database(spec, options));
+      break;
+    case EngineKind::mysql:
+      databases.push_back(mysql::open_database(spec, options));
       break;
     }
   }

@@ -14,7 +14,8 @@
 // opens a Session on it and runs requests there. Every engine keeps the same
 // contract: the reply shape below, one transaction per request, the
 // exactly-once ledger in that transaction, the limits, and interruption.
-// The engines: SQLite (sql/sqlite/) and PostgreSQL (sql/postgres/).
+// The engines: SQLite (sql/sqlite/), PostgreSQL (sql/postgres/), and MySQL
+// and MariaDB (sql/mysql/).
 
 namespace jq::sql {
 
@@ -51,9 +52,10 @@ public:
 
   // Run `request` in one transaction and return the reply as JSON text:
   // {"columns": [...], "rows": [[...]], "changes": N, "last_insert_rowid":
-  // N} (null on a server, which has no rowid). Integers stay 64-bit, NULL is
-  // null, blobs are {"$base64": "..."}. Throws JobError (bad parameters, a
-  // limit) or SqlError (the database refused; nothing is written).
+  // N} (null on PostgreSQL, which has no rowid; MySQL's AUTO_INCREMENT id).
+  // Integers stay 64-bit, NULL is null, blobs are {"$base64": "..."}. Throws
+  // JobError (bad parameters, a limit) or SqlError (the database refused;
+  // nothing is written).
   virtual std::string run(const Request& request,
                           const RunOptions& options) = 0;
 };
@@ -105,7 +107,7 @@ struct EngineOptions
 // Open every database in `specs`, now, so a bad one is found at start-up.
 // Throws UsageError naming the one that cannot be opened, or a name given
 // twice. A server that is merely down is not an error here (see
-// postgres/engine.hpp).
+// postgres/engine.hpp, mysql/engine.hpp).
 Databases open_databases(const std::vector<DatabaseSpec>& specs,
                          const EngineOptions& options);
 

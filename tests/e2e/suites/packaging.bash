@@ -117,8 +117,8 @@ test_deb() {
   # libjq is in the package.
   local depends dep
   depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | awk '{ print $1 }')
-  for dep in libc6 libfmt9 libhiredis0.14 libpq5 libsqlite3-0 libstdc++6 \
-    libutf8proc2; do
+  for dep in libc6 libfmt9 libhiredis0.14 libmariadb3 libpq5 libsqlite3-0 \
+    libstdc++6 libutf8proc2; do
     expect_contains "$depends"$'\n' "$dep"$'\n' "the packages in Depends"
   done
   expect_not_contains "$depends" libjq "the packages in Depends"
