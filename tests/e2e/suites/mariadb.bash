@@ -510,6 +510,38 @@ test_sigkill_mid_batch() {
 }
 TEST "SIGKILL of the worker mid-batch: exactly 2,000 rows" test_sigkill_mid_batch
 
+# The server killed (SIGKILL, as a crash or the OOM killer would) and started
+# again mid-batch: statements in flight are lost with their transactions, and
+# a commit whose answer never came is found in the ledger on the retry.
+test_server_killed_mid_batch() {
+  my_root 'create table crashed (n int)'
+  start_worker --db my="$MY_URL" -c 4 || return
+  local input=$TEST_DIR/crash.jsonl i
+  for i in $(seq 1 2000); do
+    printf '{"db":"my","sql":"insert into crashed values (?)","params":[%d],"attempts":50,"backoff":"fixed:200ms"}\n' "$i"
+  done >"$input"
+  run_bg_input feeder "$input" submit --stdin -j 64 --timeout 120s
+  wait_until 60 eval '(($(rcli zcard bull:jq:completed) >= 500))' \
+    || { fail "fewer than 500 jobs completed within 60 s"; return; }
+  kill -KILL "$_jq_my_pid"
+  wait "$_jq_my_pid" 2>/dev/null
+  _jq_my_running=false
+  measured "server SIGKILLed after $(rcli zcard bull:jq:completed) jobs"
+  sleep 1
+  jq_my_server_start || { fail "MariaDB did not start again"; return; }
+  wait_bg feeder 180
+  expect_eq "$RC" 0 "exit status of the 2,000 jobs"
+  expect_eq "$(grep -c '"status":"completed"' "$OUT_FILE")" 2000 "completed replies"
+  expect_eq "$(my_value 'select count(*), count(distinct n), min(n), max(n) from crashed')" \
+    $'2000\t2000\t1\t2000' "count|distinct|min|max of crashed: nothing lost, nothing doubled"
+  measured "attempts beyond the first: $("$JQ_PYTHON" -c '
+import json, sys
+print(sum(json.loads(l)["attempts"] - 1 for l in open(sys.argv[1]) if l.strip()))' "$OUT_FILE")"
+  kill -0 "$WORKER_PID" || fail "the worker is gone"
+}
+TEST "faults: the server SIGKILLed and restarted mid-batch of 2,000 inserts: 2,000 rows exactly" \
+  test_server_killed_mid_batch
+
 # ------------------------------------------------------------------ secrets
 
 test_password_hidden() {
