@@ -360,6 +360,19 @@ rcli() {
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
+# Is job ID in the completed set?
+in_completed() {
+  [[ -n $(rcli zscore bull:jq:completed "$1") ]]
+}
+
+# redeliver ID: deliver finished job ID again, as a stalled check does for a
+# job whose worker died after its SQL committed: back in line with the same
+# id and timestamp, so the same ledger key. Prints the script's 1.
+redeliver() {
+  rcli eval "redis.call('zrem', KEYS[1], ARGV[1]) redis.call('hdel', KEYS[2], 'finishedOn', 'returnvalue', 'processedOn') redis.call('rpush', KEYS[3], ARGV[1]) return 1" \
+    3 bull:jq:completed "bull:jq:$1" bull:jq:wait "$1"
+}
+
 run() {
   _jq_resolve "$@"
   OUT_FILE=$TEST_DIR/run.out

@@ -1,3 +1,5 @@
+#include "server_sql_checks.hpp"
+
 #include <jq/core/error.hpp>
 #include <jq/sql/database_spec.hpp>
 #include <jq/sql/mysql/job_rules.hpp>
@@ -19,61 +21,16 @@ namespace {
 constexpr auto k_positional = Params::Kind::positional;
 constexpr auto k_named = Params::Kind::named;
 
-std::string positional(std::string_view sql)
-{
-  return translate_sql(sql, k_positional).text;
-}
-
-std::string named(std::string_view sql)
-{
-  return translate_sql(sql, k_named).text;
-}
+using Sql = jq::test::ServerSql<&translate_sql, jq::sql::mysql::BoundParams>;
+constexpr auto positional = &Sql::positional;
+constexpr auto named = &Sql::named;
+constexpr auto translate_error = &Sql::translate_error;
+constexpr auto bind_error = &Sql::bind_error;
+using jq::test::positional_params;
 
 std::vector<std::size_t> slots(std::string_view sql, Params::Kind kind)
 {
   return translate_sql(sql, kind).slots;
-}
-
-// The JobError message of translating `sql`, or "" when it translates.
-std::string translate_error(std::string_view sql, Params::Kind kind)
-{
-  try {
-    translate_sql(sql, kind);
-  } catch (const jq::JobError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-Params positional_params(std::vector<jq::sql::Value> values)
-{
-  Params params;
-  params.kind = k_positional;
-  params.values = std::move(values);
-  return params;
-}
-
-Params named_params(std::vector<std::string> names)
-{
-  Params params;
-  params.kind = k_named;
-  for (auto& name : names) {
-    params.values.emplace_back(std::int64_t{1});
-    params.names.push_back(std::move(name));
-  }
-  return params;
-}
-
-// The JobError message of binding `params` to `sql`, or "".
-std::string bind_error(std::string_view sql, const Params& params)
-{
-  try {
-    const auto translated = translate_sql(sql, params.kind);
-    const jq::sql::mysql::BoundParams bound(translated, params, {});
-  } catch (const jq::JobError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // The SqlError message of checking `sql`, or "" when a job may send it.
@@ -189,17 +146,9 @@ TEST_CASE("mysql::translate_sql: named parameters")
 
 TEST_CASE("mysql::translate_sql: one statement")
 {
-  CHECK(positional("select 1;") == "select 1");
-  CHECK(positional("select 1 ; -- done\n ;") == "select 1 ");
+  Sql::check_one_statement();
   CHECK(positional("select ';' , ?") == "select ';' , ?");
   CHECK(positional("select \";\" # ;\n") == "select \";\" # ;\n");
-  const std::string several =
-    "the job's SQL has more than one statement; send one per job";
-  CHECK(translate_error("select 1; select 2", k_positional) == several);
-  CHECK(translate_error("select 1; /* c */ delete from t", k_positional)
-        == several);
-  CHECK(translate_error("  -- nothing\n", k_positional)
-        == "the job's SQL has no statement in it");
   CHECK(translate_error("# nothing", k_positional)
         == "the job's SQL has no statement in it");
   const auto words = translate_sql("/* x */ START TRANSACTION", k_positional);
@@ -209,19 +158,7 @@ TEST_CASE("mysql::translate_sql: one statement")
 
 TEST_CASE("mysql::BoundParams: the same errors as SQLite")
 {
-  CHECK(bind_error("select ?", positional_params({}))
-        == "the statement has 1 parameter but 0 were given");
-  CHECK(bind_error("select 1", positional_params({std::int64_t{1}}))
-        == "the statement has 0 parameters but 1 was given");
-  CHECK(bind_error("select ?, ?", positional_params({std::int64_t{1}, true}))
-        == "");
-  CHECK(bind_error("select :a, :b", named_params({"a", ":b"})) == "");
-  CHECK(bind_error("select :a", named_params({"a", "c"}))
-        == "the statement has no parameter named 'c'");
-  CHECK(bind_error("select :a, :b", named_params({"a"}))
-        == "parameter ':b' has no value");
-  CHECK(bind_error("select :a", named_params({"@a"}))
-        == "the statement has no parameter named '@a'");
+  Sql::check_bind_errors();
   // A NUL byte is fine in MySQL text: its length is bound.
   CHECK(bind_error("select ?", positional_params({std::string("a\0b", 3)}))
         == "");

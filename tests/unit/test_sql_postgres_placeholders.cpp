@@ -1,3 +1,5 @@
+#include "server_sql_checks.hpp"
+
 #include <jq/core/error.hpp>
 #include <jq/sql/postgres/job_rules.hpp>
 #include <jq/sql/postgres/parameters.hpp>
@@ -16,57 +18,12 @@ namespace {
 constexpr auto k_positional = Params::Kind::positional;
 constexpr auto k_named = Params::Kind::named;
 
-std::string positional(std::string_view sql)
-{
-  return translate_sql(sql, k_positional).text;
-}
-
-std::string named(std::string_view sql)
-{
-  return translate_sql(sql, k_named).text;
-}
-
-// The JobError message of translating `sql`, or "" when it translates.
-std::string translate_error(std::string_view sql, Params::Kind kind)
-{
-  try {
-    translate_sql(sql, kind);
-  } catch (const jq::JobError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-Params positional_params(std::vector<jq::sql::Value> values)
-{
-  Params params;
-  params.kind = k_positional;
-  params.values = std::move(values);
-  return params;
-}
-
-Params named_params(std::vector<std::string> names)
-{
-  Params params;
-  params.kind = k_named;
-  for (auto& name : names) {
-    params.values.emplace_back(std::int64_t{1});
-    params.names.push_back(std::move(name));
-  }
-  return params;
-}
-
-// The JobError message of binding `params` to `sql`, or "".
-std::string bind_error(std::string_view sql, const Params& params)
-{
-  try {
-    const auto translated = translate_sql(sql, params.kind);
-    const jq::sql::postgres::BoundParams bound(translated, params, {});
-  } catch (const jq::JobError& e) {
-    return e.what();
-  }
-  return "";
-}
+using Sql = jq::test::ServerSql<&translate_sql, jq::sql::postgres::BoundParams>;
+constexpr auto positional = &Sql::positional;
+constexpr auto named = &Sql::named;
+constexpr auto translate_error = &Sql::translate_error;
+constexpr auto bind_error = &Sql::bind_error;
+using jq::test::positional_params;
 
 } // namespace
 
@@ -157,17 +114,9 @@ TEST_CASE("postgres::translate_sql: named parameters")
 
 TEST_CASE("postgres::translate_sql: one statement")
 {
-  CHECK(positional("select 1;") == "select 1");
-  CHECK(positional("select 1 ; -- done\n ;") == "select 1 ");
+  Sql::check_one_statement();
   CHECK(positional("select ';' , ?") == "select ';' , $1");
   CHECK(positional("select $$a;b$$") == "select $$a;b$$");
-  const std::string several =
-    "the job's SQL has more than one statement; send one per job";
-  CHECK(translate_error("select 1; select 2", k_positional) == several);
-  CHECK(translate_error("select 1; /* c */ delete from t", k_positional)
-        == several);
-  CHECK(translate_error("  -- nothing\n", k_positional)
-        == "the job's SQL has no statement in it");
   CHECK(translate_error(";", k_positional)
         == "the job's SQL has no statement in it");
   CHECK(
@@ -178,22 +127,7 @@ TEST_CASE("postgres::translate_sql: one statement")
 
 TEST_CASE("postgres::BoundParams: the same errors as SQLite")
 {
-  CHECK(bind_error("select ?", positional_params({}))
-        == "the statement has 1 "
-           "parameter but 0 "
-           "were given");
-  CHECK(bind_error("select 1", positional_params({std::int64_t{1}}))
-        == "the statement has 0 parameters but 1 was given");
-  CHECK(bind_error("select ?, ?", positional_params({std::int64_t{1}, true}))
-        == "");
-  CHECK(bind_error("select :a, :b", named_params({"a", ":b"})) == "");
-  CHECK(bind_error("select :a", named_params({"a", "c"}))
-        == "the statement has no parameter named 'c'");
-  CHECK(bind_error("select :a, :b", named_params({"a"}))
-        == "parameter ':b' has no value");
-  // A key with its prefix matches that prefix only.
-  CHECK(bind_error("select :a", named_params({"@a"}))
-        == "the statement has no parameter named '@a'");
+  Sql::check_bind_errors();
   CHECK(bind_error("select ?", positional_params({std::string("a\0b", 3)}))
           .find("NUL")
         != std::string::npos);

@@ -1,6 +1,7 @@
 #include "url.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/core/percent_decode.hpp>
 
 #include <fmt/core.h>
 
@@ -20,26 +21,6 @@ int parse_int(std::string_view text, int low, int high, std::string_view what)
     throw UsageError(fmt::format("invalid {} '{}' in Redis URL", what, text));
   }
   return value;
-}
-
-std::string percent_decode(std::string_view text)
-{
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      unsigned value = 0; // unsigned: `%-1` is not an escape
-      const auto [ptr, ec] =
-        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-      if (ec == std::errc() && ptr == text.data() + i + 3) {
-        out.push_back(static_cast<char>(value));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
 }
 
 // `host:port`, with an IPv6 literal in brackets.

@@ -1,6 +1,8 @@
 #include "database_spec.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/core/percent_decode.hpp>
+#include <jq/sql/server/url.hpp>
 
 #include <fmt/format.h>
 
@@ -17,115 +19,19 @@ namespace {
 constexpr std::string_view k_read_only_suffix = ":ro";
 constexpr std::string_view k_redacted = "***";
 
-// Where the parts of a server URL are: `scheme://userinfo@host/db?query`.
-struct UrlParts
-{
-  std::size_t authority = 0;     // after "://"
-  std::size_t authority_end = 0; // at the first '/', '?' or the end
-  // The password within the authority (npos when none).
-  std::size_t password = std::string_view::npos;
-  std::size_t password_end = std::string_view::npos;
-  std::size_t query = std::string_view::npos; // after '?'
-};
-
-UrlParts split_url(std::string_view url)
-{
-  UrlParts parts;
-  const auto scheme_end = url.find("://");
-  parts.authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  parts.authority_end = url.find_first_of("/?", parts.authority);
-  if (parts.authority_end == std::string_view::npos) {
-    parts.authority_end = url.size();
-  }
-  const std::string_view authority =
-    url.substr(parts.authority, parts.authority_end - parts.authority);
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-    if (const auto colon = authority.substr(0, at).find(':');
-        colon != std::string_view::npos) {
-      parts.password = parts.authority + colon + 1;
-      parts.password_end = parts.authority + at;
-    }
-  }
-  if (const auto mark = url.find('?', parts.authority);
-      mark != std::string_view::npos) {
-    parts.query = mark + 1;
-  }
-  return parts;
-}
-
-int hex_digit(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::string percent_decode(std::string_view text)
-{
-  std::string decoded;
-  decoded.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0
-        && hex_digit(text[i + 2]) >= 0) {
-      decoded +=
-        static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
-      i += 2;
-    } else {
-      decoded += text[i];
-    }
-  }
-  return decoded;
-}
-
-// The query's `key=value` pairs, as written.
-std::vector<std::string_view> query_pairs(std::string_view query)
-{
-  std::vector<std::string_view> pairs;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    pairs.push_back(query.substr(0, amp));
-    if (amp == std::string_view::npos) {
-      break;
-    }
-    query.remove_prefix(amp + 1);
-  }
-  return pairs;
-}
-
-std::string_view pair_key(std::string_view pair)
-{
-  return pair.substr(0, pair.find('='));
-}
-
-std::string_view pair_value(std::string_view pair)
-{
-  const auto equals = pair.find('=');
-  return equals == std::string_view::npos ? std::string_view()
-                                          : pair.substr(equals + 1);
-}
-
 // The passwords a URL holds, as written: in the user info and as a
 // `password=` query parameter.
 std::vector<std::string_view> written_passwords(std::string_view url)
 {
   std::vector<std::string_view> found;
-  const UrlParts parts = split_url(url);
-  if (parts.password != std::string_view::npos
-      && parts.password_end > parts.password) {
-    found.push_back(
-      url.substr(parts.password, parts.password_end - parts.password));
+  const server::UrlParts parts = server::split_url(url);
+  if (parts.password && !parts.password->empty()) {
+    found.push_back(*parts.password);
   }
-  if (parts.query != std::string_view::npos) {
-    for (const auto pair : query_pairs(url.substr(parts.query))) {
-      if (pair_key(pair) == "password" && !pair_value(pair).empty()) {
-        found.push_back(pair_value(pair));
+  if (parts.query) {
+    for (const auto& pair : server::query_pairs(*parts.query)) {
+      if (pair.key == "password" && !pair.value.empty()) {
+        found.push_back(pair.value);
       }
     }
   }
@@ -169,22 +75,23 @@ bool parse_read_only(std::string_view name, std::string_view value)
 // parameters they do not know); sets `spec.read_only` when it says so.
 std::string strip_read_only(std::string_view url, DatabaseSpec& spec)
 {
-  const UrlParts parts = split_url(url);
-  if (parts.query == std::string_view::npos) {
+  const auto query = server::split_url(url).query;
+  if (!query) {
     return std::string(url);
   }
   std::string kept;
-  for (const auto pair : query_pairs(url.substr(parts.query))) {
-    if (pair_key(pair) == "ro") {
-      spec.read_only = parse_read_only(spec.name, pair_value(pair));
+  for (const auto& pair : server::query_pairs(*query)) {
+    if (pair.key == "ro") {
+      spec.read_only = parse_read_only(spec.name, pair.value);
       continue;
     }
     if (!kept.empty()) {
       kept += '&';
     }
-    kept += pair;
+    kept += pair.text;
   }
-  std::string out(url.substr(0, parts.query - 1));
+  // Up to the '?'.
+  std::string out(url.substr(0, query->data() - url.data() - 1));
   if (!kept.empty()) {
     out += '?';
     out += kept;

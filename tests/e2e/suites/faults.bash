@@ -55,15 +55,6 @@ all_completed() {
   return 0
 }
 
-# Deliver a finished job again, as a stalled check does for a job whose
-# worker died after its SQL committed: back in line with the same id and
-# timestamp, so the same ledger key.
-redeliver_lua="redis.call('zrem', KEYS[1], ARGV[1]) redis.call('hdel', KEYS[2], 'finishedOn', 'returnvalue', 'processedOn') redis.call('rpush', KEYS[3], ARGV[1]) return 1"
-
-in_completed() {
-  [[ -n $(rcli zscore bull:jq:completed "$1") ]]
-}
-
 test_redelivered_write_applies_once() {
   local db=$TEST_DIR/app.sqlite
   start_worker --db app="$db" || return
@@ -77,8 +68,7 @@ test_redelivered_write_applies_once() {
   expect_eq "$(sqlite_rows "$db" "select count(*) from _jq_ledger where job_key like 'bull:jq:w1:%'")" \
     1 "ledger rows of job w1"
 
-  expect_eq "$(rcli eval "$redeliver_lua" 3 bull:jq:completed bull:jq:w1 \
-    bull:jq:wait w1)" 1 "the redelivery script" || return
+  expect_eq "$(redeliver w1)" 1 "the redelivery script" || return
   if ! wait_until 10 in_completed w1; then
     fail "the redelivered job did not complete within 10 s" \
       "    job: $(rcli hgetall bull:jq:w1 | tr '\n' ' ')"

@@ -37,10 +37,6 @@ none_running() {
   [[ $(my_value "select count(*) from information_schema.processlist where info like '$1' and id <> connection_id()") == 0 ]]
 }
 
-in_completed() {
-  [[ -n $(rcli zscore bull:jq:completed "$1") ]]
-}
-
 # ------------------------------------------------------------------ types
 
 test_types_out() {
@@ -182,11 +178,6 @@ TEST "the seed's payload: dbname, sql and value (rows)" test_seed_payload
 
 # ------------------------------------------------------------------ ledger
 
-# Deliver a finished job again, as a stalled check does for a job whose
-# worker died after its commit: back in line with the same id and
-# timestamp, so the same ledger key.
-redeliver_lua="redis.call('zrem', KEYS[1], ARGV[1]) redis.call('hdel', KEYS[2], 'finishedOn', 'returnvalue', 'processedOn') redis.call('rpush', KEYS[3], ARGV[1]) return 1"
-
 test_ledger() {
   my_root 'create table once (n int)'
   start_worker --db my="$MY_URL" || return
@@ -196,8 +187,7 @@ test_ledger() {
   first=$(json_query "$OUT" 'd["result"]')
   expect_eq "$(my_value "select count(*) from _jq_ledger where job_key like 'bull:jq:w1:%'")" \
     1 "ledger rows of job w1"
-  expect_eq "$(rcli eval "$redeliver_lua" 3 bull:jq:completed bull:jq:w1 \
-    bull:jq:wait w1)" 1 "the redelivery script" || return
+  expect_eq "$(redeliver w1)" 1 "the redelivery script" || return
   if ! wait_until 10 in_completed w1; then
     fail "the redelivered job did not complete within 10 s"
     return
@@ -244,7 +234,7 @@ test_ledger_twin() {
   my_root "delete from _jq_ledger where job_key = '$key'; update twin set n = 0"
   run_bg holder jq_mariadb -e "START TRANSACTION; UPDATE twin SET n = n + 1 WHERE id = 1; INSERT INTO _jq_ledger VALUES ('$key', '{\"twin\":true}', 0); SELECT 'twin', SLEEP(2); COMMIT;"
   wait_until 10 twin_holds_lock || { fail "the twin did not take the lock"; return; }
-  rcli eval "$redeliver_lua" 3 bull:jq:completed bull:jq:t1 bull:jq:wait t1 >/dev/null
+  redeliver t1 >/dev/null
   if ! wait_until 15 in_completed t1; then
     fail "the redelivered t1 did not complete" "$(rcli hget bull:jq:t1 failedReason)"
     return

@@ -30,10 +30,6 @@ none_running() {
   [[ $(pg_value "select count(*) from pg_stat_activity where state = 'active' and pid <> pg_backend_pid() and query like '$1'") == 0 ]]
 }
 
-in_completed() {
-  [[ -n $(rcli zscore bull:jq:completed "$1") ]]
-}
-
 # ------------------------------------------------------------------ types
 
 test_types_out() {
@@ -159,11 +155,6 @@ TEST "rows: a batch runs in one transaction; a failing row rolls all back" \
 
 # ------------------------------------------------------------------ ledger
 
-# Deliver a finished job again, as a stalled check does for a job whose
-# worker died after its commit: back in line with the same id and
-# timestamp, so the same ledger key.
-redeliver_lua="redis.call('zrem', KEYS[1], ARGV[1]) redis.call('hdel', KEYS[2], 'finishedOn', 'returnvalue', 'processedOn') redis.call('rpush', KEYS[3], ARGV[1]) return 1"
-
 test_ledger() {
   start_worker --db pg="$PG_URL" || return
   expect_exit 0 submit --db pg --format json \
@@ -174,8 +165,7 @@ test_ledger() {
   first=$(json_query "$OUT" 'd["result"]')
   expect_eq "$(pg_value "select count(*) from _jq_ledger where job_key like 'bull:jq:w1:%'")" \
     1 "ledger rows of job w1"
-  expect_eq "$(rcli eval "$redeliver_lua" 3 bull:jq:completed bull:jq:w1 \
-    bull:jq:wait w1)" 1 "the redelivery script" || return
+  expect_eq "$(redeliver w1)" 1 "the redelivery script" || return
   if ! wait_until 10 in_completed w1; then
     fail "the redelivered job did not complete within 10 s"
     return
@@ -191,7 +181,7 @@ test_ledger() {
   # A redelivered CREATE TABLE returns its reply instead of failing.
   expect_exit 0 submit --db pg --format json --job-id c1 \
     --sql 'create table made_once (n int)' || return
-  rcli eval "$redeliver_lua" 3 bull:jq:completed bull:jq:c1 bull:jq:wait c1 >/dev/null
+  redeliver c1 >/dev/null
   wait_until 10 in_completed c1 || fail "the redelivered create did not complete"
   # Jobs may not touch the ledger.
   refuse led-1 pg _jq_ledger 'delete from _jq_ledger'
@@ -216,8 +206,7 @@ test_ledger_race() {
   for i in 1 2 3 4 5; do
     wait_bg "a$i" 30
     expect_eq "$RC" 0 "exit status of race-$i"
-    rcli eval "$redeliver_lua" 3 bull:jq:completed "bull:jq:race-$i" \
-      bull:jq:wait "race-$i" >/dev/null
+    redeliver "race-$i" >/dev/null
   done
   for i in 1 2 3 4 5; do
     wait_until 15 in_completed "race-$i" || fail "race-$i did not complete again"
@@ -248,7 +237,7 @@ test_ledger_twin() {
   jq_psql -c "delete from _jq_ledger where job_key = '$key'; update twin set n = 0"
   run_bg holder jq_psql -c "BEGIN; UPDATE twin SET n = n + 1 WHERE id = 1; INSERT INTO _jq_ledger VALUES ('$key', '{\"twin\":true}', 0); SELECT 'twin', pg_sleep(2); COMMIT;"
   wait_until 10 twin_holds_lock || { fail "the twin did not take the lock"; return; }
-  rcli eval "$redeliver_lua" 3 bull:jq:completed bull:jq:t1 bull:jq:wait t1 >/dev/null
+  redeliver t1 >/dev/null
   if ! wait_until 15 in_completed t1; then
     fail "the redelivered t1 did not complete" "$(rcli hget bull:jq:t1 failedReason)"
     return

@@ -23,10 +23,6 @@ place_lockless_job() {
   expect_exit 0 inspect resume
 }
 
-in_completed() {
-  [[ -n $(rcli zscore bull:jq:completed "$1") ]]
-}
-
 # recovered_within ID PLACED_MS BOUND_MS: job ID completed, and its
 # finishedOn is at most BOUND_MS after PLACED_MS.
 recovered_within() {

@@ -11,12 +11,11 @@ namespace jq::sql::mysql {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using server::deadline_in;
+using server::k_abandon_timeout;
+using server::k_poll_ms;
+using server::trimmed;
 
-// How often a wait looks at should_interrupt.
-constexpr int k_poll_ms = 10;
-// How long a killed statement, or a ROLLBACK, may take before the
-// connection is given up; also the kill connection's timeouts.
-constexpr std::chrono::seconds k_abandon_timeout{5};
 // A write to the server that makes no progress for this long fails (the
 // connector's MYSQL_OPT_WRITE_TIMEOUT). Reads have no such limit: a
 // statement runs as long as its job may (--job-timeout, the caller's
@@ -54,19 +53,6 @@ bool is_connection_error(unsigned int number)
   default:
     return false;
   }
-}
-
-std::string trimmed(std::string_view text)
-{
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
-Interrupt deadline_in(std::chrono::seconds timeout)
-{
-  return [give_up = Clock::now() + timeout] { return Clock::now() >= give_up; };
 }
 
 } // namespace
@@ -249,6 +235,7 @@ void Connection::drive(int status,
 
 bool Connection::kill_query() const noexcept
 {
+  // The kill connection may take as long as a killed statement may.
   const HandlePtr killer(mysql_init(nullptr));
   if (!killer) {
     return false;

@@ -3,6 +3,7 @@
 #include <jq/core/error.hpp>
 #include <jq/sql/database_spec.hpp>
 #include <jq/sql/mysql/url.hpp>
+#include <jq/sql/server/waiting.hpp>
 
 #include <mysql.h>
 
@@ -14,7 +15,7 @@
 
 namespace jq::sql::mysql {
 
-using Interrupt = std::function<bool()>;
+using server::Interrupt;
 
 // A server's (or the connector's) error: SqlError with its SQLSTATE, and
 // MySQL's error number (1062: a duplicate key).

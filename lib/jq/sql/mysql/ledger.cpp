@@ -76,6 +76,12 @@ std::string Ledger::stored_key(const std::string& key)
   return fmt::format("{}#{}", prefix, sha1_hex(key));
 }
 
+bool Ledger::is_duplicate_key(const SqlError& error) const noexcept
+{
+  const auto* server_error = dynamic_cast<const ServerError*>(&error);
+  return server_error != nullptr && server_error->number() == k_er_dup_entry;
+}
+
 void Ledger::prepare(const Interrupt& should_interrupt)
 {
   const std::int64_t now = now_ms();

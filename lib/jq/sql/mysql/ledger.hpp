@@ -2,6 +2,7 @@
 
 #include <jq/sql/mysql/connection.hpp>
 #include <jq/sql/mysql/statement.hpp>
+#include <jq/sql/server/link.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -23,7 +24,7 @@ namespace jq::sql::mysql {
 // account without CREATE works with a table made ahead of time); MySQL
 // commits a CREATE TABLE at once, so that happens outside any job's
 // transaction. Not thread-safe.
-class Ledger
+class Ledger final : public server::ServerLedger
 {
 public:
   explicit Ledger(Connection& connection);
@@ -35,18 +36,20 @@ public:
   // call before the job's transaction begins (these commit on their own).
   // A table that cannot be made (no CREATE) is remembered, not thrown:
   // reads go on, and record() says why a write cannot.
-  void prepare(const Interrupt& should_interrupt);
+  void prepare(const Interrupt& should_interrupt) override;
 
   // The reply recorded under `key`, if any (inside the job's transaction).
   std::optional<std::string> lookup(const std::string& key,
-                                    const Interrupt& should_interrupt);
+                                    const Interrupt& should_interrupt) override;
 
   // Record `reply` under `key`. Throws SqlError when the table could not
   // be made, and ServerError k_er_dup_entry when another delivery of the
   // job committed the key first.
   void record(const std::string& key,
               std::string_view reply,
-              const Interrupt& should_interrupt);
+              const Interrupt& should_interrupt) override;
+  // A ServerError k_er_dup_entry.
+  bool is_duplicate_key(const SqlError& error) const noexcept override;
 
   // The key as stored: itself when it is printable ASCII of at most 255
   // bytes, else its first bytes (non-ASCII as '?') and its SHA-1.

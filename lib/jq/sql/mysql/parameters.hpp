@@ -2,6 +2,7 @@
 
 #include <jq/sql/engine.hpp>
 #include <jq/sql/mysql/placeholders.hpp>
+#include <jq/sql/server/parameter_binding.hpp>
 #include <jq/sql/value.hpp>
 
 #include <mysql.h>
@@ -18,7 +19,7 @@ namespace jq::sql::mysql {
 // real as DOUBLE, a boolean as TINYINT 1 or 0, text as a string (MySQL
 // converts it to the column's type: a DATE, a DECIMAL, JSON), a blob as a
 // BLOB, null as NULL. The values are read where the Params hold them.
-class BoundParams
+class BoundParams final : public server::ParameterBinding
 {
 public:
   // Throws JobError for a parameter count or name that does not match, or
@@ -26,8 +27,6 @@ public:
   BoundParams(const TranslatedSql& sql,
               const Params& params,
               const Limits& limits);
-  BoundParams(const BoundParams&) = delete;
-  BoundParams& operator=(const BoundParams&) = delete;
 
   // The binds, one per `?`; null when there are none. Valid while this
   // and the Params live.
@@ -52,10 +51,9 @@ private:
     const std::string* bytes = nullptr;
     unsigned long length = 0;
   };
-  void set(Parameter& parameter,
-           const Value& value,
-           const std::string& where,
-           const Limits& limits);
+  void encode(std::size_t index,
+              const Value& value,
+              const std::string& where) override;
 
   std::vector<Parameter> m_parameters; // sized once: the binds point into it
   std::vector<MYSQL_BIND> m_binds;

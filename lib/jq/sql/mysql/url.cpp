@@ -1,6 +1,8 @@
 #include "url.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/core/percent_decode.hpp>
+#include <jq/sql/server/url.hpp>
 
 #include <fmt/format.h>
 
@@ -12,37 +14,6 @@
 namespace jq::sql::mysql {
 
 namespace {
-
-int hex_digit(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::string decoded(std::string_view text)
-{
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0
-        && hex_digit(text[i + 2]) >= 0) {
-      out +=
-        static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 SslMode parse_ssl_mode(const DatabaseSpec& spec, std::string_view value)
 {
@@ -77,38 +48,22 @@ SslMode parse_ssl_mode(const DatabaseSpec& spec, std::string_view value)
 
 ConnectParams parse_url(const DatabaseSpec& spec)
 {
-  std::string_view url = spec.url;
   const auto fail = [&](std::string_view why) {
     return UsageError(
       fmt::format("invalid database {}: {}", spec.redacted(), why));
   };
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) {
+  const server::UrlParts parts = server::split_url(spec.url);
+  if (!parts.scheme) {
     throw fail("expected mysql://[USER[:PASSWORD]@]HOST[:PORT]/DBNAME");
   }
-  url.remove_prefix(scheme_end + 3);
-  std::string_view query;
-  if (const auto mark = url.find('?'); mark != std::string_view::npos) {
-    query = url.substr(mark + 1);
-    url = url.substr(0, mark);
-  }
-  const auto slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  const std::string_view path = slash == std::string_view::npos
-                                  ? std::string_view()
-                                  : url.substr(slash + 1);
-
   ConnectParams params;
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = authority.substr(0, at);
-    const auto colon = userinfo.find(':');
-    params.user = decoded(userinfo.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      params.password = decoded(userinfo.substr(colon + 1));
-    }
-    authority.remove_prefix(at + 1);
+  if (parts.user) {
+    params.user = percent_decode(*parts.user);
   }
-  std::string_view host = authority;
+  if (parts.password) {
+    params.password = percent_decode(*parts.password);
+  }
+  std::string_view host = parts.host_port;
   std::string_view port;
   if (host.starts_with('[')) {
     // [::1]:3306
@@ -129,7 +84,7 @@ ConnectParams parse_url(const DatabaseSpec& spec)
     host = host.substr(0, colon);
   }
   if (!host.empty()) {
-    params.host = decoded(host);
+    params.host = percent_decode(host);
   }
   if (!port.empty()) {
     unsigned int number = 0;
@@ -142,36 +97,29 @@ ConnectParams parse_url(const DatabaseSpec& spec)
     }
     params.port = number;
   }
-  params.database = decoded(path);
+  params.database = percent_decode(parts.path.value_or(""));
   if (params.database.empty()
       || params.database.find('/') != std::string::npos) {
     throw fail("expected the database name after the host: .../DBNAME");
   }
 
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view()
-                                          : query.substr(amp + 1);
-    if (pair.empty()) {
+  for (const auto& pair : server::query_pairs(parts.query.value_or(""))) {
+    if (pair.text.empty()) {
       continue;
     }
-    const auto equals = pair.find('=');
-    const std::string_view key = pair.substr(0, equals);
-    const std::string value =
-      decoded(equals == std::string_view::npos ? std::string_view()
-                                               : pair.substr(equals + 1));
-    if (key == "socket") {
+    const std::string value = percent_decode(pair.value);
+    if (pair.key == "socket") {
       params.socket = value;
-    } else if (key == "ssl-mode" || key == "ssl_mode" || key == "sslmode") {
+    } else if (pair.key == "ssl-mode" || pair.key == "ssl_mode"
+               || pair.key == "sslmode") {
       params.ssl_mode = parse_ssl_mode(spec, value);
-    } else if (key == "ssl-ca" || key == "ssl_ca") {
+    } else if (pair.key == "ssl-ca" || pair.key == "ssl_ca") {
       params.ssl_ca = value;
     } else {
       // Never the value: it may be a password.
       throw fail(fmt::format("unknown parameter '{}' (known: socket, "
                              "ssl-mode, ssl-ca, ro)",
-                             key));
+                             pair.key));
     }
   }
   return params;

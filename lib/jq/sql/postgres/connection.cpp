@@ -1,6 +1,7 @@
 #include "connection.hpp"
 
 #include <jq/core/log.hpp>
+#include <jq/sql/server/waiting.hpp>
 
 #include <fmt/format.h>
 
@@ -15,12 +16,10 @@ namespace jq::sql::postgres {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// How often a wait looks at should_interrupt.
-constexpr int k_poll_ms = 10;
-// How long a cancelled statement's results, or a ROLLBACK, may take before
-// the connection is given up.
-constexpr std::chrono::seconds k_abandon_timeout{5};
+using server::deadline_in;
+using server::k_abandon_timeout;
+using server::k_poll_ms;
+using server::trimmed;
 
 // The SQLSTATE of a statement stopped by a cancel request.
 constexpr const char* k_query_canceled = "57014";
@@ -31,19 +30,6 @@ bool is_connection_state(std::string_view sqlstate)
 {
   return sqlstate.starts_with("08") || sqlstate == "57P01"
          || sqlstate == "57P02" || sqlstate == "57P03";
-}
-
-std::string trimmed(std::string_view text)
-{
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
-std::function<bool()> deadline_in(std::chrono::seconds timeout)
-{
-  return [give_up = Clock::now() + timeout] { return Clock::now() >= give_up; };
 }
 
 } // namespace

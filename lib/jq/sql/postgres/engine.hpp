@@ -6,15 +6,12 @@
 
 namespace jq::sql::postgres {
 
-// A PostgreSQL database of a worker (`--db NAME=postgresql://...`). Each
-// session has its own connection, opened at its first job and opened again
-// when it is found lost (the server restarted, the network broke): a job
-// whose server cannot be reached fails with SqlError (SQLSTATE class 08),
-// so its attempts and backoff apply, and the worker carries on. Start-up
-// does not wait for the server: the URL is checked (a malformed one is a
-// UsageError), one connection is tried and kept for the first session, and
-// when the server cannot be reached a warning is logged and the worker
-// starts anyway. A `:ro` database runs every job in a READ ONLY
+// A PostgreSQL database of a worker (`--db NAME=postgresql://...`), run as
+// server/database.hpp says for every server: a connection per session,
+// opened at its first job and again when found lost, a job whose server
+// cannot be reached failing with SQLSTATE class 08, and a start-up that
+// does not wait for the server. The URL is checked first: one libpq cannot
+// read is a UsageError. A `:ro` database runs every job in a READ ONLY
 // transaction and keeps no ledger.
 std::shared_ptr<Database> open_database(const DatabaseSpec& spec,
                                         const EngineOptions& options);

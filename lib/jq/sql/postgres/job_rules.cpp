@@ -1,77 +1,49 @@
 #include "job_rules.hpp"
 
-#include <jq/core/error.hpp>
+#include <jq/sql/server/statement_rules.hpp>
 
-#include <fmt/format.h>
-
-#include <algorithm>
 #include <array>
-#include <cctype>
-#include <string>
 
 namespace jq::sql::postgres {
 
 namespace {
 
-constexpr std::string_view k_ledger_table = "_jq_ledger";
+using server::RefusedStatement;
+
 constexpr const char* k_insufficient_privilege = "42501";
 
-bool contains_nocase(std::string_view text, std::string_view needle)
-{
-  const auto found = std::search(
-    text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
-      return std::tolower(static_cast<unsigned char>(a))
-             == std::tolower(static_cast<unsigned char>(b));
-    });
-  return found != text.end();
-}
+constexpr std::string_view k_one_transaction = "each job is one transaction";
+constexpr std::string_view k_later_jobs =
+  "it would change the worker's connection for later jobs (SET LOCAL lasts "
+  "for the job)";
 
-std::string upper(std::string_view word)
-{
-  std::string out(word);
-  for (char& c : out) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
+constexpr std::array<std::string_view, 6> k_transaction_words = {
+  "begin", "start", "commit", "end", "abort", "prepare"};
+constexpr std::array<std::string_view, 1> k_rollback = {"rollback"};
+// ROLLBACK TO [SAVEPOINT] stays inside the job's transaction.
+constexpr std::array<std::string_view, 1> k_to = {"to"};
+// Session settings would outlast the job on the worker's connection.
+constexpr std::array<std::string_view, 1> k_set = {"set"};
+constexpr std::array<std::string_view, 3> k_set_for_the_job = {
+  "local", "transaction", "constraints"};
+constexpr std::array<std::string_view, 2> k_session_words = {"reset",
+                                                             "discard"};
+constexpr std::array<std::string_view, 2> k_conversation_words = {"copy",
+                                                                  "listen"};
+
+constexpr std::array<RefusedStatement, 5> k_refused = {{
+  {k_transaction_words, {}, k_one_transaction},
+  {k_rollback, k_to, k_one_transaction},
+  {k_set, k_set_for_the_job, k_later_jobs},
+  {k_session_words, {}, k_later_jobs},
+  {k_conversation_words},
+}};
 
 } // namespace
 
 void check_job_sql(std::string_view sql, const TranslatedSql& translated)
 {
-  if (contains_nocase(sql, k_ledger_table)) {
-    throw SqlError(
-      fmt::format("a job may not name {} (jq-worker's ledger)", k_ledger_table),
-      k_insufficient_privilege);
-  }
-  static constexpr std::array<std::string_view, 7> k_transaction_words = {
-    "begin", "start", "commit", "end", "abort", "rollback", "prepare"};
-  const std::string& word = translated.first_word;
-  const std::string& second = translated.second_word;
-  // ROLLBACK TO [SAVEPOINT] stays inside the job's transaction.
-  const bool is_rollback_to = word == "rollback" && second == "to";
-  for (const auto refused : k_transaction_words) {
-    if (word == refused && !is_rollback_to) {
-      throw SqlError(
-        fmt::format("{} is not allowed in a job: each job is one transaction",
-                    upper(word)),
-        k_insufficient_privilege);
-    }
-  }
-  // Session settings would outlast the job on the worker's connection.
-  if ((word == "set" && second != "local" && second != "transaction"
-       && second != "constraints")
-      || word == "reset" || word == "discard") {
-    throw SqlError(fmt::format("{} is not allowed in a job: it would change "
-                               "the worker's connection for later jobs (SET "
-                               "LOCAL lasts for the job)",
-                               upper(word)),
-                   k_insufficient_privilege);
-  }
-  if (word == "copy" || word == "listen") {
-    throw SqlError(fmt::format("{} is not allowed in a job", upper(word)),
-                   k_insufficient_privilege);
-  }
+  server::check_statement(sql, translated, k_refused, k_insufficient_privilege);
 }
 
 } // namespace jq::sql::postgres

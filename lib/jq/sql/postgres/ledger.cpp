@@ -30,6 +30,11 @@ bool is_state(const SqlError& error, std::string_view sqlstate)
 
 } // namespace
 
+bool Ledger::is_duplicate_key(const SqlError& error) const noexcept
+{
+  return is_state(error, "23505");
+}
+
 Ledger::Ledger(Connection& connection)
   : m_connection(connection)
 {

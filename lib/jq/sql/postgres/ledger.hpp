@@ -1,6 +1,7 @@
 #pragma once
 
 #include <jq/sql/postgres/connection.hpp>
+#include <jq/sql/server/link.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -21,7 +22,7 @@ namespace jq::sql::postgres {
 // The table is made when first needed if the role may (it is looked up
 // first, so a role without CREATE works with a table made ahead of time).
 // Not thread-safe.
-class Ledger
+class Ledger final : public server::ServerLedger
 {
 public:
   explicit Ledger(Connection& connection);
@@ -30,11 +31,12 @@ public:
   // call before the job's transaction begins (these commit on their own).
   // A table that cannot be made (no CREATE on the schema) is remembered,
   // not thrown: reads go on, and record() says why a write cannot.
-  void prepare(const std::function<bool()>& should_interrupt);
+  void prepare(const std::function<bool()>& should_interrupt) override;
 
   // The reply recorded under `key`, if any (inside the job's transaction).
   std::optional<std::string>
-  lookup(const std::string& key, const std::function<bool()>& should_interrupt);
+  lookup(const std::string& key,
+         const std::function<bool()>& should_interrupt) override;
 
   // Record `reply` under `key` if the running transaction wrote anything
   // (has a transaction id). Throws SqlError when it did and the table
@@ -42,7 +44,9 @@ public:
   // delivery of the job committed the key first.
   void record(const std::string& key,
               std::string_view reply,
-              const std::function<bool()>& should_interrupt);
+              const std::function<bool()>& should_interrupt) override;
+  // SQLSTATE 23505 (unique_violation).
+  bool is_duplicate_key(const SqlError& error) const noexcept override;
 
   // Rows older than this are pruned: a job is not delivered again later.
   static constexpr std::chrono::hours k_retention{24 * 7};

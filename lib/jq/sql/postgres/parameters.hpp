@@ -3,6 +3,7 @@
 #include <jq/sql/engine.hpp>
 #include <jq/sql/postgres/connection.hpp>
 #include <jq/sql/postgres/placeholders.hpp>
+#include <jq/sql/server/parameter_binding.hpp>
 #include <jq/sql/value.hpp>
 
 #include <string>
@@ -17,26 +18,23 @@ namespace jq::sql::postgres {
 // integer as bigint, a real as double precision; text as `unknown`, which
 // PostgreSQL turns into the column's type (a date, a numeric, json); a
 // blob as bytea, in binary; null as an `unknown` NULL.
-class BoundParams
+class BoundParams final : public server::ParameterBinding
 {
 public:
-  // Throws JobError for a parameter count or name that does not match, or
-  // a value longer than `limits.max_value_bytes`.
+  // Throws JobError for a parameter count or name that does not match, a
+  // value longer than `limits.max_value_bytes`, or text with a NUL byte.
   BoundParams(const TranslatedSql& sql,
               const Params& params,
               const Limits& limits);
-  BoundParams(const BoundParams&) = delete;
-  BoundParams& operator=(const BoundParams&) = delete;
 
   // The statement to run: `sql`'s text with these parameters. Valid while
   // both live.
   Statement statement(const TranslatedSql& sql) const;
 
 private:
-  void set(std::size_t index,
-           const Value& value,
-           const std::string& where,
-           const Limits& limits);
+  void encode(std::size_t index,
+              const Value& value,
+              const std::string& where) override;
 
   std::vector<Oid> m_types;
   std::vector<std::string> m_texts;

@@ -1,6 +1,7 @@
 #include "bind.hpp"
 
 #include <jq/core/error.hpp>
+#include <jq/sql/parameter_matching.hpp>
 
 #include <fmt/format.h>
 
@@ -87,25 +88,17 @@ void bind_value(sqlite3_stmt* statement,
   check(statement, std::visit(Binder{statement, index}, value), slot);
 }
 
-// The statement's index for the named parameter `key`, trying SQLite's
-// prefixes when `key` has none; 0 when there is no such parameter.
+// The statement's index for the named parameter `key`; 0 when there is no
+// such parameter.
 int parameter_index(sqlite3_stmt* statement, const std::string& key)
 {
-  if (!key.empty()
-      && std::string_view(":@$?").find(key[0]) != std::string_view::npos) {
-    return sqlite3_bind_parameter_index(statement, key.c_str());
-  }
-  std::string name;
-  name.reserve(key.size() + 1);
-  for (const char prefix : {':', '@', '$'}) {
-    name.assign(1, prefix);
-    name += key;
-    if (const int index = sqlite3_bind_parameter_index(statement, name.c_str());
-        index != 0) {
-      return index;
-    }
-  }
-  return 0;
+  return static_cast<int>(find_named(
+    key,
+    [&](const std::string& name) {
+      return static_cast<std::size_t>(
+        sqlite3_bind_parameter_index(statement, name.c_str()));
+    },
+    0));
 }
 
 } // namespace
@@ -115,14 +108,7 @@ void bind_params(sqlite3_stmt* statement, const Params& params)
   const int count = sqlite3_bind_parameter_count(statement);
   if (params.kind != Params::Kind::named) {
     const std::size_t given = params.values.size();
-    if (given != static_cast<std::size_t>(count)) {
-      throw JobError(
-        fmt::format("the statement has {} parameter{} but {} {} given",
-                    count,
-                    count == 1 ? "" : "s",
-                    given,
-                    given == 1 ? "was" : "were"));
-    }
+    check_positional_count(static_cast<std::size_t>(count), given);
     for (std::size_t i = 0; i < given; ++i) {
       bind_value(statement, static_cast<int>(i + 1), params.values[i], {i + 1});
     }

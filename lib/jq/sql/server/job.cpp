@@ -1,0 +1,147 @@
+#include "job.hpp"
+
+#include <jq/core/json.hpp>
+
+#include <fmt/format.h>
+
+#include <optional>
+
+namespace jq::sql::server {
+
+namespace {
+
+using nlohmann::json;
+
+// One transaction on a link; rolled back unless committed.
+class Transaction
+{
+public:
+  Transaction(ServerLink& link,
+              bool read_only,
+              const Interrupt& should_interrupt)
+    : m_link(link)
+  {
+    m_link.begin(read_only, should_interrupt);
+  }
+  ~Transaction()
+  {
+    if (!m_is_done) {
+      m_link.rollback();
+    }
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  void commit(const Interrupt& should_interrupt)
+  {
+    m_link.commit(should_interrupt);
+    m_is_done = true;
+  }
+
+private:
+  ServerLink& m_link;
+  bool m_is_done = false;
+};
+
+// Run the job's statement: once, or once per row of its batch (a row whose
+// parameters are of another kind than the first's translated for them).
+void run_statement(ServerLink& link,
+                   ServerStatement& statement,
+                   const ServerJob& job,
+                   StatementReply& reply)
+{
+  const auto& should_interrupt = job.options.should_interrupt;
+  if (!job.request.rows) {
+    statement.run(job.request.params, reply, should_interrupt);
+    return;
+  }
+  const auto& batch = *job.request.rows;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
+      if (batch[i].kind == job.kind) {
+        statement.run(batch[i], reply, should_interrupt);
+      } else {
+        const TranslatedSql other =
+          job.dialect.translate(job.request.sql, batch[i].kind);
+        link.statement(other, job.limits, should_interrupt)
+          ->run(batch[i], reply, should_interrupt);
+      }
+    } catch (const SqlError& e) {
+      throw SqlError(fmt::format("row {}: {}", i + 1, e.what()), e.sqlstate());
+    } catch (const JobError& e) {
+      throw JobError(fmt::format("row {}: {}", i + 1, e.what()));
+    }
+  }
+}
+
+// The reply's JSON: the same shape and key order as SQLite's.
+std::string reply_json(StatementReply& reply)
+{
+  json document{{"columns", std::move(reply.columns)},
+                {"rows", std::move(reply.rows)},
+                {"changes", reply.changes},
+                {"last_insert_rowid", std::move(reply.last_insert_rowid)}};
+  if (reply.budget.non_finite() > 0) {
+    document["warnings"] = {
+      fmt::format("{} real value(s) were NaN, Infinity or -Infinity, which "
+                  "JSON cannot represent: sent as null",
+                  reply.budget.non_finite())};
+  }
+  return dump_json(document);
+}
+
+} // namespace
+
+std::string run_job(ServerLink& link, const ServerJob& job, bool& is_sent)
+{
+  const auto& should_interrupt = job.options.should_interrupt;
+  const std::string& key = job.options.idempotency_key;
+  const bool use_ledger = !job.read_only && !key.empty();
+
+  if (use_ledger) {
+    link.ledger().prepare(should_interrupt);
+  }
+  const std::unique_ptr<ServerStatement> statement =
+    link.statement(job.translated, job.limits, should_interrupt);
+  std::optional<Transaction> transaction;
+  transaction.emplace(link, job.read_only, should_interrupt);
+  if (use_ledger) {
+    if (auto recorded = link.ledger().lookup(key, should_interrupt)) {
+      return std::move(*recorded);
+    }
+  }
+  is_sent = true;
+
+  StatementReply reply(job.limits);
+  if (job.dialect.has_insert_id) {
+    reply.last_insert_rowid = 0;
+  }
+  run_statement(link, *statement, job, reply);
+  if (!link.in_transaction()) {
+    throw SqlError("the job's statement ended its transaction", "25000");
+  }
+  const std::uint64_t changes = reply.changes;
+  std::string text = reply_json(reply);
+  if (use_ledger
+      && (job.dialect.records_reply == nullptr
+          || job.dialect.records_reply(job.translated, changes))) {
+    try {
+      link.ledger().record(key, text, should_interrupt);
+    } catch (const SqlError& e) {
+      if (!link.ledger().is_duplicate_key(e)) {
+        throw;
+      }
+      // Another delivery of this job committed first: its reply stands.
+      transaction.reset();
+      const Transaction lookup(link, true, should_interrupt);
+      if (auto recorded = link.ledger().lookup(key, should_interrupt)) {
+        return std::move(*recorded);
+      }
+      throw;
+    }
+  }
+  transaction->commit(should_interrupt);
+  return text;
+}
+
+} // namespace jq::sql::server
