@@ -110,13 +110,14 @@ TEST_CASE("mysql::translate_sql: what is not a parameter")
     CHECK(positional("select ? -- why?\n, ?") == "select ? -- why?\n, ?");
     CHECK(positional("select ? # why?\n, ?") == "select ? # why?\n, ?");
     CHECK(positional("select /* ? :x */ ?") == "select /* ? :x */ ?");
-    // Executable comments hold SQL.
-    CHECK(positional("select * from t /*! where k = ? */")
-          == "select * from t /*! where k = ? */");
-    CHECK(translate_sql("select 1 /*!50700 + ? */ /*M!100500 + ? */ /* ? */",
-                        k_positional)
-            .parameter_count
-          == 2);
+    // Executable comments: the server runs them or not by its version.
+    CHECK_THROWS_AS(positional("select * from t /*! where k = ? */"),
+                    jq::SqlError);
+    CHECK_THROWS_AS(positional("/*!999999 select */ set sql_select_limit=1"),
+                    jq::SqlError);
+    CHECK_THROWS_AS(positional("select 1 /*M!100500 + 1 */"), jq::SqlError);
+    CHECK(positional("select '/*!', \"/*M!\", `/*!` /* /*! */ -- /*!\n")
+          == "select '/*!', \"/*M!\", `/*!` /* /*! */ -- /*!\n");
     // `--` without a space is two minus signs.
     CHECK(positional("select 1--?") == "select 1--?");
     CHECK(translate_sql("select 1--?", k_positional).parameter_count == 1);
@@ -205,7 +206,24 @@ TEST_CASE("mysql::check_job_sql: what a job may not send")
   CHECK(rule_error("insert into t values (1)") == "");
   CHECK(rule_error("savepoint a") == "");
   CHECK(rule_error("rollback to savepoint a") == "");
-  CHECK(rule_error("set statement max_statement_time=1 for select 1") == "");
+  CHECK(rule_error("do sleep(0)") == "");
+  CHECK(rule_error("with a as (select 1) select * from a") == "");
+  CHECK(rule_error("set statement max_statement_time=1 for select 1")
+          .find("SET STATEMENT is not allowed")
+        != std::string::npos);
+  CHECK(rule_error("SET STATEMENT x=1 FOR create table t (n int)")
+          .find("SET STATEMENT is not allowed")
+        != std::string::npos);
+  for (const char* sql : {"kill 5",
+                          "kill query 5",
+                          "shutdown",
+                          "binlog 'x'",
+                          "/* hi */ kill 5",
+                          "checksum table t",
+                          "get diagnostics @n = number"}) {
+    CHECK(rule_error(sql).find("is not allowed in a job: a job runs one")
+          != std::string::npos);
+  }
   CHECK(rule_error("select * from _JQ_Ledger").find("_jq_ledger")
         != std::string::npos);
   for (const char* sql :

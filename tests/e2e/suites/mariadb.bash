@@ -293,7 +293,7 @@ test_read_only() {
   expect_eq "$(my_value 'select count(*) from ro_t')" 1 "rows of ro_t"
   # No ledger for read-only databases (the table as README.md makes it
   # ahead of time, if no test made it yet).
-  my_root 'CREATE TABLE IF NOT EXISTS _jq_ledger (job_key VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY, reply LONGTEXT NOT NULL, created_ms BIGINT NOT NULL, KEY _jq_ledger_created (created_ms)) ENGINE=InnoDB'
+  my_root 'CREATE TABLE IF NOT EXISTS _jq_ledger (job_key VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY, reply LONGTEXT NOT NULL, created_ms BIGINT NOT NULL, KEY _jq_ledger_created (created_ms)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4'
   expect_eq "$(my_value "select count(*) from _jq_ledger where job_key like 'bull:jq:ro-%'")" \
     0 "ledger rows of the read-only jobs"
 }
@@ -390,9 +390,16 @@ test_refusals() {
   expect_contains "$(rcli hget bull:jq:err-1 stacktrace)" "SQLSTATE 42S02"
   expect_exit 0 submit --db my --format value --sql 'select 1;'
   expect_eq "$OUT" 1 "a statement with a trailing semicolon"
-  expect_exit 0 submit --db my --format value \
-    --sql 'set statement max_statement_time = 5 for select 2'
-  expect_eq "$OUT" 2 "SET STATEMENT ... FOR"
+  # Ways past a first-word check: what SET STATEMENT ... FOR wraps, and an
+  # executable comment that a newer server would skip.
+  refuse setst-1 my "SET STATEMENT is not allowed" \
+    'set statement max_statement_time = 5 for set session sql_select_limit = 1'
+  refuse exec-1 my "executable comments" \
+    '/*!999999 select */ set session sql_select_limit = 1'
+  refuse kill-1 my "KILL is not allowed" 'kill connection_id()'
+  # sql_select_limit = 1 left on the connection would cut this to one row.
+  expect_exit 0 submit --db my --format json --sql 'select id from board'
+  expect_json "$OUT" 'len(d["result"]["rows"])' 2
 }
 TEST "refusals: several statements, transaction control, DDL, SQL errors" \
   test_refusals

@@ -1,6 +1,9 @@
 #include "job_rules.hpp"
 
+#include <jq/core/error.hpp>
 #include <jq/sql/server/statement_rules.hpp>
+
+#include <fmt/format.h>
 
 #include <array>
 
@@ -29,8 +32,6 @@ constexpr std::array<std::string_view, 22> k_committing_words = {
 constexpr std::array<std::string_view, 5> k_session_words = {
   "use", "prepare", "execute", "deallocate", "handler"};
 constexpr std::array<std::string_view, 1> k_set = {"set"};
-// SET STATEMENT ... FOR lasts for its statement.
-constexpr std::array<std::string_view, 1> k_statement = {"statement"};
 constexpr std::string_view k_later_jobs =
   "it would change the worker's connection for later jobs";
 constexpr std::array<std::string_view, 1> k_call = {"call"};
@@ -44,7 +45,7 @@ constexpr std::array<RefusedStatement, 6> k_refused = {{
    "transaction and its exactly-once record (make tables ahead of time: "
    "README.md)"},
   {k_session_words, {}, k_later_jobs},
-  {k_set, k_statement, k_later_jobs},
+  {k_set, {}, k_later_jobs},
   {k_call, {}, "a procedure may commit, or give more than one result"},
 }};
 
@@ -58,11 +59,51 @@ constexpr std::array<std::string_view, 9> k_read_words = {"select",
                                                           "table",
                                                           "with"};
 
+// What a job may send: its first word must be one of these. The refusals
+// above say why for the statements one would try; this list keeps out the
+// rest (KILL, SHUTDOWN, BINLOG, ...), and what a later MySQL adds.
+constexpr std::array<std::string_view, 17> k_job_words = {"select",
+                                                          "insert",
+                                                          "update",
+                                                          "delete",
+                                                          "replace",
+                                                          "with",
+                                                          "values",
+                                                          "table",
+                                                          "show",
+                                                          "explain",
+                                                          "describe",
+                                                          "desc",
+                                                          "help",
+                                                          "do",
+                                                          "savepoint",
+                                                          "release",
+                                                          "rollback"};
+
 } // namespace
 
 void check_job_sql(std::string_view sql, const TranslatedSql& translated)
 {
+  if (sql.find('\0') != std::string_view::npos) {
+    throw JobError("the job's SQL has a NUL byte in it");
+  }
+  if (translated.first_word == "set" && translated.second_word == "statement") {
+    // What follows its FOR may be any statement, DDL or a SET included.
+    throw SqlError("SET STATEMENT is not allowed in a job: it may hold any "
+                   "statement (--job-timeout limits a job's time)",
+                   k_refused_state);
+  }
   server::check_statement(sql, translated, k_refused, k_refused_state);
+  if (!translated.first_word.empty()
+      && !server::is_one_of(translated.first_word, k_job_words)) {
+    throw SqlError(
+      fmt::format("{} is not allowed in a job: a job runs one SELECT, "
+                  "INSERT, UPDATE, DELETE, REPLACE, WITH, VALUES, TABLE, "
+                  "SHOW, EXPLAIN, DESCRIBE, HELP or DO statement (and "
+                  "SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO within it)",
+                  server::upper(translated.first_word)),
+      k_refused_state);
+  }
 }
 
 bool records_reply(const TranslatedSql& translated, std::uint64_t changes)

@@ -37,22 +37,16 @@ private:
       skip_line();
       return true;
     }
-    if (m_is_executable && c == '*' && at(m_at + 1) == '/') {
-      m_is_executable = false;
-      m_at += 2;
-      return true;
-    }
     if (c == '/' && at(m_at + 1) == '*'
-        && (at(m_at + 2) == '!' || (at(m_at + 2) == 'M' && at(m_at + 3) == '!'))
-        && !m_is_executable) {
-      // `/*! ... */` and MariaDB's `/*M! ... */` hold SQL the server runs:
-      // scanned as such, after the version number.
-      m_at += at(m_at + 2) == '!' ? 3 : 4;
-      while (is_digit(at(m_at))) {
-        ++m_at;
-      }
-      m_is_executable = true;
-      return true;
+        && (at(m_at + 2) == '!'
+            || (at(m_at + 2) == 'M' && at(m_at + 3) == '!'))) {
+      // `/*!NNNNN ... */` and MariaDB's `/*M! ... */` hold SQL that the
+      // server runs or skips by its own version: the worker could not know
+      // which statement it checks, nor where its placeholders are.
+      throw SqlError("executable comments (/*! ... */) are not allowed in a "
+                     "job: the server decides by its version whether they "
+                     "run, so what the job does could not be checked",
+                     "42000");
     }
     if (c == '/' && at(m_at + 1) == '*') {
       // MySQL's block comments do not nest.
@@ -101,8 +95,6 @@ private:
       throw JobError("parameter ?0: parameters are numbered from 1");
     }
   }
-
-  bool m_is_executable = false; // inside /*! ... */
 };
 
 } // namespace

@@ -24,6 +24,8 @@ bool contains_nocase(std::string_view text, std::string_view needle)
   return found != text.end();
 }
 
+} // namespace
+
 std::string upper(std::string_view word)
 {
   std::string out(word);
@@ -32,8 +34,6 @@ std::string upper(std::string_view word)
   }
   return out;
 }
-
-} // namespace
 
 bool is_one_of(std::string_view word, std::span<const std::string_view> words)
 {

@@ -3,6 +3,7 @@
 #include <jq/sql/server/placeholder_scan.hpp>
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace jq::sql::server {
@@ -28,6 +29,9 @@ void check_statement(std::string_view sql,
                      const TranslatedSql& translated,
                      std::span<const RefusedStatement> refused,
                      const char* sqlstate);
+
+// `word` in capitals, as messages name statements.
+std::string upper(std::string_view word);
 
 // Whether `word` is one of `words`.
 bool is_one_of(std::string_view word, std::span<const std::string_view> words);
