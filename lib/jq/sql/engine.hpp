@@ -15,7 +15,8 @@
 // contract: the reply shape below, one transaction per request, the
 // exactly-once ledger in that transaction, the limits, and interruption.
 // The engines: SQLite (sql/sqlite/), PostgreSQL (sql/postgres/), and MySQL
-// and MariaDB (sql/mysql/).
+// and MariaDB (sql/mysql/); the server engines are modules that libjq loads
+// when needed (engine_module.hpp).
 
 namespace jq::sql {
 
