@@ -1,8 +1,7 @@
 #include "engine.hpp"
 
 #include <jq/core/error.hpp>
-#include <jq/sql/mysql/engine.hpp>
-#include <jq/sql/postgres/engine.hpp>
+#include <jq/sql/engine_module.hpp>
 #include <jq/sql/sqlite/engine.hpp>
 #include <jq/sql/sqlite/sandbox.hpp>
 
@@ -32,10 +31,10 @@ Databases open_databases(const std::vector<DatabaseSpec>& specs,
       databases.push_back(sqlite::open_database(spec, options));
       break;
     case EngineKind::postgresql:
-      databases.push_back(postgres::open_database(spec, options));
-      break;
     case EngineKind::mysql:
-      databases.push_back(mysql::open_database(spec, options));
+      // Server engines are modules of their own (engine_module.hpp).
+      databases.push_back(
+        load_engine_module(spec.engine, spec.name)(spec, options));
       break;
     }
   }

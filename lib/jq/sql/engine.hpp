@@ -15,7 +15,8 @@
 // contract: the reply shape below, one transaction per request, the
 // exactly-once ledger in that transaction, the limits, and interruption.
 // The engines: SQLite (sql/sqlite/), PostgreSQL (sql/postgres/), and MySQL
-// and MariaDB (sql/mysql/); the two server engines share sql/server/.
+// and MariaDB (sql/mysql/); the two server engines share sql/server/, and
+// are modules that libjq loads when needed (engine_module.hpp).
 
 namespace jq::sql {
 

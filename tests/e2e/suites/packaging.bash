@@ -103,7 +103,29 @@ expect_tools_run() {
     else
       expect_match "$OUT" "libjq\.so\.0 => $libdir/libjq\.so\.0 " "ldd $tool"
     fi
+    # The server engines' client libraries are the modules' only.
+    expect_not_contains "$OUT" "libpq" "ldd $tool"
+    expect_not_contains "$OUT" "libmariadb" "ldd $tool"
   done
+  expect_engines_load "$bindir" "$libdir"
+}
+
+# jq-worker under BINDIR loads the server engines' modules from LIBDIR,
+# beside libjq, when a --db names such a server: a server that is down only
+# warns, then the unreachable Redis ends the worker (69).
+expect_engines_load() {
+  local bindir=$1 libdir=$2 port
+  port=$(jq_free_port)
+  expect_exit 69 env -u LD_LIBRARY_PATH LD_DEBUG=files "$bindir/jq-worker" \
+    --redis "redis://127.0.0.1:$port" \
+    --db pg="postgresql://jq@127.0.0.1:$port/jq" \
+    --db my="mysql://jq@127.0.0.1:$port/jq"
+  local module
+  for module in libjq-postgres.so libjq-mysql.so; do
+    expect_contains "$ERR" "file=$libdir/$module " "jq-worker's loads (LD_DEBUG)"
+  done
+  expect_contains "$ERR" "cannot connect to database pg " "jq-worker stderr"
+  expect_contains "$ERR" "cannot connect to database my " "jq-worker stderr"
 }
 
 test_deb() {
@@ -114,7 +136,8 @@ test_deb() {
   expect_match "$OUT" $'(^|\n)Maintainer: [^<\n]+ <[^@>]+@[^>]+>(\n|$)' control
   expect_not_contains "$OUT" "localhost" control
   # What dpkg-shlibdeps finds: SQLiteCpp is linked statically in Debian 12,
-  # libjq is in the package.
+  # libjq is in the package, libpq5 and libmariadb3 come from the engine
+  # modules.
   local depends dep
   depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | awk '{ print $1 }')
   for dep in libc6 libfmt9 libhiredis0.14 libmariadb3 libpq5 libsqlite3-0 \
@@ -126,7 +149,8 @@ test_deb() {
   run dpkg-deb -c "$deb"
   local path
   for path in ./usr/bin/jq-submit ./usr/bin/jq-worker ./usr/bin/jq-inspect \
-    ./usr/lib/jq-queue/libjq.so.0 \
+    ./usr/lib/jq-queue/libjq.so.0 ./usr/lib/jq-queue/libjq-postgres.so \
+    ./usr/lib/jq-queue/libjq-mysql.so \
     ./usr/lib/systemd/system/jq-worker.service \
     ./usr/share/man/man1/jq-worker.1.gz \
     ./usr/share/bash-completion/completions/jq-inspect \
@@ -201,6 +225,13 @@ test_install() {
   # `make install` lays out the same files as the package.
   expect_eq "$(tree_of "$dest")" "$(tree_of "$root")" "files installed vs packaged"
   expect_tools_run "$dest/usr/bin" "$dest/usr/bin/../lib/jq-queue"
+
+  # Without its module, a server's --db is a usage error that says so.
+  rm "$dest/usr/lib/jq-queue/libjq-postgres.so"
+  expect_exit 2 env -u LD_LIBRARY_PATH "$dest/usr/bin/jq-worker" \
+    --db pg=postgresql://jq@127.0.0.1/jq
+  expect_contains "$ERR" "jq-worker: error: database pg: PostgreSQL support is not installed (cannot load $dest/usr/bin/../lib/jq-queue/libjq-postgres.so: " \
+    "jq-worker stderr"
 
   # Another prefix: the unit names the binary where it is installed.
   local opt=$TEST_DIR/opt
