@@ -109,6 +109,18 @@ public:
     return m_connection.in_transaction();
   }
 
+  void reset_session(const Interrupt& give_up) override
+  {
+    // Deallocated by the reset.
+    m_ledger.forget_statements();
+    m_connection.reset_session(give_up);
+  }
+
+  void close() noexcept override
+  {
+    m_connection.close();
+  }
+
   std::unique_ptr<server::ServerStatement>
   statement(const TranslatedSql& sql,
             const Limits& limits,

@@ -90,6 +90,16 @@ public:
     return m_connection.transaction_status() == PQTRANS_INTRANS;
   }
 
+  void reset_session(const Interrupt& give_up) override
+  {
+    m_connection.reset_session(give_up);
+  }
+
+  void close() noexcept override
+  {
+    m_connection.close();
+  }
+
   std::unique_ptr<server::ServerStatement>
   statement(const TranslatedSql& sql,
             const Limits& limits,

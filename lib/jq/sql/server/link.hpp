@@ -92,6 +92,14 @@ public:
   virtual void rollback() noexcept = 0;
   // Whether the job's transaction is still open.
   virtual bool in_transaction() const noexcept = 0;
+  // Undo what the job may have left on the connection's session for the
+  // jobs after it (settings, locks no COMMIT releases, temporary tables,
+  // variables), once its transaction is over; `give_up` stops it. Throws
+  // SqlError (run_job() then closes the connection).
+  virtual void reset_session(const Interrupt& give_up) = 0;
+  // Close the connection now, so that the server lets go of what its
+  // session held, and mark it lost.
+  virtual void close() noexcept = 0;
 
   // `sql`, ready to run. Called before the transaction begins, so that a
   // statement the server refuses costs it nothing (and for a batch row of
