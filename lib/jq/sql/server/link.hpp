@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace jq::sql::server {
 
@@ -110,6 +111,44 @@ public:
             const Interrupt& should_interrupt) = 0;
 
   virtual ServerLedger& ledger() noexcept = 0;
+};
+
+// A connection and the ledger of its database, declared in that order,
+// as each engine's link holds them: what a ServerLink only passes on to
+// them. `Connection` has is_lost(), rollback() and close(); `Ledger` is a
+// ServerLedger made on the connection.
+template<class Connection, class Ledger>
+class ConnectionAndLedger : public ServerLink
+{
+public:
+  bool is_lost() const noexcept override
+  {
+    return m_connection.is_lost();
+  }
+  void rollback() noexcept override
+  {
+    m_connection.rollback();
+  }
+  void close() noexcept override
+  {
+    m_connection.close();
+  }
+  ServerLedger& ledger() noexcept override
+  {
+    return m_ledger;
+  }
+
+protected:
+  // Connect with `args`; throws what the connection's constructor throws.
+  template<class... Args>
+  explicit ConnectionAndLedger(Args&&... args)
+    : m_connection(std::forward<Args>(args)...),
+      m_ledger(m_connection)
+  {
+  }
+
+  Connection m_connection;
+  Ledger m_ledger;
 };
 
 } // namespace jq::sql::server
