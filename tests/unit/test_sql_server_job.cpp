@@ -31,6 +31,7 @@ struct FakeServer
   // with this reply.
   std::optional<std::string> twin_reply;
   bool is_down = false;
+  bool reset_fails = false;
   int links_opened = 0;
 };
 
@@ -95,6 +96,18 @@ public:
   bool in_transaction() const noexcept override
   {
     return in_tx;
+  }
+  void reset_session(const Interrupt&) override
+  {
+    server.log.push_back("reset");
+    if (server.reset_fails) {
+      throw jq::SqlError("permission denied", "42501");
+    }
+  }
+  void close() noexcept override
+  {
+    server.log.push_back("close");
+    lost = true;
   }
   std::unique_ptr<jq::sql::server::ServerStatement> statement(
     const TranslatedSql& sql, const jq::sql::Limits&, const Interrupt&) override
@@ -230,7 +243,7 @@ Run run_job(FakeServer& server,
                               : request.rows->front().kind;
   const TranslatedSql translated = dialect.translate(request.sql, kind);
   const ServerJob job{
-    request, options, limits, dialect, read_only, translated, kind};
+    "fake", request, options, limits, dialect, read_only, translated, kind};
   Run run;
   try {
     run.reply = jq::sql::server::run_job(link, job, run.is_sent);
@@ -265,7 +278,7 @@ TEST_CASE("server::run_job: one statement in one transaction")
         == R"({"changes":1,"columns":["n"],"last_insert_rowid":null,)"
            R"("rows":[[5]]})");
   CHECK(server.log
-        == Log{"prepare insert 1", "begin", "run insert 1", "commit"});
+        == Log{"prepare insert 1", "begin", "run insert 1", "commit", "reset"});
 }
 
 TEST_CASE("server::run_job: a batch, all rows or none")
@@ -289,16 +302,32 @@ TEST_CASE("server::run_job: a batch, all rows or none")
                "run insert",
                "prepare insert (named)",
                "run insert (named)",
-               "commit"});
+               "commit",
+               "reset"});
 
   server.log.clear();
   request.rows = {positional(std::int64_t{1}), positional("sql-error")};
   run = run_job(server, request);
   CHECK(run.error == "row 2: no such table");
   CHECK(run.sqlstate == "42P01");
-  CHECK(server.log.back() == "rollback");
+  // Rolled back, and the session reset all the same.
+  CHECK(Log(server.log.end() - 2, server.log.end())
+        == Log{"rollback", "reset"});
   request.rows = {positional("job-error")};
   CHECK(run_job(server, request).error == "row 1: too many rows");
+}
+
+TEST_CASE("server::run_job: a session that cannot be reset closes its "
+          "connection")
+{
+  FakeServer server;
+  server.reset_fails = true;
+  const Run run = run_job(server, job("insert", std::int64_t{1}));
+  // The job committed: its reply stands.
+  CHECK(run.error == "");
+  CHECK(server.log
+        == Log{
+          "prepare insert", "begin", "run insert", "commit", "reset", "close"});
 }
 
 TEST_CASE("server::run_job: a statement that ends the transaction fails")
@@ -323,7 +352,7 @@ TEST_CASE("server::run_job: the ledger")
     return log;
   };
   const Run first = run_job(server, job("insert", std::int64_t{1}), options);
-  CHECK(server.log == then({"run insert", "ledger record", "commit"}));
+  CHECK(server.log == then({"run insert", "ledger record", "commit", "reset"}));
   CHECK(server.ledger.at("bull:jq:1:0") == first.reply);
 
   SUBCASE("a job delivered again returns its reply, runs nothing")
@@ -332,6 +361,7 @@ TEST_CASE("server::run_job: the ledger")
     const Run again = run_job(server, job("insert", std::int64_t{2}), options);
     CHECK(again.reply == first.reply);
     CHECK_FALSE(again.is_sent);
+    // Nothing ran: no reset either.
     CHECK(server.log == then({"rollback"}));
   }
 
@@ -348,7 +378,8 @@ TEST_CASE("server::run_job: the ledger")
                    "rollback",
                    "begin read only",
                    "ledger lookup",
-                   "rollback"}));
+                   "rollback",
+                   "reset"}));
   }
 
   SUBCASE("no record where the dialect says so, nor on a read-only database")
@@ -360,8 +391,10 @@ TEST_CASE("server::run_job: the ledger")
     CHECK(server.ledger.count("bull:jq:3:0") == 0);
     server.log.clear();
     run_job(server, job("insert", std::int64_t{1}), options, k_dialect, true);
-    CHECK(server.log
-          == Log{"prepare insert", "begin read only", "run insert", "commit"});
+    CHECK(
+      server.log
+      == Log{
+        "prepare insert", "begin read only", "run insert", "commit", "reset"});
   }
 }
 

@@ -404,6 +404,55 @@ test_refusals() {
 TEST "refusals: several statements, transaction control, DDL, SQL errors" \
   test_refusals
 
+# ------------------------------------------------------------------ session
+
+test_session_reset() {
+  # One slot, so one connection serves every job: what a job leaves on its
+  # session (through functions and statements the rules allow) must not
+  # reach the jobs after it.
+  my_root 'create sequence counted; create table locked_rows (id int primary key, got int)'
+  # A job may not SET; a function may.
+  jq_mariadb <<'SQL' || { fail "cannot make leak_time_zone()"; return; }
+DELIMITER //
+CREATE FUNCTION leak_time_zone() RETURNS INT NOT DETERMINISTIC
+BEGIN
+  SET SESSION time_zone = '+05:00';
+  RETURN 1;
+END //
+SQL
+  start_worker --db my="$MY_URL" -c 1 || return
+  # A user variable.
+  expect_exit 0 submit --db my --format value --sql 'select @leak := 42'
+  expect_eq "$OUT" 42 "the variable set"
+  expect_exit 0 submit --db my --format json --sql 'select @leak as v'
+  expect_json "$OUT" 'd["result"]["rows"]' '[[null]]'
+  # A named lock, which no COMMIT releases.
+  expect_exit 0 submit --db my --format value --sql "select get_lock('jq_leak', 0)"
+  expect_eq "$OUT" 1 "get_lock"
+  expect_eq "$(my_value "select is_used_lock('jq_leak') is null")" 1 \
+    "the lock free once the job is done"
+  # A sequence's value for this session.
+  expect_exit 0 submit --db my --format value --sql 'select nextval(counted)'
+  expect_exit 0 submit --db my --format json --sql 'select lastval(counted) as v'
+  expect_json "$OUT" 'd["result"]["rows"]' '[[null]]'
+  # A session variable set by a function: the engine's own settings stay.
+  expect_exit 0 submit --db my --format value --sql 'select leak_time_zone()'
+  expect_exit 0 submit --db my --format json \
+    --sql 'select @@session.time_zone as tz, @@session.sql_mode as mode, @@session.autocommit as ac, @@session.character_set_client as cs'
+  expect_json "$OUT" 'd["result"]["rows"]' \
+    '[["+00:00","STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION",1,"utf8mb4"]]'
+  # A failed job's lock too (its first row took it).
+  expect_exit 1 submit --db my --format json \
+    --sql 'insert into locked_rows values (?, get_lock(?, 0))' \
+    --rows '[[1, "jq_leak_2"], [1, "jq_leak_3"]]'
+  expect_contains "$(json_get "$OUT" 'd["error"]["message"]')" \
+    "row 2: Duplicate entry"
+  expect_eq "$(my_value "select is_used_lock('jq_leak_2') is null")" 1 \
+    "the lock free once the failed job is done"
+}
+TEST "session: what a job leaves on its connection (user variables, locks, sequences, settings) does not reach the next job" \
+  test_session_reset
+
 # ------------------------------------------------------------------ outages
 
 test_server_outage() {

@@ -367,6 +367,71 @@ test_refusals() {
 TEST "refusals: several statements, transaction control, SQL errors" \
   test_refusals
 
+# ------------------------------------------------------------------ session
+
+advisory_locks() {
+  pg_value "select count(*) from pg_locks where locktype = 'advisory'"
+}
+
+test_session_reset() {
+  # One slot, so one connection serves every job: what a job leaves on its
+  # session (through functions and statements the rules allow) must not
+  # reach the jobs after it.
+  # The job's own ledger record follows its settings: the other role may
+  # write it, and the search path keeps its schema.
+  jq_psql -c 'create table shadowed (n int); insert into shadowed values (1);
+      grant select on shadowed to jq_test; create sequence counted;
+      grant usage on counted to jq_test; create role other_role;
+      grant other_role to jq_test; create table if not exists _jq_ledger
+      (job_key text primary key, reply text not null, created_ms bigint not null);
+      grant all on _jq_ledger to jq_test, other_role' \
+    || { fail "cannot set up"; return; }
+  start_worker --db pg="$PG_URL" -c 1 || return
+  # Settings, the role among them, made by a function.
+  expect_exit 0 submit --db pg --format value --sql "select
+      set_config('search_path', 'nowhere, public', false)
+      || set_config('TimeZone', 'America/New_York', false)
+      || set_config('role', 'other_role', false)"
+  expect_eq "$OUT" "nowhere, publicAmerica/New_Yorkother_role" \
+    "the settings made"
+  expect_exit 0 submit --db pg --format json --sql "select
+      current_setting('search_path') as path, current_user as who,
+      timestamptz '2026-12-04 10:00:00Z' as ts"
+  expect_json "$OUT" 'd["result"]["rows"]' \
+    '[["\"$user\", public","jq_test","2026-12-04T10:00:00Z"]]'
+  # A session-level advisory lock, which no COMMIT releases.
+  expect_exit 0 submit --db pg --format value --sql 'select pg_advisory_lock(42)'
+  expect_eq "$(advisory_locks)" 0 "advisory locks held once the job is done"
+  # A temporary table, which would hide the table of the same name.
+  expect_exit 0 submit --db pg --format json --sql 'create temp table shadowed (n int)'
+  expect_exit 0 submit --db pg --format value --sql 'select count(*) from shadowed'
+  expect_eq "$OUT" 1 "rows of shadowed (the table, not a job's temporary one)"
+  # A cursor held past its transaction, a channel listened to.
+  expect_exit 0 submit --db pg --format json \
+    --sql 'declare held cursor with hold for select 1'
+  expect_exit 0 submit --db pg --format json \
+    --sql "do \$\$ begin execute 'listen leaked'; end \$\$"
+  expect_exit 0 submit --db pg --format json --sql 'select
+      (select count(*) from pg_cursors where is_holdable) as cursors,
+      (select count(*) from pg_listening_channels()) as channels'
+  expect_json "$OUT" 'd["result"]["rows"]' '[[0,0]]'
+  # A sequence's value for this session.
+  expect_exit 0 submit --db pg --format value --sql "select nextval('counted')"
+  refuse seq-1 pg "lastval is not yet defined" 'select lastval()'
+  # A failed job's lock too (its first row took it), and the engine's own
+  # settings stay.
+  expect_exit 1 submit --db pg --format json \
+    --sql 'select pg_advisory_lock(?), 1 / ?' --rows '[[7, 1], [8, 0]]'
+  expect_contains "$(json_get "$OUT" 'd["error"]["message"]')" \
+    "row 2: division by zero"
+  expect_eq "$(advisory_locks)" 0 "advisory locks held once the failed job is done"
+  expect_exit 0 submit --db pg --format json \
+    --sql "select date '2026-12-04' as d, '\\x01'::bytea as b"
+  expect_json "$OUT" 'd["result"]["rows"]' '[["2026-12-04",{"$base64":"AQ=="}]]'
+}
+TEST "session: what a job leaves on its connection (settings, locks, temporary tables, cursors) does not reach the next job" \
+  test_session_reset
+
 # ------------------------------------------------------------------ outages
 
 test_server_outage() {

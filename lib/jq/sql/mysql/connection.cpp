@@ -11,7 +11,7 @@ namespace jq::sql::mysql {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using server::deadline_in;
+using server::failure_within_abandon_timeout;
 using server::k_abandon_timeout;
 using server::k_poll_ms;
 using server::trimmed;
@@ -316,11 +316,29 @@ void Connection::rollback() noexcept
   if (is_lost()) {
     return;
   }
-  try {
-    execute("ROLLBACK", deadline_in(k_abandon_timeout));
-  } catch (const std::exception&) {
+  if (failure_within_abandon_timeout(
+        [&](const Interrupt& give_up) { execute("ROLLBACK", give_up); })) {
     m_is_lost = true;
   }
+}
+
+void Connection::reset_session(const Interrupt& give_up)
+{
+  if (is_lost()) {
+    throw error();
+  }
+  MYSQL* handle = m_handle.get();
+  int failed = 0;
+  drive(
+    mysql_reset_connection_start(&failed, handle),
+    [&](int ready) {
+      return mysql_reset_connection_cont(&failed, handle, ready);
+    },
+    give_up);
+  if (failed != 0) {
+    throw error();
+  }
+  execute(k_session_setup, give_up);
 }
 
 ServerError Connection::make_error(unsigned int number,

@@ -97,6 +97,20 @@ public:
   // marked lost.
   void rollback() noexcept;
 
+  // Undo what a job may have left on the session for the jobs after it,
+  // once its transaction is over: COM_RESET_CONNECTION (user variables,
+  // GET_LOCK locks, temporary tables, session variables, sequences' last
+  // values, and the prepared statements too), then the session set up
+  // again. Throws SqlError.
+  void reset_session(const Interrupt& give_up);
+
+  // Shut the connection now, so that the server lets go of what its
+  // session held, and mark it lost.
+  void close() noexcept
+  {
+    shut_socket();
+  }
+
   // Whether the connection is lost and must be opened again.
   bool is_lost() const noexcept
   {

@@ -70,21 +70,16 @@ private:
   const Limits& m_limits;
 };
 
-// A connection and the ledger of its database, declared in that order.
-class Link final : public server::ServerLink
+// A connection and the ledger of its database, and the job's transaction
+// on it.
+class Link final : public server::ConnectionAndLedger<Connection, Ledger>
 {
 public:
   Link(const DatabaseSpec& spec,
        const ConnectParams& params,
        const Interrupt& should_interrupt)
-    : m_connection(spec, params, should_interrupt),
-      m_ledger(m_connection)
+    : ConnectionAndLedger(spec, params, should_interrupt)
   {
-  }
-
-  bool is_lost() const noexcept override
-  {
-    return m_connection.is_lost();
   }
 
   void begin(bool read_only, const Interrupt& should_interrupt) override
@@ -99,14 +94,16 @@ public:
     m_connection.execute("COMMIT", should_interrupt);
   }
 
-  void rollback() noexcept override
-  {
-    m_connection.rollback();
-  }
-
   bool in_transaction() const noexcept override
   {
     return m_connection.in_transaction();
+  }
+
+  void reset_session(const Interrupt& give_up) override
+  {
+    // Deallocated by the reset.
+    m_ledger.forget_statements();
+    m_connection.reset_session(give_up);
   }
 
   std::unique_ptr<server::ServerStatement>
@@ -117,15 +114,6 @@ public:
     return std::make_unique<Statement>(
       m_connection, sql, limits, should_interrupt);
   }
-
-  server::ServerLedger& ledger() noexcept override
-  {
-    return m_ledger;
-  }
-
-private:
-  Connection m_connection;
-  Ledger m_ledger;
 };
 
 constexpr server::Dialect k_dialect{

@@ -82,6 +82,12 @@ bool Ledger::is_duplicate_key(const SqlError& error) const noexcept
   return server_error != nullptr && server_error->number() == k_er_dup_entry;
 }
 
+void Ledger::forget_statements() noexcept
+{
+  m_lookup.reset();
+  m_record.reset();
+}
+
 void Ledger::prepare(const Interrupt& should_interrupt)
 {
   const std::int64_t now = now_ms();

@@ -51,6 +51,10 @@ public:
   // A ServerError k_er_dup_entry.
   bool is_duplicate_key(const SqlError& error) const noexcept override;
 
+  // The connection's session was reset, which deallocated the statements
+  // prepared on it: they are prepared again when next needed.
+  void forget_statements() noexcept;
+
   // The key as stored: itself when it is printable ASCII of at most 255
   // bytes, else its first bytes (non-ASCII as '?') and its SHA-1.
   static std::string stored_key(const std::string& key);

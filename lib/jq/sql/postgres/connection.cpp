@@ -16,7 +16,8 @@ namespace jq::sql::postgres {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using server::deadline_in;
+using server::failure_within_abandon_timeout;
+using server::Interrupt;
 using server::k_abandon_timeout;
 using server::k_poll_ms;
 using server::trimmed;
@@ -25,6 +26,39 @@ using server::trimmed;
 constexpr const char* k_query_canceled = "57014";
 // A connection that broke, or a server going away.
 constexpr const char* k_connection_failure = "08006";
+
+// The replies' dates, times and blobs are read in these forms.
+constexpr std::string_view k_session_settings =
+  "set_config('DateStyle', 'ISO, YMD', false), "
+  "set_config('TimeZone', 'UTC', false), "
+  "set_config('bytea_output', 'hex', false)";
+
+const std::string& session_setup()
+{
+  static const std::string sql = fmt::format("SELECT {}", k_session_settings);
+  return sql;
+}
+
+// What a job may leave on its session that would reach later jobs on the
+// connection, undone in one simple query: settings a job changed with
+// set_config(..., false) (search_path, TimeZone, role; SET is refused,
+// functions are not) back to the connection's own, then the engine's
+// again; the session authorization a superuser's job took; session-level
+// advisory locks, which no COMMIT releases; cursors held past their
+// transaction; channels listened to; temporary tables and other temporary
+// objects (they would hide tables of the same name); sequences' currval
+// and lastval. Not DISCARD ALL, which would also deallocate the
+// connection's prepared statements (the engine may keep some per
+// connection), and cannot run with anything else in one query.
+const std::string& session_reset()
+{
+  static const std::string sql =
+    fmt::format("SET SESSION AUTHORIZATION DEFAULT; RESET ALL; "
+                "SELECT {}, pg_advisory_unlock_all(); "
+                "CLOSE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES",
+                k_session_settings);
+  return sql;
+}
 
 bool is_connection_state(std::string_view sqlstate)
 {
@@ -39,11 +73,7 @@ Connection::Connection(const DatabaseSpec& spec,
   : m_spec(spec)
 {
   connect(should_interrupt);
-  // The replies' dates, times and blobs are read in these forms.
-  run("SELECT set_config('DateStyle', 'ISO, YMD', false), "
-      "set_config('TimeZone', 'UTC', false), "
-      "set_config('bytea_output', 'hex', false)",
-      should_interrupt);
+  run(session_setup().c_str(), should_interrupt);
 }
 
 void Connection::connect(const std::function<bool()>& should_interrupt)
@@ -142,6 +172,14 @@ ResultPtr Connection::run(const Statement& statement,
       || (on_row && PQsetSingleRowMode(handle) == 0)) {
     throw error_of(nullptr);
   }
+  return await_results(should_interrupt, on_row);
+}
+
+ResultPtr
+Connection::await_results(const std::function<bool()>& should_interrupt,
+                          const RowHandler& on_row)
+{
+  PGconn* handle = m_handle.get();
   ResultPtr final;
   ResultPtr failed;
   try {
@@ -261,11 +299,29 @@ void Connection::rollback() noexcept
   if (is_lost() || transaction_status() == PQTRANS_IDLE) {
     return;
   }
-  try {
-    run("ROLLBACK", deadline_in(k_abandon_timeout));
-  } catch (const std::exception&) {
+  if (failure_within_abandon_timeout(
+        [&](const Interrupt& give_up) { run("ROLLBACK", give_up); })) {
     m_is_lost = true;
   }
+}
+
+void Connection::reset_session(const std::function<bool()>& give_up)
+{
+  if (is_lost()) {
+    throw SqlError("the connection to the server was lost",
+                   k_connection_failure);
+  }
+  // Several statements: the simple query protocol.
+  if (PQsendQuery(m_handle.get(), session_reset().c_str()) == 0) {
+    throw error_of(nullptr);
+  }
+  await_results(give_up, {});
+}
+
+void Connection::close() noexcept
+{
+  m_is_lost = true;
+  m_handle.reset();
 }
 
 bool Connection::is_lost() const noexcept

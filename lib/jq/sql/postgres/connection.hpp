@@ -78,6 +78,15 @@ public:
   // back within a few seconds is marked lost.
   void rollback() noexcept;
 
+  // Undo what a job may have left on the session for the jobs after it
+  // (session_reset() in connection.cpp), in one round trip, once its
+  // transaction is over. Throws SqlError.
+  void reset_session(const std::function<bool()>& give_up);
+
+  // Close the connection now, so that the server lets go of what its
+  // session held, and mark it lost.
+  void close() noexcept;
+
   // Whether the connection is lost and must be opened again.
   bool is_lost() const noexcept;
 
@@ -101,6 +110,10 @@ private:
   };
 
   void connect(const std::function<bool()>& should_interrupt);
+  // Await what was sent: each row to `on_row` as it comes, the final
+  // result returned (see run()).
+  ResultPtr await_results(const std::function<bool()>& should_interrupt,
+                          const RowHandler& on_row);
   static void on_notice(void* spec, const char* message);
   // Wait until the socket is ready for `events` or a few milliseconds
   // passed.

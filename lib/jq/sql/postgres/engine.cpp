@@ -51,19 +51,14 @@ private:
   const Limits& m_limits;
 };
 
-// A connection and the ledger of its database, declared in that order.
-class Link final : public server::ServerLink
+// A connection and the ledger of its database, and the job's transaction
+// on it.
+class Link final : public server::ConnectionAndLedger<Connection, Ledger>
 {
 public:
   Link(const DatabaseSpec& spec, const Interrupt& should_interrupt)
-    : m_connection(spec, should_interrupt),
-      m_ledger(m_connection)
+    : ConnectionAndLedger(spec, should_interrupt)
   {
-  }
-
-  bool is_lost() const noexcept override
-  {
-    return m_connection.is_lost();
   }
 
   void begin(bool read_only, const Interrupt& should_interrupt) override
@@ -80,14 +75,14 @@ public:
     }
   }
 
-  void rollback() noexcept override
-  {
-    m_connection.rollback();
-  }
-
   bool in_transaction() const noexcept override
   {
     return m_connection.transaction_status() == PQTRANS_INTRANS;
+  }
+
+  void reset_session(const Interrupt& give_up) override
+  {
+    m_connection.reset_session(give_up);
   }
 
   std::unique_ptr<server::ServerStatement>
@@ -97,15 +92,6 @@ public:
   {
     return std::make_unique<Statement>(m_connection, sql, limits);
   }
-
-  server::ServerLedger& ledger() noexcept override
-  {
-    return m_ledger;
-  }
-
-private:
-  Connection m_connection;
-  Ledger m_ledger;
 };
 
 constexpr server::Dialect k_dialect{&translate_sql, &check_job_sql};

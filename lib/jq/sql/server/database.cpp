@@ -39,7 +39,8 @@ std::string ServerSession::run(const Request& request,
   const Dialect& dialect = m_database->dialect();
   const TranslatedSql translated = dialect.translate(request.sql, kind);
   dialect.check(request.sql, translated);
-  const ServerJob job{request,
+  const ServerJob job{m_database->name(),
+                      request,
                       options,
                       limits,
                       dialect,

@@ -1,6 +1,7 @@
 #include "job.hpp"
 
 #include <jq/core/json.hpp>
+#include <jq/core/log.hpp>
 
 #include <fmt/format.h>
 
@@ -41,6 +42,44 @@ public:
 private:
   ServerLink& m_link;
   bool m_is_done = false;
+};
+
+// Resets the link's session when it goes, if the job's statement was sent:
+// declared before the job's statements and transaction, so after them. A
+// connection whose session cannot be reset, within k_abandon_timeout, is
+// closed.
+class SessionReset
+{
+public:
+  SessionReset(ServerLink& link, const ServerJob& job, const bool& is_sent)
+    : m_link(link),
+      m_job(job),
+      m_is_sent(is_sent)
+  {
+  }
+  ~SessionReset()
+  {
+    if (!m_is_sent || m_link.is_lost()) {
+      return;
+    }
+    const auto failure = failure_within_abandon_timeout(
+      [&](const Interrupt& give_up) { m_link.reset_session(give_up); });
+    if (failure) {
+      JQ_LOG(warn,
+             "database {}: cannot reset the session after a job ({}); its "
+             "connection is closed",
+             m_job.database,
+             *failure);
+      m_link.close();
+    }
+  }
+  SessionReset(const SessionReset&) = delete;
+  SessionReset& operator=(const SessionReset&) = delete;
+
+private:
+  ServerLink& m_link;
+  const ServerJob& m_job;
+  const bool& m_is_sent;
 };
 
 // Run the job's statement: once, or once per row of its batch (a row whose
@@ -101,6 +140,7 @@ std::string run_job(ServerLink& link, const ServerJob& job, bool& is_sent)
   if (use_ledger) {
     link.ledger().prepare(should_interrupt);
   }
+  const SessionReset reset(link, job, is_sent);
   const std::unique_ptr<ServerStatement> statement =
     link.statement(job.translated, job.limits, should_interrupt);
   std::optional<Transaction> transaction;

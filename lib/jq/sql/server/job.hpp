@@ -30,6 +30,8 @@ struct Dialect
 // One job, translated and checked, as run_job() runs it.
 struct ServerJob
 {
+  // The database's name, for messages.
+  std::string_view database;
   const Request& request;
   const RunOptions& options;
   const Limits& limits;
@@ -43,9 +45,11 @@ struct ServerJob
 
 // Run `job` on `link` in one transaction and return its reply (see
 // Session::run): the same shape as SQLite's, the ledger's record of a
-// write in the same transaction, a batch's rows all or none. `is_sent` is
-// set once the job's statement may have reached the server: before that, a
-// lost connection can be opened again and the job run there.
+// write in the same transaction, a batch's rows all or none; then, when
+// the job's statement ran (committed or not), the link's session reset for
+// the next job. `is_sent` is set once the job's statement may have reached
+// the server: before that, a lost connection can be opened again and the
+// job run there.
 std::string run_job(ServerLink& link, const ServerJob& job, bool& is_sent);
 
 } // namespace jq::sql::server

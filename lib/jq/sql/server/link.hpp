@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace jq::sql::server {
 
@@ -92,6 +93,14 @@ public:
   virtual void rollback() noexcept = 0;
   // Whether the job's transaction is still open.
   virtual bool in_transaction() const noexcept = 0;
+  // Undo what the job may have left on the connection's session for the
+  // jobs after it (settings, locks no COMMIT releases, temporary tables,
+  // variables), once its transaction is over; `give_up` stops it. Throws
+  // SqlError (run_job() then closes the connection).
+  virtual void reset_session(const Interrupt& give_up) = 0;
+  // Close the connection now, so that the server lets go of what its
+  // session held, and mark it lost.
+  virtual void close() noexcept = 0;
 
   // `sql`, ready to run. Called before the transaction begins, so that a
   // statement the server refuses costs it nothing (and for a batch row of
@@ -102,6 +111,44 @@ public:
             const Interrupt& should_interrupt) = 0;
 
   virtual ServerLedger& ledger() noexcept = 0;
+};
+
+// A connection and the ledger of its database, declared in that order,
+// as each engine's link holds them: what a ServerLink only passes on to
+// them. `Connection` has is_lost(), rollback() and close(); `Ledger` is a
+// ServerLedger made on the connection.
+template<class Connection, class Ledger>
+class ConnectionAndLedger : public ServerLink
+{
+public:
+  bool is_lost() const noexcept override
+  {
+    return m_connection.is_lost();
+  }
+  void rollback() noexcept override
+  {
+    m_connection.rollback();
+  }
+  void close() noexcept override
+  {
+    m_connection.close();
+  }
+  ServerLedger& ledger() noexcept override
+  {
+    return m_ledger;
+  }
+
+protected:
+  // Connect with `args`; throws what the connection's constructor throws.
+  template<class... Args>
+  explicit ConnectionAndLedger(Args&&... args)
+    : m_connection(std::forward<Args>(args)...),
+      m_ledger(m_connection)
+  {
+  }
+
+  Connection m_connection;
+  Ledger m_ledger;
 };
 
 } // namespace jq::sql::server

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,13 @@ constexpr std::chrono::seconds k_abandon_timeout{5};
 
 // An Interrupt that stops a wait once `timeout` has passed from now.
 Interrupt deadline_in(std::chrono::seconds timeout);
+
+// Run `step`, one of the engine's own statements after a job (a ROLLBACK,
+// a session reset), given an Interrupt that stops it after
+// k_abandon_timeout. Returns why it failed, if it did (the caller then
+// gives the connection up); never throws.
+std::optional<std::string> failure_within_abandon_timeout(
+  const std::function<void(const Interrupt&)>& step) noexcept;
 
 // A server's message without the newlines and spaces it ends with.
 std::string trimmed(std::string_view message);
