@@ -30,6 +30,9 @@ struct FakeServer
   // record() fails on the key, as when a twin delivery committed it first
   // with this reply.
   std::optional<std::string> twin_reply;
+  // Rows a twin delivery commits while a "unique" statement waits for its
+  // row lock (ledger key -> reply).
+  std::map<std::string, std::string> twin_commits;
   bool is_down = false;
   bool reset_fails = false;
   int links_opened = 0;
@@ -38,7 +41,8 @@ struct FakeServer
 class FakeLink;
 
 // Runs with one positional value: a number gives a row of it and changes
-// one row; "sql-error", "job-error", "commit" (ends the transaction) and
+// one row; "sql-error", "job-error", "unique" (fails on a key a twin
+// delivery commits meanwhile), "commit" (ends the transaction) and
 // "lose" (the connection breaks) do as they say.
 class FakeStatement final : public jq::sql::server::ServerStatement
 {
@@ -176,6 +180,11 @@ void FakeStatement::run(const Params& params,
   }
   if (what == "job-error") {
     throw jq::JobError("too many rows");
+  }
+  if (what == "unique") {
+    m_link.server.ledger.merge(m_link.server.twin_commits);
+    throw jq::SqlError("duplicate key value violates unique constraint",
+                       "23505");
   }
   if (what == "commit") {
     m_link.in_tx = false;
@@ -380,6 +389,35 @@ TEST_CASE("server::run_job: the ledger")
                    "ledger lookup",
                    "rollback",
                    "reset"}));
+  }
+
+  SUBCASE("a twin that committed first failed the job's own statement: its "
+          "reply stands")
+  {
+    server.log.clear();
+    options.idempotency_key = "bull:jq:4:0";
+    server.twin_commits["bull:jq:4:0"] = R"({"twin":true})";
+    const Run raced =
+      run_job(server, job("insert", std::string("unique")), options);
+    CHECK(raced.reply == R"({"twin":true})");
+    CHECK(server.log
+          == then({"run insert",
+                   "rollback",
+                   "begin read only",
+                   "ledger lookup",
+                   "rollback",
+                   "reset"}));
+  }
+
+  SUBCASE("a statement that fails with no twin: its own error")
+  {
+    server.log.clear();
+    options.idempotency_key = "bull:jq:5:0";
+    const Run failed =
+      run_job(server, job("insert", std::string("unique")), options);
+    CHECK(failed.error == "duplicate key value violates unique constraint");
+    CHECK(failed.sqlstate == "23505");
+    CHECK(server.ledger.count("bull:jq:5:0") == 0);
   }
 
   SUBCASE("no record where the dialect says so, nor on a read-only database")

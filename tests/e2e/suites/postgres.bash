@@ -250,6 +250,34 @@ test_ledger_twin() {
 TEST "ledger: a twin that commits first wins; the other rolls back" \
   test_ledger_twin
 
+test_ledger_twin_unique() {
+  # The same, on the job's own unique key: this run waits for the twin's
+  # row lock on its insert, then fails on the key before it reaches the
+  # ledger's; the twin's reply stands, not "duplicate key".
+  start_worker --db pg="$PG_URL" || return
+  jq_psql -c 'create table accounts (email text primary key); grant all on accounts to jq_test' \
+    || { fail "cannot create accounts"; return; }
+  expect_exit 0 submit --db pg --format json --job-id u1 \
+    --sql 'insert into accounts values (?)' --param a@example.org || return
+  local key
+  key=$(pg_value "select job_key from _jq_ledger where job_key like 'bull:jq:u1:%'")
+  [[ -n $key ]] || { fail "no ledger row for u1"; return; }
+  jq_psql -c "delete from _jq_ledger where job_key = '$key'; delete from accounts"
+  run_bg holder jq_psql -c "BEGIN; INSERT INTO accounts VALUES ('a@example.org'); INSERT INTO _jq_ledger VALUES ('$key', '{\"twin\":true}', 0); SELECT 'twin', pg_sleep(2); COMMIT;"
+  wait_until 10 twin_holds_lock || { fail "the twin did not take the lock"; return; }
+  redeliver u1 >/dev/null
+  if ! wait_until 15 in_completed u1; then
+    fail "the redelivered u1 did not complete" "$(rcli hget bull:jq:u1 failedReason)"
+    return
+  fi
+  expect_eq "$(rcli hget bull:jq:u1 returnvalue)" '{"twin":true}' \
+    "u1's reply: the twin's"
+  wait_bg holder 20
+  expect_eq "$(pg_value 'select count(*) from accounts')" 1 "accounts: written once"
+}
+TEST "ledger: a twin that commits first on the job's own unique key wins" \
+  test_ledger_twin_unique
+
 # ------------------------------------------------------------------ read-only
 
 test_read_only() {

@@ -22,7 +22,15 @@ public:
               const Interrupt& should_interrupt)
     : m_link(link)
   {
-    m_link.begin(read_only, should_interrupt);
+    try {
+      m_link.begin(read_only, should_interrupt);
+    } catch (...) {
+      // BEGIN may have reached the server before it was interrupted.
+      if (!m_link.is_lost()) {
+        m_link.rollback();
+      }
+      throw;
+    }
   }
   ~Transaction()
   {
@@ -129,6 +137,24 @@ std::string reply_json(StatementReply& reply)
   return dump_json(document);
 }
 
+// The reply another delivery of this job committed, looked up in a
+// transaction of its own (so it sees that commit); std::nullopt when there
+// is none, when the job is being interrupted, or when the lookup fails.
+std::optional<std::string> twin_reply(ServerLink& link,
+                                      const std::string& key,
+                                      const Interrupt& should_interrupt)
+{
+  if (should_interrupt && should_interrupt()) {
+    return std::nullopt;
+  }
+  try {
+    const Transaction lookup(link, true, should_interrupt);
+    return link.ledger().lookup(key, should_interrupt);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 } // namespace
 
 std::string run_job(ServerLink& link, const ServerJob& job, bool& is_sent)
@@ -156,7 +182,22 @@ std::string run_job(ServerLink& link, const ServerJob& job, bool& is_sent)
   if (job.dialect.has_insert_id) {
     reply.last_insert_rowid = 0;
   }
-  run_statement(link, *statement, job, reply);
+  try {
+    run_statement(link, *statement, job, reply);
+  } catch (const SqlError&) {
+    // A twin delivery, under way at the same time, may have committed the
+    // same write first (this one then waited for its row lock and failed
+    // on the job's own unique key, before reaching the ledger's): its reply
+    // stands.
+    if (!use_ledger || link.is_lost()) {
+      throw;
+    }
+    transaction.reset();
+    if (auto recorded = twin_reply(link, key, should_interrupt)) {
+      return std::move(*recorded);
+    }
+    throw;
+  }
   if (!link.in_transaction()) {
     throw SqlError("the job's statement ended its transaction", "25000");
   }
@@ -173,8 +214,7 @@ std::string run_job(ServerLink& link, const ServerJob& job, bool& is_sent)
       }
       // Another delivery of this job committed first: its reply stands.
       transaction.reset();
-      const Transaction lookup(link, true, should_interrupt);
-      if (auto recorded = link.ledger().lookup(key, should_interrupt)) {
+      if (auto recorded = twin_reply(link, key, should_interrupt)) {
         return std::move(*recorded);
       }
       throw;
