@@ -48,7 +48,17 @@ bool is_connection_error(unsigned int number)
   case CR_SERVER_LOST_EXTENDED:
   case 1053: // ER_SERVER_SHUTDOWN
   case 1152: // ER_ABORTING_CONNECTION
+  case 1153: // ER_NET_PACKET_TOO_LARGE: the server closes after it
+  case 1154: // ER_NET_READ_ERROR_FROM_PIPE
+  case 1158: // ER_NET_READ_ERROR
+  case 1159: // ER_NET_READ_INTERRUPTED
+  case 1160: // ER_NET_ERROR_ON_WRITE
+  case 1161: // ER_NET_WRITE_INTERRUPTED
+  case 1184: // ER_NEW_ABORTING_CONNECTION
   case 1927: // ER_CONNECTION_KILLED
+  case 4031: // MySQL 8's ER_CLIENT_INTERACTION_TIMEOUT, sent before it
+             // closes an idle connection (MariaDB's 4031 is about CREATE
+             // TRIGGER, which no job may send)
     return true;
   default:
     return false;
