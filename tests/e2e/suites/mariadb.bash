@@ -299,6 +299,18 @@ test_read_only() {
 }
 TEST "read-only: :ro and ?ro=1 refuse writes" test_read_only
 
+test_tls_required() {
+  # This server offers no TLS: REQUIRED must not go on in plain text.
+  start_worker --db tls="$MY_URL?ssl-mode=REQUIRED" --db plain="$MY_URL?ssl-mode=DISABLED" || return
+  expect_exit 1 submit --db tls --format json --sql 'select 1'
+  expect_contains "$(json_get "$OUT" 'd["error"]["message"]')" \
+    "ssl-mode asks for TLS, but the server did not use it"
+  expect_not_contains "$OUT" "$MY_PASSWORD" "the reply"
+  expect_exit 0 submit --db plain --format value --sql 'select 1'
+}
+TEST "TLS: ssl-mode=REQUIRED fails against a server without TLS" \
+  test_tls_required
+
 # ------------------------------------------------------------------ time
 
 test_job_timeout() {

@@ -109,7 +109,8 @@ void Connection::set_options(MYSQL* handle, unsigned int timeout) const
       mysql_options(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
     }
   }
-  if (!m_params.ssl_ca.empty()) {
+  // With ssl-ca, the connector would turn TLS on even for DISABLED.
+  if (!m_params.ssl_ca.empty() && m_params.ssl_mode != SslMode::disabled) {
     mysql_options(handle, MYSQL_OPT_SSL_CA, m_params.ssl_ca.c_str());
   }
 }
@@ -165,6 +166,15 @@ void Connection::connect(const Interrupt& should_interrupt)
   }
   if (connected == nullptr) {
     throw fail(mysql_error(handle));
+  }
+  // The connector goes on in plain text when the server offers no TLS and
+  // nothing is to be verified: REQUIRED is checked here (over TCP; a unix
+  // socket never carries TLS).
+  const bool is_tcp = m_params.socket.empty() && m_params.host != "localhost";
+  if (is_tcp && m_params.ssl_mode != SslMode::preferred
+      && m_params.ssl_mode != SslMode::disabled
+      && mysql_get_ssl_cipher(handle) == nullptr) {
+    throw fail("ssl-mode asks for TLS, but the server did not use it");
   }
   m_thread_id = mysql_thread_id(handle);
 }
