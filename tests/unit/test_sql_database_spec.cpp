@@ -139,6 +139,21 @@ TEST_CASE("jq::sql::DatabaseSpec hides the password")
     jq::sql::redacted_database_spec("pg=postgresql://u:pw1@h/d?ro=2");
   CHECK(bad.find("pw1") == std::string::npos);
   CHECK(bad.find("not shown") != std::string::npos);
+
+  // A password with an unencoded '/', '?' or '#' would split the URL inside
+  // it: refused, and shown nowhere.
+  for (const char* text : {"m=mysql://u:pa/ss99@h/db",
+                           "m=mysql://u:pa?ss99@h/db",
+                           "p=postgresql://u:pa#ss99@h/db",
+                           "p=postgres://u:pa/ss99@h:5432/db:ro"}) {
+    CAPTURE(text);
+    CHECK_THROWS_AS(parse_database_spec(text), jq::UsageError);
+    const std::string shown = jq::sql::redacted_database_spec(text);
+    CHECK(shown.find("ss99") == std::string::npos);
+    CHECK(shown.find("%2F") != std::string::npos);
+  }
+  CHECK(parse_database_spec("m=mysql://u:pa%2Fss99@h/db").redacted()
+        == "m=mysql://u:***@h/db");
 }
 
 TEST_CASE("jq::sql::read_database_file")

@@ -162,6 +162,19 @@ DatabaseSpec parse_database_spec(std::string_view text)
     value.remove_suffix(k_read_only_suffix.size());
   }
   if (const auto engine = server_engine(value)) {
+    // An '@' past the host part means a password (or user name) with an
+    // unencoded '/', '?' or '#': split there, part of it would be taken
+    // for the host and shown as such.
+    const std::string_view rest = value.substr(value.find("://") + 3);
+    const auto host_end = rest.find_first_of("/?#");
+    if (host_end != std::string_view::npos
+        && rest.find('@', host_end) != std::string_view::npos) {
+      throw UsageError(fmt::format(
+        "invalid database {}: its URL has an '@' after the host part; in a "
+        "user name or password, write '/' as %2F, '?' as %3F, '#' as %23 "
+        "and '@' as %40",
+        spec.name));
+    }
     spec.engine = *engine;
     const bool suffix_read_only = spec.read_only;
     spec.url = strip_read_only(value, spec);
