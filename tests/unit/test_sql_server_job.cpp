@@ -33,6 +33,8 @@ struct FakeServer
   // Rows a twin delivery commits while a "unique" statement waits for its
   // row lock (ledger key -> reply).
   std::map<std::string, std::string> twin_commits;
+  // Set by an "expire" statement: the job's time limit passes as it ends.
+  bool is_past_limit = false;
   bool is_down = false;
   bool reset_fails = false;
   int links_opened = 0;
@@ -41,7 +43,8 @@ struct FakeServer
 class FakeLink;
 
 // Runs with one positional value: a number gives a row of it and changes
-// one row; "sql-error", "job-error", "unique" (fails on a key a twin
+// one row; "sql-error", "job-error", "expire" (runs as the job's time
+// limit passes), "unique" (fails on a key a twin
 // delivery commits meanwhile), "commit" (ends the transaction) and
 // "lose" (the connection breaks) do as they say.
 class FakeStatement final : public jq::sql::server::ServerStatement
@@ -180,6 +183,10 @@ void FakeStatement::run(const Params& params,
   }
   if (what == "job-error") {
     throw jq::JobError("too many rows");
+  }
+  if (what == "expire") {
+    m_link.server.is_past_limit = true;
+    return;
   }
   if (what == "unique") {
     m_link.server.ledger.merge(m_link.server.twin_commits);
@@ -407,6 +414,18 @@ TEST_CASE("server::run_job: the ledger")
                    "ledger lookup",
                    "rollback",
                    "reset"}));
+  }
+
+  SUBCASE("past its time limit before COMMIT: rolled back, nothing lands")
+  {
+    server.log.clear();
+    options.idempotency_key = "bull:jq:6:0";
+    options.should_interrupt = [&] { return server.is_past_limit; };
+    const Run late =
+      run_job(server, job("insert", std::string("expire")), options);
+    CHECK(late.error == "interrupted before its COMMIT");
+    CHECK(server.log
+          == then({"run insert", "ledger record", "rollback", "reset"}));
   }
 
   SUBCASE("a statement that fails with no twin: its own error")

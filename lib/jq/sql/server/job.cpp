@@ -220,7 +220,14 @@ std::string run_job(ServerLink& link, const ServerJob& job, bool& is_sent)
       throw;
     }
   }
-  transaction->commit(should_interrupt);
+  // Past its time limit before COMMIT: nothing lands, the job fails. Once
+  // COMMIT is sent, its outcome is the job's: a cancel that arrived as it
+  // committed would report a write that landed as failed, so only the
+  // abandon timeout bounds it.
+  if (should_interrupt && should_interrupt()) {
+    throw SqlError("interrupted before its COMMIT", "57014");
+  }
+  transaction->commit(deadline_in(k_abandon_timeout));
   return text;
 }
 
