@@ -154,6 +154,20 @@ TEST_CASE("jq::sql::DatabaseSpec hides the password")
   }
   CHECK(parse_database_spec("m=mysql://u:pa%2Fss99@h/db").redacted()
         == "m=mysql://u:***@h/db");
+  // No '@': `user:secret` would be taken for host:port.
+  for (const char* text :
+       {"m=mysql://app:ss99/db", "p=postgresql://app:ss99"}) {
+    CAPTURE(text);
+    const std::string shown = jq::sql::redacted_database_spec(text);
+    CHECK(shown.find("ss99") == std::string::npos);
+    CHECK(shown.find("not a port number") != std::string::npos);
+  }
+  // An '@' in a query value, and real ports, stay allowed.
+  CHECK_NOTHROW(parse_database_spec(
+    "p=postgresql:///app?host=/run/postgresql&user=svc@corp"));
+  CHECK_NOTHROW(parse_database_spec("p=postgresql://db:5432/app"));
+  CHECK_NOTHROW(parse_database_spec("p=postgresql://[::1]:5432/app"));
+  CHECK_NOTHROW(parse_database_spec("m=mysql://u@h:3306/app"));
 }
 
 TEST_CASE("jq::sql::read_database_file")

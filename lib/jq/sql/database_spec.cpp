@@ -114,6 +114,41 @@ std::optional<EngineKind> server_engine(std::string_view value)
   return std::nullopt;
 }
 
+bool is_port_number(std::string_view text)
+{
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+}
+
+// Refuse what would be split inside a password, and so show part of it as
+// a host, port or path: an '@' past the host part (before any '=' of the
+// query: `?user=svc@corp` is fine), or `user:secret` with no '@' at all.
+// The messages name the database, never the URL.
+void check_url_authority(std::string_view name, std::string_view rest)
+{
+  const auto host_end = std::min(rest.find_first_of("/?#"), rest.size());
+  const auto equals = rest.find('=', host_end);
+  const auto late_at = rest.find('@', host_end);
+  if (late_at != std::string_view::npos && late_at < equals) {
+    throw UsageError(fmt::format(
+      "invalid database {}: its URL has an '@' after the host part; in a "
+      "user name or password, write '/' as %2F, '?' as %3F, '#' as %23 "
+      "and '@' as %40",
+      name));
+  }
+  const std::string_view host_port = rest.substr(0, host_end);
+  const auto colon = host_port.rfind(':');
+  if (host_port.find('@') == std::string_view::npos && !host_port.empty()
+      && host_port.front() != '[' && colon != std::string_view::npos
+      && !is_port_number(host_port.substr(colon + 1))) {
+    throw UsageError(fmt::format(
+      "invalid database {}: what follows ':' in its host part is not a port "
+      "number (a password is written user:password@host)",
+      name));
+  }
+}
+
 } // namespace
 
 std::string DatabaseSpec::redacted() const
@@ -162,19 +197,7 @@ DatabaseSpec parse_database_spec(std::string_view text)
     value.remove_suffix(k_read_only_suffix.size());
   }
   if (const auto engine = server_engine(value)) {
-    // An '@' past the host part means a password (or user name) with an
-    // unencoded '/', '?' or '#': split there, part of it would be taken
-    // for the host and shown as such.
-    const std::string_view rest = value.substr(value.find("://") + 3);
-    const auto host_end = rest.find_first_of("/?#");
-    if (host_end != std::string_view::npos
-        && rest.find('@', host_end) != std::string_view::npos) {
-      throw UsageError(fmt::format(
-        "invalid database {}: its URL has an '@' after the host part; in a "
-        "user name or password, write '/' as %2F, '?' as %3F, '#' as %23 "
-        "and '@' as %40",
-        spec.name));
-    }
+    check_url_authority(spec.name, value.substr(value.find("://") + 3));
     spec.engine = *engine;
     const bool suffix_read_only = spec.read_only;
     spec.url = strip_read_only(value, spec);

@@ -24,8 +24,12 @@ constexpr unsigned int k_write_timeout_s = 30;
 
 // The session the replies rely on: UTC for TIMESTAMP, strict types, and
 // no zero dates. The modes exist in MySQL 5.7, 8 and MariaDB alike.
+// Also after a reset, which puts MySQL's character sets back to the
+// server's defaults (latin1 on some): the connector sends utf8mb4.
 constexpr std::string_view k_session_setup =
-  "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
+  "SET character_set_client = utf8mb4, character_set_connection = utf8mb4, "
+  "character_set_results = utf8mb4, time_zone = '+00:00', "
+  "sql_mode = 'STRICT_ALL_TABLES,"
   "NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
   "NO_ENGINE_SUBSTITUTION', autocommit = 1";
 
@@ -170,7 +174,8 @@ void Connection::connect(const Interrupt& should_interrupt)
   // The connector goes on in plain text when the server offers no TLS and
   // nothing is to be verified: REQUIRED is checked here (over TCP; a unix
   // socket never carries TLS).
-  const bool is_tcp = m_params.socket.empty() && m_params.host != "localhost";
+  const bool is_tcp = m_params.socket.empty() && !m_params.host.empty()
+                      && m_params.host != "localhost";
   if (is_tcp && m_params.ssl_mode != SslMode::preferred
       && m_params.ssl_mode != SslMode::disabled
       && mysql_get_ssl_cipher(handle) == nullptr) {

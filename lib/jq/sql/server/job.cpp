@@ -36,6 +36,12 @@ public:
   {
     if (!m_is_done) {
       m_link.rollback();
+      // A ROLLBACK that failed leaves the link lost: closed now, so the
+      // server ends the transaction and frees its locks at once, not at
+      // this slot's next job.
+      if (m_link.is_lost()) {
+        m_link.close();
+      }
     }
   }
   Transaction(const Transaction&) = delete;
