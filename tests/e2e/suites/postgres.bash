@@ -221,58 +221,54 @@ twin_holds_lock() {
   [[ $(pg_value "select count(*) from pg_stat_activity where query like '%twin%pg_sleep%' and state = 'active' and pid <> pg_backend_pid()") == 1 ]]
 }
 
+# Job ID ran once. As if that first run had not committed yet (its ledger
+# row deleted and UNDO run), a twin delivery in another session makes
+# TWIN_WRITE and the ledger row, then holds them uncommitted for 2 s; ID is
+# delivered again meanwhile and must answer with the twin's reply. The
+# caller counts the rows.
+expect_twin_reply() {
+  local id=$1 undo=$2 twin_write=$3 key
+  key=$(pg_value "select job_key from _jq_ledger where job_key like 'bull:jq:$id:%'")
+  [[ -n $key ]] || { fail "no ledger row for $id"; return 1; }
+  jq_psql -c "delete from _jq_ledger where job_key = '$key'; $undo"
+  run_bg holder jq_psql -c "BEGIN; $twin_write; INSERT INTO _jq_ledger VALUES ('$key', '{\"twin\":true}', 0); SELECT 'twin', pg_sleep(2); COMMIT;"
+  wait_until 10 twin_holds_lock || { fail "the twin did not take the lock"; return 1; }
+  redeliver "$id" >/dev/null
+  if ! wait_until 15 in_completed "$id"; then
+    fail "the redelivered $id did not complete" "$(rcli hget "bull:jq:$id" failedReason)"
+    return 1
+  fi
+  expect_eq "$(rcli hget "bull:jq:$id" returnvalue)" '{"twin":true}' \
+    "$id's reply: the twin's"
+  wait_bg holder 20
+}
+
 test_ledger_twin() {
-  # A twin delivery of the same job, in flight in another session, commits
-  # its write and its ledger row first: this run waits for its row lock,
-  # then fails on the ledger's key, rolls back and returns the twin's reply.
+  # This run waits for the twin's row lock, then fails on the ledger's key,
+  # rolls back and returns the twin's reply.
   start_worker --db pg="$PG_URL" || return
   jq_psql -c 'create table twin (id int primary key, n int); insert into twin values (1, 0); grant all on twin to jq_test' \
     || { fail "cannot create twin"; return; }
   expect_exit 0 submit --db pg --format json --job-id t1 \
     --sql 'update twin set n = n + 1 where id = 1' || return
-  local key
-  key=$(pg_value "select job_key from _jq_ledger where job_key like 'bull:jq:t1:%'")
-  [[ -n $key ]] || { fail "no ledger row for t1"; return; }
-  # As if t1's first run had not committed yet: its twin is under way.
-  jq_psql -c "delete from _jq_ledger where job_key = '$key'; update twin set n = 0"
-  run_bg holder jq_psql -c "BEGIN; UPDATE twin SET n = n + 1 WHERE id = 1; INSERT INTO _jq_ledger VALUES ('$key', '{\"twin\":true}', 0); SELECT 'twin', pg_sleep(2); COMMIT;"
-  wait_until 10 twin_holds_lock || { fail "the twin did not take the lock"; return; }
-  redeliver t1 >/dev/null
-  if ! wait_until 15 in_completed t1; then
-    fail "the redelivered t1 did not complete" "$(rcli hget bull:jq:t1 failedReason)"
-    return
-  fi
-  expect_eq "$(rcli hget bull:jq:t1 returnvalue)" '{"twin":true}' \
-    "t1's reply: the twin's"
-  wait_bg holder 20
+  expect_twin_reply t1 'update twin set n = 0' \
+    'UPDATE twin SET n = n + 1 WHERE id = 1' || return
   expect_eq "$(pg_value 'select n from twin')" 1 "n: written once (by the twin)"
 }
 TEST "ledger: a twin that commits first wins; the other rolls back" \
   test_ledger_twin
 
 test_ledger_twin_unique() {
-  # The same, on the job's own unique key: this run waits for the twin's
-  # row lock on its insert, then fails on the key before it reaches the
-  # ledger's; the twin's reply stands, not "duplicate key".
+  # On the job's own unique key: this run waits for the twin's row lock on
+  # its insert, then fails on the key before it reaches the ledger's; the
+  # twin's reply stands, not "duplicate key".
   start_worker --db pg="$PG_URL" || return
   jq_psql -c 'create table accounts (email text primary key); grant all on accounts to jq_test' \
     || { fail "cannot create accounts"; return; }
   expect_exit 0 submit --db pg --format json --job-id u1 \
     --sql 'insert into accounts values (?)' --param a@example.org || return
-  local key
-  key=$(pg_value "select job_key from _jq_ledger where job_key like 'bull:jq:u1:%'")
-  [[ -n $key ]] || { fail "no ledger row for u1"; return; }
-  jq_psql -c "delete from _jq_ledger where job_key = '$key'; delete from accounts"
-  run_bg holder jq_psql -c "BEGIN; INSERT INTO accounts VALUES ('a@example.org'); INSERT INTO _jq_ledger VALUES ('$key', '{\"twin\":true}', 0); SELECT 'twin', pg_sleep(2); COMMIT;"
-  wait_until 10 twin_holds_lock || { fail "the twin did not take the lock"; return; }
-  redeliver u1 >/dev/null
-  if ! wait_until 15 in_completed u1; then
-    fail "the redelivered u1 did not complete" "$(rcli hget bull:jq:u1 failedReason)"
-    return
-  fi
-  expect_eq "$(rcli hget bull:jq:u1 returnvalue)" '{"twin":true}' \
-    "u1's reply: the twin's"
-  wait_bg holder 20
+  expect_twin_reply u1 'delete from accounts' \
+    "INSERT INTO accounts VALUES ('a@example.org')" || return
   expect_eq "$(pg_value 'select count(*) from accounts')" 1 "accounts: written once"
 }
 TEST "ledger: a twin that commits first on the job's own unique key wins" \
