@@ -93,9 +93,10 @@ Table to_table(const json& result)
   return table;
 }
 
-// Control characters would break a table's alignment, so they are shown
-// escaped.
-std::string escape_for_table(std::string_view text)
+// Tab, newline and carriage return as \t, \n and \r (and a backslash as
+// \\ when `backslash_too`), so that a value stays on its line and in its
+// column.
+std::string escape_breaks(std::string_view text, bool backslash_too)
 {
   std::string escaped;
   escaped.reserve(text.size());
@@ -110,11 +111,21 @@ std::string escape_for_table(std::string_view text)
     case '\t':
       escaped += "\\t";
       break;
+    case '\\':
+      escaped += backslash_too ? "\\\\" : "\\";
+      break;
     default:
       escaped += c;
     }
   }
   return escaped;
+}
+
+// Control characters would break a table's alignment, so they are shown
+// escaped.
+std::string escape_for_table(std::string_view text)
+{
+  return escape_breaks(text, false);
 }
 
 void write_changes(std::ostream& out, const json& result)
@@ -214,27 +225,7 @@ std::string csv_field(std::string_view text)
 // record are escaped, and the escape character itself.
 std::string tsv_field(std::string_view text)
 {
-  std::string escaped;
-  escaped.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-    case '\t':
-      escaped += "\\t";
-      break;
-    case '\n':
-      escaped += "\\n";
-      break;
-    case '\r':
-      escaped += "\\r";
-      break;
-    case '\\':
-      escaped += "\\\\";
-      break;
-    default:
-      escaped += c;
-    }
-  }
-  return escaped;
+  return escape_breaks(text, true);
 }
 
 template<typename Field>
