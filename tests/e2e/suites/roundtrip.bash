@@ -3,7 +3,7 @@
 # A job goes from jq-submit through Redis to jq-worker and its reply back:
 # results, types, output formats, --no-wait, and jq-inspect counts.
 
-uuid_regex='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+uuid_regex='^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 
 # Is job $2 of queue $1 in the completed set?
 job_completed() {
@@ -49,7 +49,7 @@ test_create_insert_select() {
   expect_json "$OUT" 'd["result"]["rows"]' \
     '[[1, "x"], [2, "y"], [3, "z"], [4, "w"]]'
   expect_match "$(json_get "$OUT" 'd["id"]')" "$uuid_regex" \
-    "the generated job id (a UUID v4)"
+    "the generated job id (a UUID v7)"
   # A select changes nothing, even right after inserts on the same database.
   expect_json "$OUT" 'd["result"]["changes"]' '0'
 
