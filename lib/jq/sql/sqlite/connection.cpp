@@ -53,6 +53,7 @@ Connection::Connection(const std::string& path,
     m_is_read_only(read_only),
     m_statements(64)
 {
+  configure_library();
   // One thread uses a connection at a time (a shared one under a mutex),
   // so SQLite's own per-connection mutex is not needed.
   const int flags = (read_only ? SQLITE_OPEN_READONLY
@@ -66,6 +67,17 @@ Connection::Connection(const std::string& path,
                    rc,
                    raw == nullptr ? rc : sqlite3_extended_errcode(raw));
   }
+  // First: the pragmas below read the schema, and so wait for the lock of
+  // a writer in another process as every statement does.
+  sqlite3_busy_handler(raw, &Connection::on_busy, this);
+  // A page cache of 256 KiB rather than SQLite's 2 MiB: a worker has a
+  // connection per slot and the shared writer, and the file's pages stay
+  // in the OS's cache anyway (a page not cached is a pread away). Appends
+  // and the ledger (time-ordered keys) touch a few pages per write.
+  if (sqlite3_exec(raw, "PRAGMA cache_size = -256", nullptr, nullptr, nullptr)
+      != SQLITE_OK) {
+    throw last_error();
+  }
   if (synchronous_normal) {
     // Before the sandbox: jobs may not set this pragma.
     if (sqlite3_exec(
@@ -78,7 +90,6 @@ Connection::Connection(const std::string& path,
   m_function_guard.emplace(raw,
                            sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, -1),
                            [this] { return is_interrupted(); });
-  sqlite3_busy_handler(raw, &Connection::on_busy, this);
   m_begin_deferred = prepare_own("BEGIN DEFERRED");
   m_begin_immediate = prepare_own("BEGIN IMMEDIATE");
   m_commit = prepare_own("COMMIT");

@@ -64,6 +64,11 @@ bool is_vacuum(std::string_view sql);
 // SQLITE_NOMEM, which Connection::last_error() words with the limit.
 void set_memory_limit(std::size_t bytes);
 
+// Settings of the SQLite library for this process, made once before it
+// starts (a later call does nothing). set_memory_limit and every
+// Connection call it.
+void configure_library();
+
 // The cap set by set_memory_limit (0: none).
 std::size_t memory_limit();
 
