@@ -1,18 +1,22 @@
 #include <jq/core/base64.hpp>
 #include <jq/core/error.hpp>
+#include <jq/sql/engine.hpp>
 #include <jq/sql/executor.hpp>
 #include <jq/sql/request.hpp>
 
+#include <SQLiteCpp/Database.h>
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 using jq::sql::DatabaseSpec;
 using jq::sql::Executor;
@@ -539,6 +543,30 @@ TEST_CASE("jq::sql::Executor databases")
     run(executor, "create table board (id integer)");
     run_data(executor, {{"db", "log"}, {"sql", "create table entry (x)"}});
     CHECK_THROWS_AS(run(executor, "select * from entry"), jq::SqlError);
+  }
+
+  SUBCASE("opening waits for another connection's write lock")
+  {
+    // A commit in progress elsewhere (rollback journal: readers are shut
+    // out too) when a worker opens the file with --synchronous normal,
+    // whose pragma reads the schema.
+    const std::string path = dir.file("busy.db");
+    SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("create table board (id integer)");
+    other.exec("begin exclusive");
+    other.exec("insert into board values (1)");
+    std::thread release([&other] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      other.exec("commit");
+    });
+    jq::sql::EngineOptions options;
+    options.synchronous_normal = true;
+    options.sessions = 4;
+    jq::sql::Databases opened;
+    CHECK_NOTHROW(opened =
+                    jq::sql::open_databases({{"app", path, false}}, options));
+    release.join();
+    CHECK(opened.size() == 1);
   }
 
   SUBCASE("a database that cannot be opened is a UsageError")
