@@ -4,7 +4,7 @@
 #include "output.hpp"
 
 #include <jq/core/exit_code.hpp>
-#include <jq/queue/inspector.hpp>
+#include <jq/queue/queue_discovery.hpp>
 
 #include <CLI/CLI.hpp>
 

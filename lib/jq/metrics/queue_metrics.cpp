@@ -1,6 +1,7 @@
 #include "queue_metrics.hpp"
 
 #include <jq/queue/monitor.hpp>
+#include <jq/queue/queue_discovery.hpp>
 
 #include <algorithm>
 #include <map>
