@@ -70,21 +70,16 @@ Connection::Connection(const std::string& path,
   // First: the pragmas below read the schema, and so wait for the lock of
   // a writer in another process as every statement does.
   sqlite3_busy_handler(raw, &Connection::on_busy, this);
-  // A page cache of 256 KiB rather than SQLite's 2 MiB: a worker has a
-  // connection per slot and the shared writer, and the file's pages stay
-  // in the OS's cache anyway (a page not cached is a pread away). Appends
-  // and the ledger (time-ordered keys) touch a few pages per write.
-  if (sqlite3_exec(raw, "PRAGMA cache_size = -256", nullptr, nullptr, nullptr)
-      != SQLITE_OK) {
+  // Before the sandbox, which lets no job set them. A page cache of 256 KiB
+  // rather than SQLite's 2 MiB: a worker has a connection per slot and the
+  // shared writer, and the file's pages stay in the OS's cache anyway (a
+  // page not cached is a pread away). Appends and the ledger (time-ordered
+  // keys) touch a few pages per write.
+  const char* const pragmas =
+    synchronous_normal ? "PRAGMA cache_size = -256; PRAGMA synchronous = NORMAL"
+                       : "PRAGMA cache_size = -256";
+  if (sqlite3_exec(raw, pragmas, nullptr, nullptr, nullptr) != SQLITE_OK) {
     throw last_error();
-  }
-  if (synchronous_normal) {
-    // Before the sandbox: jobs may not set this pragma.
-    if (sqlite3_exec(
-          raw, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr)
-        != SQLITE_OK) {
-      throw last_error();
-    }
   }
   confine(raw, m_sandbox, m_limits);
   m_function_guard.emplace(raw,
