@@ -16,10 +16,13 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// How long a job taken from wait may be seen in active without a lock
-// before it counts as lost: a worker locks what it takes within a round
-// trip.
-constexpr milliseconds k_lock_grace(1'000);
+// A job that ran for less than this is quick: while they are, rounds take
+// jobs ahead of the slots. A job held ahead waits about as long for a slot.
+constexpr milliseconds k_quick(5);
+
+// A job held ahead that has found no slot free for this long goes back to
+// the line (checked on each maintenance pass, at least every 250 ms).
+constexpr milliseconds k_hold_ahead(100);
 
 } // namespace
 
@@ -27,22 +30,23 @@ JobExchange::JobExchange(redis::Url url_,
                          const Transitions& transitions_,
                          LockBook& book_,
                          std::chrono::milliseconds block_timeout_,
+                         int take_ahead_,
                          const std::atomic<bool>& stop,
                          const std::atomic<bool>& cancel_)
   : url(std::move(url_)),
     transitions(transitions_),
     book(book_),
-    block_timeout(block_timeout_),
     m_stop(stop),
     cancel(cancel_),
-    producer(transitions_.keys())
+    producer(transitions_.keys()),
+    take_ahead(std::max(0, take_ahead_)),
+    fetcher(url, transitions_, block_timeout_, stop)
 {
 }
 
 void JobExchange::open()
 {
-  blocker.emplace(redis::Connection::open(url));
-  blocker->command({"CLIENT", "SETNAME", keys().worker_client_name()});
+  fetcher.open();
 }
 
 void JobExchange::wake()
@@ -59,17 +63,22 @@ void JobExchange::hand_out(std::vector<Job> taken,
 {
   if (want > 0) {
     wait_empty = static_cast<int>(taken.size()) < want;
+    // Until the next job ends quickly: the next burst may be slow jobs.
+    quick = quick && !wait_empty;
   }
+  const auto now = std::chrono::steady_clock::now();
+  int added = 0;
   for (auto& job : taken) {
     if (mine && !*mine) {
       *mine = std::move(job);
     } else {
-      ready.push_back(std::move(job));
+      ready.push_back({std::move(job), now});
+      ++added;
     }
   }
-  // One idle slot per job waiting, not all of them: at -c 16 waking every
+  // One idle slot per job added, not all of them: at -c 16 waking every
   // slot for each job made a lone caller's round trip half as slow again.
-  for (std::size_t i = 0; i < ready.size(); ++i) {
+  for (int i = 0; i < std::min(added, idle); ++i) {
     changed.notify_one();
   }
 }
@@ -90,10 +99,13 @@ std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
   std::vector<Job> taken = exchange(ends, want, moved);
   lock.lock();
   io_busy = false;
-  // Wake the idle slots only when there is a round for one of them to
-  // make, or a fetcher waiting for the connection.
-  if (!outbox.empty() || io_wanted) {
+  // Wake the fetcher when it waits for the connection, or else one idle
+  // slot when there is a round to make: waking them all cost a dozen
+  // context switches per round at -c 16.
+  if (io_wanted) {
     changed.notify_all();
+  } else if (!outbox.empty()) {
+    changed.notify_one();
   }
   return taken;
 }
@@ -225,24 +237,42 @@ void JobExchange::schedule_next_runs(const std::vector<Job>& taken)
 
 // A slot's end goes out, in this slot's round or the current owner's;
 // returns the slot's next job when its round took one.
-std::optional<Job> JobExchange::deliver(JobEnd end)
+std::optional<Job> JobExchange::deliver(JobEnd end,
+                                        std::chrono::nanoseconds ran)
 {
   book.mark_finishing(end.id);
   std::unique_lock lock(mutex);
   outbox.push_back(std::move(end));
+  quick = ran < k_quick;
   std::optional<Job> mine;
+  // A job held ahead is next, before any the round takes.
+  if (!ready.empty()) {
+    mine = std::move(ready.front().job);
+    ready.pop_front();
+  }
   while (!io_busy && !outbox.empty()) {
-    const int want =
-      stopping()
-        ? 0
-        : std::max(0, idle + (mine ? 0 : 1) - static_cast<int>(ready.size()));
+    const int want = stopping() ? 0
+                                : std::max(0,
+                                           idle + (mine ? 0 : 1) + ahead()
+                                             - static_cast<int>(ready.size()));
     hand_out(round(lock, want), want, &mine);
     // Ends that came in meanwhile go with an idle slot's round.
-    if (mine && idle > 0) {
+    if (mine && leave_ends_to_idle()) {
       break;
     }
   }
   return mine;
+}
+
+bool JobExchange::leave_ends_to_idle()
+{
+  // An idle slot takes a job held ahead before it makes a round, and the
+  // fetcher is blocked elsewhere.
+  if (idle - (fetching ? 1 : 0) <= static_cast<int>(ready.size())) {
+    return false;
+  }
+  changed.notify_one();
+  return true;
 }
 
 // The next job for an idle slot, or std::nullopt when the worker stops.
@@ -252,12 +282,21 @@ std::optional<Job> JobExchange::obtain()
   ++idle;
   for (;;) {
     if (!ready.empty()) {
-      Job job = std::move(ready.front());
+      Job job = std::move(ready.front().job);
       ready.pop_front();
       --idle;
+      // The ends waiting go out before this job runs, unless an idle slot
+      // is left to send them.
+      while (!io_busy && !outbox.empty() && !leave_ends_to_idle()) {
+        const int want =
+          stopping()
+            ? 0
+            : std::max(0, idle + ahead() - static_cast<int>(ready.size()));
+        hand_out(round(lock, want), want, nullptr);
+      }
       return job;
     }
-    const int want = stopping() ? 0 : idle;
+    const int want = stopping() ? 0 : idle + ahead();
     if (!io_busy && (!outbox.empty() || (want > 0 && !wait_empty))) {
       hand_out(round(lock, want), want, nullptr);
       continue;
@@ -271,7 +310,7 @@ std::optional<Job> JobExchange::obtain()
     } else if (wait_empty && !fetching) {
       fetching = true;
       lock.unlock();
-      const auto moved = fetch();
+      const auto moved = fetcher.fetch();
       lock.lock();
       fetching = false;
       std::optional<Job> mine;
@@ -299,11 +338,7 @@ std::optional<Job> JobExchange::start_moved(std::unique_lock<std::mutex>& lock,
   if (stopping()) {
     // Taken by a BRPOPLPUSH that was already waiting when the stop came:
     // back to the head of the line, untouched.
-    try {
-      transitions.requeue_unlocked(*blocker, {id});
-    } catch (const RedisError& error) {
-      JQ_LOG(warn, "job {}: not put back ({})", id, error.what());
-    }
+    fetcher.put_back(id);
     return std::nullopt;
   }
   io_wanted = true;
@@ -315,67 +350,43 @@ std::optional<Job> JobExchange::start_moved(std::unique_lock<std::mutex>& lock,
   return mine;
 }
 
-// Block up to the block timeout on `blocker` for the next job's id.
-std::optional<std::string> JobExchange::fetch()
+void JobExchange::tend()
 {
-  bool sent = false;
-  try {
-    if (!blocker) {
-      open();
-      if (blocker_lost_reply) {
-        requeue_unlocked_after_grace(*blocker);
-        blocker_lost_reply = false;
-      }
-    }
-    const auto seconds = fmt::format(
-      "{:.3f}", static_cast<double>(block_timeout.count()) / 1000.0);
-    sent = true;
-    const redis::Reply reply =
-      blocker->command({"BRPOPLPUSH", keys().wait(), keys().active(), seconds});
-    fetch_backoff.reset();
-    if (reply.is_nil()) {
-      return std::nullopt;
-    }
-    return std::string(reply.str());
-  } catch (const RedisReplyError& error) {
-    const auto pause = fetch_backoff.next();
-    JQ_LOG(error,
-           "Redis refused a command: {}; trying again in {} ms",
-           error.what(),
-           pause.count());
-    redis::Backoff::sleep_unless(m_stop, pause);
-  } catch (const RedisError& error) {
-    if (blocker && m_metrics != nullptr) {
-      m_metrics->count_reconnect();
-    }
-    blocker.reset();
-    blocker_lost_reply = blocker_lost_reply || sent;
-    const auto pause = fetch_backoff.next();
-    JQ_LOG(warn,
-           "Redis error: {}; reconnecting in {} ms",
-           error.what(),
-           pause.count());
-    redis::Backoff::sleep_unless(m_stop, pause);
+  std::unique_lock lock(mutex);
+  const auto due = std::chrono::steady_clock::now() - k_hold_ahead;
+  std::vector<JobEnd> plain;       // no priority: each RPUSHed to the head
+  std::vector<JobEnd> prioritized; // each placed among its priority's
+  while (!ready.empty() && ready.front().since <= due) {
+    const Job& job = ready.front().job;
+    JobEnd end;
+    end.kind = JobEnd::Kind::retry;
+    end.id = job.id;
+    end.to_head = true;
+    book.mark_finishing(end.id);
+    JQ_LOG(info,
+           "job {}: no slot came free within {} ms; giving it back to the "
+           "head of the line",
+           end.id,
+           k_hold_ahead.count());
+    (job.priority == 0 ? plain : prioritized).push_back(std::move(end));
+    ready.pop_front();
   }
-  return std::nullopt;
-}
-
-// After a BRPOPLPUSH's reply was lost: its job sits in active with no
-// lock, and no one knows it. Jobs that other workers are just taking look
-// the same for a round trip, so those still unlocked after a grace go
-// back to the head of the line (a jq worker does not start a job that
-// left active meanwhile).
-void JobExchange::requeue_unlocked_after_grace(redis::Connection& connection)
-{
-  const auto unlocked = transitions.unlocked_active(connection);
-  if (unlocked.empty()) {
-    return;
+  if (!plain.empty() || !prioritized.empty()) {
+    // The slots are busy with slower jobs: hold none ahead for now.
+    quick = false;
+    // Back in the order they were taken: the plain ones last first, as
+    // each goes to the head.
+    outbox.insert(outbox.end(),
+                  std::make_move_iterator(plain.rbegin()),
+                  std::make_move_iterator(plain.rend()));
+    outbox.insert(outbox.end(),
+                  std::make_move_iterator(prioritized.begin()),
+                  std::make_move_iterator(prioritized.end()));
   }
-  redis::Backoff::sleep_unless(m_stop, k_lock_grace);
-  for (const auto& id : transitions.requeue_unlocked(connection, unlocked)) {
-    JQ_LOG(warn,
-           "job {} was left in active without a lock; put it back in line",
-           id);
+  // With any slot's end left waiting, in a round of its own: the slots are
+  // busy.
+  if (!io_busy && !outbox.empty()) {
+    hand_out(round(lock, 0), 0, nullptr);
   }
 }
 

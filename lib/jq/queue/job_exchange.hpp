@@ -1,6 +1,7 @@
 #pragma once
 
 #include <jq/queue/job.hpp>
+#include <jq/queue/job_fetcher.hpp>
 #include <jq/queue/lock_book.hpp>
 #include <jq/queue/producer.hpp>
 #include <jq/queue/transitions.hpp>
@@ -30,7 +31,13 @@ namespace jq::queue {
 // script call; what comes back goes to the slots. A slot that finds the
 // connection busy leaves its end to that round's owner or to the next idle
 // slot. When wait is empty, one idle slot blocks in BRPOPLPUSH on the
-// second connection, so a lone job starts at once. Thread-safe.
+// second connection, so a lone job starts at once.
+//
+// While jobs run quickly, a round also takes up to `take_ahead` jobs more
+// than there are idle slots: the slots then find their next job in hand
+// instead of waiting a round trip for it. A job held ahead that finds no
+// slot free for long (all of them busy with slower jobs) is given back to
+// the head of the line, for any worker. Thread-safe.
 class JobExchange
 {
 public:
@@ -38,6 +45,7 @@ public:
               const Transitions& transitions,
               LockBook& book,
               std::chrono::milliseconds block_timeout,
+              int take_ahead,
               const std::atomic<bool>& stop,
               const std::atomic<bool>& cancel);
 
@@ -45,9 +53,15 @@ public:
   // and nothing it took is left to run.
   std::optional<Job> obtain();
 
-  // Send a slot's end (in its own round or the current owner's); returns
-  // the slot's next job when its round took one.
-  std::optional<Job> deliver(JobEnd end);
+  // Send a slot's end (in its own round or the current owner's), of a job
+  // that ran for `ran`; returns the slot's next job when its round took one.
+  std::optional<Job> deliver(JobEnd end, std::chrono::nanoseconds ran);
+
+  // Give the jobs held ahead that found no slot free for a while back to
+  // the head of the line, and send any end left waiting, in a round of the
+  // caller's (the maintenance thread's) when no slot is making one; call
+  // now and then.
+  void tend();
 
   // Open and name the blocking connection, so the worker is listed from
   // the start (even while it has work, when it does not block). Throws
@@ -62,6 +76,7 @@ public:
   void count_in(metrics::WorkerMetrics* metrics) noexcept
   {
     m_metrics = metrics;
+    fetcher.count_in(metrics);
   }
 
 private:
@@ -73,7 +88,15 @@ private:
   {
     return m_stop.load();
   }
+  // How many jobs a round may take beyond the idle slots; mutex held.
+  int ahead() const
+  {
+    return quick && !stopping() ? take_ahead : 0;
+  }
   void hand_out(std::vector<Job> taken, int want, std::optional<Job>* mine);
+  // True, and one idle slot woken, when an idle slot is left to make the
+  // next round; mutex held.
+  bool leave_ends_to_idle();
   std::vector<Job> round(std::unique_lock<std::mutex>& lock,
                          int want,
                          const std::vector<std::string>& moved = {});
@@ -86,13 +109,10 @@ private:
   void schedule_next_runs(const std::vector<Job>& taken);
   std::optional<Job> start_moved(std::unique_lock<std::mutex>& lock,
                                  const std::string& id);
-  std::optional<std::string> fetch();
-  void requeue_unlocked_after_grace(redis::Connection& connection);
 
   redis::Url url;
   const Transitions& transitions;
   LockBook& book;
-  std::chrono::milliseconds block_timeout;
   const std::atomic<bool>& m_stop;
   const std::atomic<bool>& cancel;
   // Adds the next runs of repeatable jobs.
@@ -100,22 +120,26 @@ private:
 
   std::mutex mutex; // guards everything below but the connections
   std::condition_variable changed;
-  std::deque<Job> ready;      // taken and locked, not yet started
+  struct Held
+  {
+    Job job;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::deque<Held> ready;     // taken and locked, not yet started
   std::vector<JobEnd> outbox; // ends not yet sent
   int idle = 0;               // slots waiting for a job
   bool io_busy = false;       // a slot is in a round on `commands`
   bool io_wanted = false;     // the fetcher waits for `commands`
   bool fetching = false;      // a slot is blocked on `blocker`
   bool wait_empty = false;    // the last round found wait empty
+  const int take_ahead;       // most jobs held for the slots beyond idle ones
+  bool quick = false;         // the last job to end ran quickly
 
   // Used by the owner of the round (io_busy) alone.
   std::optional<redis::Connection> commands;
   redis::Backoff io_backoff;
-  // Used by the fetching slot alone; named, so Bull's getWorkers() and
-  // `jq-inspect workers` list the worker.
-  std::optional<redis::Connection> blocker;
-  redis::Backoff fetch_backoff;
-  bool blocker_lost_reply = false;
+  // Used by the fetching slot alone.
+  JobFetcher fetcher;
   metrics::WorkerMetrics* m_metrics = nullptr;
 };
 

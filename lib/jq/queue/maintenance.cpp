@@ -99,6 +99,15 @@ void Maintenance::run(const std::atomic<bool>& done)
             now + milliseconds(std::max<std::int64_t>(0, *due - now_ms())));
         }
       }
+      if (m_options.tend_slots) {
+        // It waits out Redis outages itself; nothing else may end this
+        // thread.
+        try {
+          m_options.tend_slots();
+        } catch (const std::exception& error) {
+          JQ_LOG(error, "tending the worker's slots: {}", error.what());
+        }
+      }
       now = Clock::now();
       auto until =
         std::min({next_renew, next_promote, now + milliseconds(250)});

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 
 namespace jq::metrics {
 class WorkerMetrics;
@@ -20,12 +21,16 @@ struct MaintenanceOptions
   int max_stalled = 1;
   // Counts broken connections, or none; not owned.
   metrics::WorkerMetrics* metrics = nullptr;
+  // Called on every pass (at least every 250 ms): gives back the jobs
+  // held ahead that found no slot; none: no call.
+  std::function<void()> tend_slots;
 };
 
 // A worker's chores besides running jobs, on two connections of its own:
 // renewing the locks of every job held (one call for all, every half lock
-// duration), Bull's stalled check, and promoting delayed jobs when they are
-// due (woken by the `delayed` channel, at least every 5 s).
+// duration), Bull's stalled check, promoting delayed jobs when they are
+// due (woken by the `delayed` channel, at least every 5 s), and giving back
+// the jobs held ahead too long.
 class Maintenance
 {
 public:

@@ -158,8 +158,9 @@ struct Worker::State
       if (!job) {
         return;
       }
+      const auto started = Clock::now();
       JobEnd end = attempt(handler, *job);
-      job = exchange->deliver(std::move(end));
+      job = exchange->deliver(std::move(end), Clock::now() - started);
     }
   }
 };
@@ -182,6 +183,7 @@ void Worker::run(const std::atomic<bool>& stop)
                          state.transitions,
                          state.book,
                          state.options.block_timeout,
+                         state.options.concurrency,
                          stop,
                          state.cancel);
   state.exchange->count_in(&state.metrics);
@@ -200,7 +202,8 @@ void Worker::run(const std::atomic<bool>& stop)
                           {state.options.lock_duration,
                            state.options.stalled_interval,
                            state.options.max_stalled,
-                           &state.metrics});
+                           &state.metrics,
+                           [&state] { state.exchange->tend(); }});
   std::thread maintainer([&] { maintenance.run(slots_done); });
   std::vector<std::thread> slots;
   state.slots_running.store(static_cast<int>(handlers.size()));

@@ -109,3 +109,38 @@ PY
     "{\"waiting\": 0, \"active\": 0, \"completed\": $n, \"failed\": 0, \"delayed\": 0, \"paused\": 0}"
 }
 TEST "two workers run 1,000 jobs, each exactly once" test_thousand_jobs
+
+# A worker whose jobs run quickly takes jobs ahead of its slots. When a slow
+# job then keeps its one slot busy, the job it holds ahead must go back to
+# the line for the other worker, not wait for the slow one.
+test_held_ahead_given_back() {
+  local q=ahead n=400 slow=51 db=$TEST_DIR/app.sqlite
+  sqlite3 "$db" 'create table t (id integer primary key, n integer not null)'
+  start_worker -q "$q" --db app="$db" -c 1 || return
+  local log1=$WORKER_LOG
+  start_worker -q "$q" --db app="$db" -c 1 || return
+  local log2=$WORKER_LOG
+  # Line $slow spins SQLite for a few seconds; every other line inserts.
+  "$JQ_PYTHON" -S - "$TEST_DIR/jobs.jsonl" "$n" "$slow" "$(spin_sql 18000000)" <<'PY'
+import json, sys
+path, n, slow, spin = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+with open(path, "w") as out:
+    for k in range(1, n + 1):
+        job = ({"db": "app", "sql": "select " + spin + " as spin"} if k == slow
+               else {"db": "app", "sql": "insert into t (n) values (?)",
+                     "params": [k]})
+        out.write(json.dumps(job) + "\n")
+PY
+  run_input "$TEST_DIR/jobs.jsonl" submit -q "$q" --stdin --timeout 120s
+  expect_eq "$RC" 0 "exit status of jq-submit --stdin" || return
+  expect_file_lines "$OUT_FILE" "$n"
+  # Replies print as they come: the slow job's is the last.
+  expect_json "$(tail -n 1 "$OUT_FILE")" 'd["line"]' "$slow"
+  expect_contains "$(cat "$log1" "$log2")" "giving it back to the head of the line"
+  expect_eq "$(sqlite3 "$db" 'select count(*), count(distinct n) from t')" \
+    "$((n - 1))|$((n - 1))" "rows in the table: count, distinct"
+  expect_exit 0 inspect -q "$q" counts --json
+  expect_json "$OUT" 'd' \
+    "{\"waiting\": 0, \"active\": 0, \"completed\": $n, \"failed\": 0, \"delayed\": 0, \"paused\": 0}"
+}
+TEST "a job held ahead goes back to the line while the slot is busy" test_held_ahead_given_back
