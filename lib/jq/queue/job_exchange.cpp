@@ -99,10 +99,10 @@ std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
   std::vector<Job> taken = exchange(ends, want, moved);
   lock.lock();
   io_busy = false;
-  // Wake the fetcher when it waits for the connection, or else one idle
+  // Wake the fetchers when they wait for the connection, or else one idle
   // slot when there is a round to make: waking them all cost a dozen
   // context switches per round at -c 16.
-  if (io_wanted) {
+  if (io_wanted > 0) {
     changed.notify_all();
   } else if (!outbox.empty()) {
     changed.notify_one();
@@ -341,9 +341,11 @@ std::optional<Job> JobExchange::start_moved(std::unique_lock<std::mutex>& lock,
     fetcher.put_back(id);
     return std::nullopt;
   }
-  io_wanted = true;
+  // Counted, not flagged: two slots may wait with a job each (one fetched
+  // again while the first waited), and each must hear the round end.
+  ++io_wanted;
   changed.wait(lock, [this] { return !io_busy; });
-  io_wanted = false;
+  --io_wanted;
   const int want = std::max(1, idle - static_cast<int>(ready.size()));
   std::optional<Job> mine;
   hand_out(round(lock, want, {id}), want, &mine);

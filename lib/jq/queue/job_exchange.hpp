@@ -129,7 +129,7 @@ private:
   std::vector<JobEnd> outbox; // ends not yet sent
   int idle = 0;               // slots waiting for a job
   bool io_busy = false;       // a slot is in a round on `commands`
-  bool io_wanted = false;     // the fetcher waits for `commands`
+  int io_wanted = 0;          // fetchers waiting for `commands`
   bool fetching = false;      // a slot is blocked on `blocker`
   bool wait_empty = false;    // the last round found wait empty
   const int take_ahead;       // most jobs held for the slots beyond idle ones

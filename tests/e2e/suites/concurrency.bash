@@ -144,3 +144,28 @@ PY
     "{\"waiting\": 0, \"active\": 0, \"completed\": $n, \"failed\": 0, \"delayed\": 0, \"paused\": 0}"
 }
 TEST "a job held ahead goes back to the line while the slot is busy" test_held_ahead_given_back
+
+# Jobs added a few at a time to a worker with many idle slots: wait runs
+# empty again and again, so slots keep starting jobs that BRPOPLPUSH moved,
+# often two at once. Every job must be answered, none left in active.
+test_windowed_stream() {
+  local q=stream n=5000 db=$TEST_DIR/app.sqlite window
+  sqlite3 "$db" 'create table t (id integer primary key)'
+  start_worker -q "$q" --db app="$db" -c 16 || return
+  "$JQ_PYTHON" -S -c '
+import json, sys
+with open(sys.argv[1], "w") as out:
+    for k in range(int(sys.argv[2])):
+        out.write(json.dumps({"db": "app", "sql": "select ?", "params": [k]}) + "\n")
+' "$TEST_DIR/jobs.jsonl" "$n"
+  for window in 8 64; do
+    run_input "$TEST_DIR/jobs.jsonl" submit -q "$q" --stdin -j "$window" --timeout 20s
+    expect_eq "$RC" 0 "exit status of jq-submit --stdin -j $window"
+    expect_eq "$(grep -v '"status":"completed"' "$OUT_FILE" | head -n 3)" "" \
+      "replies other than completed, -j $window"
+    expect_eq "$(grep -c '"status":"completed"' "$OUT_FILE")" "$n" \
+      "completed replies, -j $window"
+    expect_eq "$(rcli llen "bull:$q:active")" 0 "LLEN active after -j $window"
+  done
+}
+TEST "jobs streamed 8 and 64 at a time to -c 16: every one answered" test_windowed_stream
