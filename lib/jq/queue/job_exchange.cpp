@@ -6,8 +6,6 @@
 #include <jq/metrics/worker_metrics.hpp>
 #include <jq/queue/repeat.hpp>
 
-#include <fmt/core.h>
-
 #include <algorithm>
 
 namespace jq::queue {
@@ -251,10 +249,7 @@ std::optional<Job> JobExchange::deliver(JobEnd end,
     ready.pop_front();
   }
   while (!io_busy && !outbox.empty()) {
-    const int want = stopping() ? 0
-                                : std::max(0,
-                                           idle + (mine ? 0 : 1) + ahead()
-                                             - static_cast<int>(ready.size()));
+    const int want = wanted(mine ? 0 : 1);
     hand_out(round(lock, want), want, &mine);
     // Ends that came in meanwhile go with an idle slot's round.
     if (mine && leave_ends_to_idle()) {
@@ -288,15 +283,12 @@ std::optional<Job> JobExchange::obtain()
       // The ends waiting go out before this job runs, unless an idle slot
       // is left to send them.
       while (!io_busy && !outbox.empty() && !leave_ends_to_idle()) {
-        const int want =
-          stopping()
-            ? 0
-            : std::max(0, idle + ahead() - static_cast<int>(ready.size()));
+        const int want = wanted(0);
         hand_out(round(lock, want), want, nullptr);
       }
       return job;
     }
-    const int want = stopping() ? 0 : idle + ahead();
+    const int want = wanted(0);
     if (!io_busy && (!outbox.empty() || (want > 0 && !wait_empty))) {
       hand_out(round(lock, want), want, nullptr);
       continue;

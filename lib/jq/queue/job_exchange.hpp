@@ -9,6 +9,7 @@
 #include <jq/redis/connection.hpp>
 #include <jq/redis/url.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -92,6 +93,15 @@ private:
   int ahead() const
   {
     return quick && !stopping() ? take_ahead : 0;
+  }
+  // How many jobs a round asks for: one per idle slot and `own` more for
+  // the caller, plus those taken ahead, less those already held; mutex held.
+  int wanted(int own) const
+  {
+    return stopping()
+             ? 0
+             : std::max(0,
+                        idle + own + ahead() - static_cast<int>(ready.size()));
   }
   void hand_out(std::vector<Job> taken, int want, std::optional<Job>* mine);
   // True, and one idle slot woken, when an idle slot is left to make the
