@@ -360,6 +360,11 @@ rcli() {
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
+# Does the list KEY hold exactly N entries?
+llen_is() {
+  [[ $(rcli llen "$1") == "$2" ]]
+}
+
 # Is job ID in the completed set?
 in_completed() {
   [[ -n $(rcli zscore bull:jq:completed "$1") ]]

@@ -16,10 +16,6 @@ stream_of() {
   stat -L -c '%d:%i' "$1"
 }
 
-llen_is() {
-  [[ $(rcli llen "$1") == "$2" ]]
-}
-
 worker_is_ready() {
   grep -q 'ready' "$TEST_DIR/$1.err"
 }

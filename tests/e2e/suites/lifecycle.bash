@@ -41,10 +41,6 @@ in_zset() {
   [[ -n $(rcli zscore "bull:jq:$1" "$2") ]]
 }
 
-llen_is() {
-  [[ $(rcli llen "$1") == "$2" ]]
-}
-
 zcard_is() {
   [[ $(rcli zcard "$1") == "$2" ]]
 }

@@ -6,10 +6,6 @@
 # About 1.5 s of work for SQLite here.
 slow_sql='WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 9000000) SELECT count(*) FROM c'
 
-llen_is() {
-  [[ $(rcli llen "$1") == "$2" ]]
-}
-
 test_sigterm_finishes_jobs_in_hand() {
   # A long grace, so a slow (loaded) machine still finishes the jobs in it.
   start_worker --db app="$TEST_DIR/app.sqlite" -c 2 --grace 120s || return
