@@ -129,7 +129,8 @@ private:
   Producer producer;
 
   std::mutex mutex; // guards everything below but the connections
-  std::condition_variable changed;
+  std::condition_variable changed;  // for the idle slots
+  std::condition_variable io_freed; // for the fetchers (io_wanted)
   struct Held
   {
     Job job;
