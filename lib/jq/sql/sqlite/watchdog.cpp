@@ -17,11 +17,12 @@ using Clock = std::chrono::steady_clock;
 // How often the watched jobs are asked.
 constexpr std::chrono::milliseconds k_period{5};
 
-// How long the thread goes on looking every period once nothing is
-// watched, before it sleeps until the next watch. A busy worker watches and
+// How long after the last watch began the thread goes on looking every
+// period, before it sleeps until the next watch. A busy worker watches and
 // unwatches thousands of times a second with gaps between: waking the
-// thread at each first watch cost a context switch for most jobs.
-constexpr std::chrono::seconds k_linger{1};
+// thread at each watch cost a context switch for most jobs. Short, so a
+// worker with a job now and then sleeps between them.
+constexpr std::chrono::milliseconds k_linger{100};
 
 } // namespace
 
@@ -30,23 +31,21 @@ struct Watchdog::State
   std::mutex mutex;
   std::condition_variable changed;
   std::map<sqlite3*, const std::function<bool()>*> watched;
-  bool is_asleep = false; // waiting for a watch, with no timeout
+  Clock::time_point last_watch; // when the latest watch began
+  bool is_asleep = false;       // waiting for a watch, with no timeout
   bool is_stopping = false;
   std::thread thread;
 
   void run()
   {
     std::unique_lock lock(mutex);
-    auto last_watched = Clock::now();
     while (!is_stopping) {
-      if (!watched.empty()) {
-        last_watched = Clock::now();
-        for (const auto& [handle, should_interrupt] : watched) {
-          if ((*should_interrupt)()) {
-            sqlite3_interrupt(handle);
-          }
+      for (const auto& [handle, should_interrupt] : watched) {
+        if ((*should_interrupt)()) {
+          sqlite3_interrupt(handle);
         }
-      } else if (Clock::now() - last_watched >= k_linger) {
+      }
+      if (watched.empty() && Clock::now() - last_watch >= k_linger) {
         is_asleep = true;
         changed.wait(lock, [this] { return !watched.empty() || is_stopping; });
         is_asleep = false;
@@ -92,6 +91,7 @@ void Watchdog::watch(sqlite3* handle,
     }
     is_asleep = m_state->is_asleep;
     m_state->watched[handle] = should_interrupt;
+    m_state->last_watch = Clock::now();
   }
   if (is_asleep) {
     m_state->changed.notify_all(); // otherwise it looks within a period
