@@ -263,9 +263,10 @@ std::optional<Job> JobExchange::deliver(JobEnd end,
 
 bool JobExchange::leave_ends_to_idle()
 {
-  // An idle slot takes a job held ahead before it makes a round, and the
-  // fetcher is blocked elsewhere.
-  if (idle - (fetching ? 1 : 0) <= static_cast<int>(ready.size())) {
+  // An idle slot takes a job held ahead before it makes a round; the
+  // fetcher is blocked elsewhere, and a slot starting a moved job sends no
+  // ends (its round is for that job alone).
+  if (idle - (fetching ? 1 : 0) - io_wanted <= static_cast<int>(ready.size())) {
     return false;
   }
   changed.notify_one();
