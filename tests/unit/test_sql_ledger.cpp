@@ -342,3 +342,215 @@ TEST_CASE("jq::sql sessions on several threads write through one shared "
     CHECK(count_rows(setup) == 0);
   }
 }
+
+namespace {
+
+// A write that runs until `after` has passed, then is interrupted.
+jq::sql::RunOptions interrupted_after(std::chrono::milliseconds after,
+                                      const std::string& key = {})
+{
+  const auto until = std::chrono::steady_clock::now() + after;
+  jq::sql::RunOptions options;
+  options.idempotency_key = key;
+  options.should_interrupt = [until] {
+    return std::chrono::steady_clock::now() >= until;
+  };
+  return options;
+}
+
+constexpr const char* k_endless_insert =
+  "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < "
+  "1000000000) INSERT INTO scratch SELECT x FROM c";
+
+} // namespace
+
+TEST_CASE("jq::sql writes that share the writer commit in groups, each as if "
+          "alone")
+{
+  // synchronous=FULL, the default: each commit waits for the disk, so the
+  // writes of eight threads queue behind it and run in groups.
+  const std::string path = temp_db_path("groups.sqlite");
+  SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)
+    .exec("PRAGMA journal_mode = WAL");
+  jq::sql::EngineOptions engine;
+  engine.sessions = 8;
+  const auto databases =
+    jq::sql::open_databases({{"app", path, false}}, engine);
+  Executor setup(databases);
+  run(setup, request("create table t(n integer primary key)"));
+  run(setup, request("create table u(id integer primary key)"));
+  run(setup, request("create table scratch(x)"));
+  run(setup, request("insert into u values (1)"));
+
+  // Threads 0-5 write rows of their own; 7 sends each of 6's jobs again,
+  // under the same key, at the same time (a twin delivery). Between them,
+  // 0-3 send jobs that fail in the three ways a job can fail in a group:
+  // an error of its own statement (ABORT: its savepoint is rolled back; 3
+  // sends a batch whose second row fails after its first one landed),
+  // one that rolls back the whole transaction (ON CONFLICT ROLLBACK), and
+  // an interrupt in the middle of a write (also the whole transaction).
+  constexpr int k_threads = 8;
+  constexpr int k_writes = 60;
+  std::atomic<int> failures{0};
+  std::atomic<int> aborted{0};
+  std::atomic<int> rolled_back{0};
+  std::atomic<int> interrupted{0};
+  std::vector<std::vector<std::string>> replies(
+    k_threads, std::vector<std::string>(k_writes));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < k_threads; ++i) {
+    threads.emplace_back([&, i] {
+      Executor executor(databases);
+      const int owner = i == 7 ? 6 : i;
+      for (int j = 0; j < k_writes; ++j) {
+        try {
+          replies[i][j] =
+            executor.run(request("insert into t values (?)",
+                                 json::array({owner * 1000 + j})),
+                         {fmt::format("bull:jq:{}-{}:1", owner, j), {}});
+        } catch (const std::exception& e) {
+          MESSAGE("write ", owner, "-", j, " failed: ", e.what());
+          failures.fetch_add(1);
+        }
+        if (i > 3 || j % 3 != 0) {
+          continue;
+        }
+        try {
+          if (i == 0) {
+            executor.run(request("insert into u values (1)"),
+                         {fmt::format("bull:jq:abort-{}:1", j), {}});
+          } else if (i == 3) {
+            // Its first row lands, then the second fails: the first must
+            // go with it.
+            Request batch = request("insert into t values (?)");
+            const json row = json::array({3500 + j});
+            batch.rows.emplace();
+            batch.rows->push_back(jq::sql::parse_params(row, {"row"}));
+            batch.rows->push_back(jq::sql::parse_params(row, {"row"}));
+            executor.run(batch, {fmt::format("bull:jq:batch-{}:1", j), {}});
+          } else if (i == 1) {
+            executor.run(request("insert or rollback into u values (1)"),
+                         {fmt::format("bull:jq:rollback-{}:1", j), {}});
+          } else {
+            executor.run(
+              request(k_endless_insert),
+              interrupted_after(std::chrono::milliseconds(5),
+                                fmt::format("bull:jq:long-{}:1", j)));
+          }
+          failures.fetch_add(1);
+        } catch (const jq::SqlError& e) {
+          const int code = e.code();
+          (code == 9 ? interrupted
+           : i == 1  ? rolled_back
+                     : aborted)
+            .fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  CHECK(failures.load() == 0);
+  CHECK(aborted.load() == 2 * k_writes / 3);
+  CHECK(rolled_back.load() == k_writes / 3);
+  CHECK(interrupted.load() == k_writes / 3);
+  // Every write landed once; none of the failed ones left anything.
+  CHECK(count_rows(setup) == 7 * k_writes);
+  CHECK(run(setup, request("select count(*) from u"))["rows"][0][0] == 1);
+  CHECK(run(setup, request("select count(*) from scratch"))["rows"][0][0] == 0);
+  // Jobs may not read the ledger; the test does, on a connection of its own.
+  CHECK(SQLite::Database(path)
+          .execAndGet("select count(*) from _jq_ledger")
+          .getInt()
+        == 7 * k_writes);
+  for (int j = 0; j < k_writes; ++j) {
+    // The second delivery answers with the first one's reply.
+    CHECK(replies[6][j] == replies[7][j]);
+    CHECK(json::parse(replies[6][j])["last_insert_rowid"] == 6000 + j);
+  }
+}
+
+TEST_CASE("jq::sql writes waiting for another connection's lock: the "
+          "interrupted one gives up, the others land")
+{
+  const std::string path = temp_db_path("group-lock.sqlite");
+  SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  other.exec("PRAGMA journal_mode = WAL");
+  other.exec("create table t(n integer)");
+  jq::sql::EngineOptions engine;
+  engine.sessions = 4;
+  const auto databases =
+    jq::sql::open_databases({{"app", path, false}}, engine);
+
+  // Another process writes for half a second.
+  other.exec("begin immediate");
+  other.exec("insert into t values (0)");
+  std::thread release([&other] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    other.exec("commit");
+  });
+  std::atomic<int> landed{0};
+  int interrupted_code = 0;
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 4; ++i) {
+    writers.emplace_back([&, i] {
+      Executor executor(databases);
+      try {
+        executor.run(request("insert into t values (?)", json::array({i + 1})),
+                     i == 0 ? interrupted_after(std::chrono::milliseconds(100),
+                                                "bull:jq:lock-0:1")
+                            : jq::sql::RunOptions{
+                              fmt::format("bull:jq:lock-{}:1", i), {}});
+        landed.fetch_add(1);
+      } catch (const jq::SqlError& e) {
+        interrupted_code = e.code();
+      }
+    });
+  }
+  for (auto& writer : writers) {
+    writer.join();
+  }
+  release.join();
+  CHECK(landed.load() == 3);
+  CHECK(interrupted_code == 9); // SQLITE_INTERRUPT
+  Executor executor(databases);
+  CHECK(count_rows(executor) == 4);
+  CHECK(
+    run(executor, request("select count(*) from t where n = 1"))["rows"][0][0]
+    == 0);
+}
+
+TEST_CASE("jq::sql a write whose job is interrupted leaves no transaction "
+          "open")
+{
+  // SQLite asks the progress handler at the end of a statement too, after
+  // its work: an interrupt there reported a BEGIN that had begun as failed,
+  // and the transaction it left open refused every later write ("cannot
+  // start a transaction within a transaction"), at about the 200th job.
+  for (const int sessions : {1, 2}) {
+    CAPTURE(sessions);
+    const std::string path =
+      temp_db_path(fmt::format("interrupted-{}.sqlite", sessions));
+    jq::sql::EngineOptions engine;
+    engine.sessions = sessions;
+    engine.synchronous_normal = true;
+    Executor executor(jq::sql::open_databases({{"app", path, false}}, engine));
+    run(executor, request("create table t(n integer)"));
+    jq::sql::RunOptions interrupted;
+    interrupted.should_interrupt = [] { return true; };
+    int landed = 0;
+    for (int i = 0; i < 1000; ++i) {
+      try {
+        executor.run(request("insert into t values (?)", json::array({i})),
+                     interrupted);
+        ++landed;
+      } catch (const jq::SqlError& e) {
+        CHECK(e.code() == 9); // SQLITE_INTERRUPT
+      }
+    }
+    // Every reply told the truth, and the writer still writes.
+    CHECK(count_rows(executor) == landed);
+    CHECK(run(executor, request("insert into t values (-1)"))["changes"] == 1);
+  }
+}

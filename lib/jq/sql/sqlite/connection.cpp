@@ -193,7 +193,15 @@ void Connection::run_own(sqlite3_stmt* statement)
 
 void Connection::begin(bool is_write)
 {
-  run_own(is_write ? m_begin_immediate.get() : m_begin_deferred.get());
+  try {
+    run_own(is_write ? m_begin_immediate.get() : m_begin_deferred.get());
+  } catch (const SqlError&) {
+    // A BEGIN that reports a failure may have begun all the same (stopped
+    // at its end); a transaction left open would hold the lock, or an old
+    // snapshot, for good.
+    rollback();
+    throw;
+  }
 }
 
 void Connection::commit()
@@ -251,11 +259,14 @@ SqlError Connection::last_error() const
 }
 
 void Connection::begin_interruptible(
-  const std::function<bool()>& should_interrupt)
+  const std::function<bool()>& should_interrupt, InterruptReach reach)
 {
   m_was_interrupted = false;
   if (should_interrupt) {
     m_should_interrupt = &should_interrupt;
+    m_is_watched = reach == InterruptReach::statements_and_waits;
+  }
+  if (m_is_watched) {
     // Every 1000 virtual machine steps (microseconds of plain work), and
     // every few milliseconds from the watchdog, for steps that take long.
     sqlite3_progress_handler(handle(), 1000, &Connection::on_progress, this);
@@ -265,11 +276,13 @@ void Connection::begin_interruptible(
 
 void Connection::end_interruptible() noexcept
 {
-  if (m_should_interrupt != nullptr) {
+  if (m_is_watched) {
     Watchdog::instance().unwatch(handle());
     sqlite3_progress_handler(handle(), 0, nullptr, nullptr);
-    m_should_interrupt = nullptr;
+    m_is_watched = false;
   }
+  m_should_interrupt = nullptr;
+  m_was_interrupted = false;
 }
 
 bool Connection::is_interrupted() const
@@ -279,7 +292,14 @@ bool Connection::is_interrupted() const
 
 int Connection::on_progress(void* self)
 {
-  return static_cast<Connection*>(self)->is_interrupted() ? 1 : 0;
+  auto& connection = *static_cast<Connection*>(self);
+  // SQLite also asks at the end of a statement, after its work is done: an
+  // interrupt there would report a BEGIN or COMMIT that happened as failed.
+  // The connection's own statements are short; they run to their end.
+  if (connection.m_sandbox.is_trusted) {
+    return 0;
+  }
+  return connection.is_interrupted() ? 1 : 0;
 }
 
 // SQLite's busy timeout sleeps without asking whether the job was stopped

@@ -17,6 +17,11 @@ struct sqlite3_stmt;
 
 namespace jq::sql::sqlite {
 
+// What may be interrupted: a job's statements and its waits for a lock, or
+// the waits only (BEGIN and COMMIT, which must either happen or not: the
+// wait ends with SQLITE_BUSY, and nothing began or committed).
+enum class InterruptReach { statements_and_waits, waits_only };
+
 // One SQLite connection that runs jobs, on SQLite's own API: the handle
 // (closed last), its sandbox, the job statements seen before, and the
 // connection's own statements (BEGIN, COMMIT, ROLLBACK). Waits for another
@@ -85,9 +90,11 @@ public:
   SqlError last_error() const;
 
   // Let `should_interrupt` stop the running statement and any wait for a
-  // lock, until end_interruptible(). Polled every 1000 virtual machine
-  // steps and every few milliseconds of a wait.
-  void begin_interruptible(const std::function<bool()>& should_interrupt);
+  // lock (or, with InterruptReach::waits_only, the waits only), until
+  // end_interruptible(). Polled every 1000 virtual machine steps and every
+  // few milliseconds of a wait.
+  void begin_interruptible(const std::function<bool()>& should_interrupt,
+                           InterruptReach reach);
   void end_interruptible() noexcept;
 
   // How long a wait for another connection's lock may last.
@@ -107,6 +114,8 @@ private:
   Sandbox m_sandbox;
   const std::function<bool()>* m_should_interrupt = nullptr;
   bool m_was_interrupted = false;
+  // Whether the progress handler and the watchdog look at the job.
+  bool m_is_watched = false;
   std::chrono::steady_clock::time_point m_busy_since;
   Limits m_limits;
   bool m_is_read_only = false;
@@ -125,16 +134,18 @@ class InterruptScope
 {
 public:
   InterruptScope(Connection& connection,
-                 const std::function<bool()>& should_interrupt)
+                 const std::function<bool()>& should_interrupt,
+                 InterruptReach reach = InterruptReach::statements_and_waits)
     : m_connection(connection)
   {
-    m_connection.begin_interruptible(should_interrupt);
+    m_connection.begin_interruptible(should_interrupt, reach);
   }
   ~InterruptScope()
   {
     m_connection.end_interruptible();
   }
   // It keeps a reference: a temporary would be gone before the scope ends.
+  InterruptScope(Connection&, std::function<bool()>&&, InterruptReach) = delete;
   InterruptScope(Connection&, std::function<bool()>&&) = delete;
   InterruptScope(const InterruptScope&) = delete;
   InterruptScope& operator=(const InterruptScope&) = delete;

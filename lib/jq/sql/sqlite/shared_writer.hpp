@@ -1,0 +1,74 @@
+#pragma once
+
+#include <jq/sql/engine.hpp>
+#include <jq/sql/sqlite/job_run.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace jq::sql::sqlite {
+
+// The one connection on which the sessions of a database write, with group
+// commit: the writes that queue while one group runs go together in the
+// next, in one transaction (one WAL append, one set of locks, one hand-over
+// between threads), each job in a savepoint of its own.
+//
+// What a job sees is as if it ran alone: its failure rolls back its own
+// savepoint only, and its reply is given once the group committed. An error
+// that rolls back the whole transaction (an interrupt, a full disk, an ON
+// CONFLICT ROLLBACK) fails the job that made it; the other jobs of the group
+// lost their writes with it, and run again in the next group. A job's
+// ledger row is in its savepoint, so exactly-once holds as before.
+//
+// The thread of the oldest waiting job leads: it runs groups until its own
+// job is answered, then hands the lead to the next waiting job's thread.
+// Thread-safe.
+class SharedWriter
+{
+public:
+  SharedWriter(std::unique_ptr<Link> link, const Limits& limits);
+  ~SharedWriter();
+  SharedWriter(const SharedWriter&) = delete;
+  SharedWriter& operator=(const SharedWriter&) = delete;
+
+  // Run the write `request` and return its reply (see Session::run). A job
+  // still waiting for the writer gives up when it is interrupted, or after
+  // Connection::k_busy_timeout.
+  std::string run(const Request& request, const RunOptions& options);
+
+  // The most jobs in one group: a job's reply waits for the group's
+  // commit, so for the jobs run before it in its group.
+  static constexpr std::size_t k_max_group = 32;
+  // A group starts no further job once it has run this long: the jobs that
+  // ran are not kept waiting for their commit by many more.
+  static constexpr std::chrono::milliseconds k_max_group_time{20};
+
+private:
+  struct Ticket;
+  class Group;
+
+  // Run groups of queued tickets until `own` is answered. Called with
+  // `lock` held and m_is_leading set; returns with both.
+  void lead(Ticket& own, std::unique_lock<std::mutex>& lock);
+
+  // Everything below is the leader's, except where noted.
+  std::unique_ptr<Link> m_link;
+  Limits m_limits;
+  StatementPtr m_savepoint;
+  StatementPtr m_release;
+  StatementPtr m_rollback_to;
+
+  // Under m_mutex.
+  std::mutex m_mutex;
+  std::deque<Ticket*> m_queued;
+  bool m_is_leading = false;
+};
+
+} // namespace jq::sql::sqlite
