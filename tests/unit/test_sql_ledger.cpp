@@ -385,7 +385,7 @@ TEST_CASE("jq::sql writes that share the writer commit in groups, each as if "
   // Threads 0-5 write rows of their own; 7 sends each of 6's jobs again,
   // under the same key, at the same time (a twin delivery). Between them,
   // 0-3 send jobs that fail in the three ways a job can fail in a group:
-  // an error of its own statement (ABORT: its savepoint is rolled back; 3
+  // an error of its own statement (ABORT: its own writes are undone; 3
   // sends a batch whose second row fails after its first one landed),
   // one that rolls back the whole transaction (ON CONFLICT ROLLBACK), and
   // an interrupt in the middle of a write (also the whole transaction).

@@ -130,8 +130,15 @@ void SharedWriter::Group::run() noexcept
     return;
   }
 
-  // One job alone needs no savepoint: its failure rolls back all there is.
-  const bool in_savepoints = m_ran.size() > 1;
+  // Savepoints only after a recent failure: without them a failure rolls
+  // back the group, and the others run again; with them, SQLite keeps a
+  // journal of each job's pages (64 KiB of memory, two more statements).
+  // One job alone never needs one.
+  const bool in_savepoints =
+    m_ran.size() > 1 && m_writer.m_groups_with_savepoints > 0;
+  if (in_savepoints) {
+    --m_writer.m_groups_with_savepoints;
+  }
   const auto began = std::chrono::steady_clock::now();
   std::vector<Ticket*> to_run;
   to_run.swap(m_ran);
@@ -165,7 +172,10 @@ void SharedWriter::Group::run() noexcept
     }
     if (outcome == Outcome::ran) {
       m_ran.push_back(to_run[i]);
-    } else if (outcome == Outcome::transaction_lost) {
+      continue;
+    }
+    m_writer.m_groups_with_savepoints = k_savepoint_groups;
+    if (outcome == Outcome::transaction_lost) {
       // SQLite rolled the whole transaction back: what ran before is gone,
       // and what was to come runs in the next group, as does the former.
       m_again.insert(m_again.end(), m_ran.begin(), m_ran.end());

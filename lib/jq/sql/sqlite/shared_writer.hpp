@@ -18,14 +18,16 @@ namespace jq::sql::sqlite {
 // The one connection on which the sessions of a database write, with group
 // commit: the writes that queue while one group runs go together in the
 // next, in one transaction (one WAL append, one set of locks, one hand-over
-// between threads), each job in a savepoint of its own.
+// between threads).
 //
-// What a job sees is as if it ran alone: its failure rolls back its own
-// savepoint only, and its reply is given once the group committed. An error
-// that rolls back the whole transaction (an interrupt, a full disk, an ON
-// CONFLICT ROLLBACK) fails the job that made it; the other jobs of the group
-// lost their writes with it, and run again in the next group. A job's
-// ledger row is in its savepoint, so exactly-once holds as before.
+// What a job sees is as if it ran alone: its reply is given once the group
+// committed, and its failure undoes its own writes. When the failure undid
+// the others' too (an error that rolls back the whole transaction: an
+// interrupt, a full disk, an ON CONFLICT ROLLBACK; or a group run without
+// savepoints), it fails the job that made it, and the others run again in
+// the next group. Once a job failed, the next groups run each job in a
+// savepoint of its own, whose rollback leaves the others' writes in place.
+// A job's ledger row goes with its write, so exactly-once holds as before.
 //
 // The thread of the oldest waiting job leads: it runs groups until its own
 // job is answered, then hands the lead to the next waiting job's thread.
@@ -49,6 +51,9 @@ public:
   // A group starts no further job once it has run this long: the jobs that
   // ran are not kept waiting for their commit by many more.
   static constexpr std::chrono::milliseconds k_max_group_time{20};
+  // After a job fails, the next this many groups run each job in a
+  // savepoint, so that a failure costs the others nothing.
+  static constexpr std::size_t k_savepoint_groups = 256;
 
 private:
   struct Ticket;
@@ -64,6 +69,8 @@ private:
   StatementPtr m_savepoint;
   StatementPtr m_release;
   StatementPtr m_rollback_to;
+  // Groups still to run with a savepoint per job, since the last failure.
+  std::size_t m_groups_with_savepoints = 0;
 
   // Under m_mutex.
   std::mutex m_mutex;
