@@ -483,15 +483,22 @@ TEST_CASE("jq::sql writes waiting for another connection's lock: the "
   const auto databases =
     jq::sql::open_databases({{"app", path, false}}, engine);
 
-  // Another process writes for half a second.
+  // Another process writes until the interrupted job has given up (or for
+  // 10 s at most), whenever its thread gets to run.
   other.exec("begin immediate");
   other.exec("insert into t values (0)");
-  std::thread release([&other] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::atomic<bool> gave_up{false};
+  std::thread release([&other, &gave_up] {
+    const auto until =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!gave_up && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     other.exec("commit");
   });
   std::atomic<int> landed{0};
-  int interrupted_code = 0;
+  std::atomic<int> interrupted_code{0};
   std::vector<std::thread> writers;
   for (int i = 0; i < 4; ++i) {
     writers.emplace_back([&, i] {
@@ -506,6 +513,9 @@ TEST_CASE("jq::sql writes waiting for another connection's lock: the "
       } catch (const jq::SqlError& e) {
         interrupted_code = e.code();
       }
+      if (i == 0) {
+        gave_up = true;
+      }
     });
   }
   for (auto& writer : writers) {
@@ -513,7 +523,7 @@ TEST_CASE("jq::sql writes waiting for another connection's lock: the "
   }
   release.join();
   CHECK(landed.load() == 3);
-  CHECK(interrupted_code == 9); // SQLITE_INTERRUPT
+  CHECK(interrupted_code.load() == 9); // SQLITE_INTERRUPT
   Executor executor(databases);
   CHECK(count_rows(executor) == 4);
   CHECK(

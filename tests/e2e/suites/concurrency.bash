@@ -185,12 +185,13 @@ with open(sys.argv[1], "w") as out:
 }
 TEST "jobs streamed 8 and 64 at a time to -c 16: every one answered" test_windowed_stream
 
-# Writes from many slots commit in groups, one transaction with a savepoint
-# per job. Jobs that fail in the three ways a job can (its own statement's
-# error; an error that rolls back the whole transaction: INSERT OR ROLLBACK,
-# a trigger's RAISE(ROLLBACK)) go between hundreds of plain inserts, with
-# the default --synchronous full, so that writes queue while one commits.
-# Each failing job fails alone; every other write lands exactly once.
+# Writes from many slots commit in groups, one transaction for the writes
+# that queued while the last one committed. Jobs that fail in the three ways
+# a job can (its own statement's error; an error that rolls back the whole
+# transaction: INSERT OR ROLLBACK, a trigger's RAISE(ROLLBACK)) go between
+# hundreds of plain inserts, with the default --synchronous full, so that
+# writes queue while one commits. Each failing job fails alone; every other
+# write lands exactly once.
 test_group_commit_failures() {
   local q=groups n=600 db=$TEST_DIR/app.sqlite
   sqlite3 "$db" "pragma journal_mode=wal;

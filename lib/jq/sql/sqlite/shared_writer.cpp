@@ -47,6 +47,10 @@ struct SharedWriter::Ticket
   enum class State { queued, taken, answered } state = State::queued;
   std::string reply;
   std::exception_ptr error;
+  // The leader's: its failure undid the transaction after other jobs had
+  // written in it, so it runs again first in a transaction, where what it
+  // sees is committed (and its failure, if it fails again, final).
+  bool run_first = false;
   // Notified when the ticket is answered, or its thread is to lead.
   std::condition_variable wake;
 };
@@ -76,9 +80,14 @@ public:
   }
 
 private:
+  // What became of a job in the transaction: its writes stand (`ran`), its
+  // failure was undone with its savepoint (`failed`), or SQLite undid the
+  // whole transaction with it (`transaction_lost`).
   enum class Outcome { ran, failed, transaction_lost };
 
-  Outcome run_one(Ticket& ticket, bool in_savepoint);
+  // Run `ticket`'s job; on failure its error is left in `error`. Throws
+  // when the writer's own SAVEPOINT, RELEASE or ROLLBACK TO fails.
+  Outcome run_one(Ticket& ticket, bool in_savepoint, std::exception_ptr& error);
   // Run `step` (the ledger's preparation, BEGIN or COMMIT) for the tickets
   // in `m_ran`; its wait for another connection's lock gives up when any of
   // them is interrupted (the step itself runs to its end). On failure,
@@ -142,64 +151,89 @@ void SharedWriter::Group::run() noexcept
   const auto began = std::chrono::steady_clock::now();
   std::vector<Ticket*> to_run;
   to_run.swap(m_ran);
+  // Jobs that failed after others had written in the transaction: their
+  // failure stands only if those writes commit.
+  std::vector<Ticket*> failed;
+  // Undo the transaction: what ran in it and what was still to run in it
+  // run again, in the next group.
+  const auto lose = [&](std::size_t rest_from) {
+    m_connection.rollback();
+    m_again.insert(m_again.end(), m_ran.begin(), m_ran.end());
+    m_again.insert(m_again.end(), failed.begin(), failed.end());
+    m_again.insert(m_again.end(), to_run.begin() + rest_from, to_run.end());
+    m_ran.clear();
+  };
   for (std::size_t i = 0; i < to_run.size(); ++i) {
-    if (i > 0 && std::chrono::steady_clock::now() - began >= k_max_group_time) {
-      // The replies of the jobs that ran wait for the commit; the rest run
-      // in the next group.
+    Ticket& ticket = *to_run[i];
+    // Nothing is written yet that a rollback could take back.
+    const bool is_first = m_ran.empty();
+    if (!is_first
+        && (ticket.run_first
+            || std::chrono::steady_clock::now() - began >= k_max_group_time)) {
+      // The rest runs in the next group: it must run first, or the jobs
+      // that ran have waited long enough for their commit.
       m_again.insert(m_again.end(), to_run.begin() + i, to_run.end());
       break;
     }
-    if (to_run[i]->is_interrupted()) {
-      answer(*to_run[i], std::make_exception_ptr(interrupted_while_waiting()));
+    if (ticket.is_interrupted()) {
+      answer(ticket, std::make_exception_ptr(interrupted_while_waiting()));
       continue;
     }
+    ticket.run_first = false;
+    std::exception_ptr error;
     Outcome outcome = Outcome::failed;
     try {
-      outcome = run_one(*to_run[i], in_savepoints);
+      outcome = run_one(ticket, in_savepoints, error);
     } catch (...) {
-      // The writer's own SAVEPOINT, RELEASE or ROLLBACK TO failed: the
-      // transaction is in no state to commit.
-      m_connection.rollback();
-      const auto error = std::current_exception();
-      for (std::size_t j = i; j < to_run.size(); ++j) {
-        answer(*to_run[j], error);
-      }
-      for (Ticket* ran : m_ran) {
-        answer(*ran, error);
-      }
-      m_ran.clear();
+      // The writer's own statement failed (out of memory, an I/O error):
+      // the transaction is in no state to commit. This job takes the
+      // error; the others run again.
+      answer(ticket, error ? error : std::current_exception());
+      lose(i + 1);
       return;
     }
     if (outcome == Outcome::ran) {
-      m_ran.push_back(to_run[i]);
+      m_ran.push_back(&ticket);
       continue;
     }
     m_writer.m_groups_with_savepoints = k_savepoint_groups;
-    if (outcome == Outcome::transaction_lost) {
-      // SQLite rolled the whole transaction back: what ran before is gone,
-      // and what was to come runs in the next group, as does the former.
-      m_again.insert(m_again.end(), m_ran.begin(), m_ran.end());
-      m_again.insert(m_again.end(), to_run.begin() + i + 1, to_run.end());
-      for (Ticket* lost : m_again) {
-        lost->reply.clear();
+    if (outcome == Outcome::failed) {
+      if (is_first) {
+        answer(ticket, error);
+      } else {
+        ticket.error = error;
+        failed.push_back(&ticket);
       }
-      m_ran.clear();
-      return;
+      continue;
     }
+    // SQLite undid the whole transaction.
+    if (is_first) {
+      answer(ticket, error);
+    } else {
+      ticket.run_first = true;
+      failed.push_back(&ticket);
+    }
+    lose(i + 1);
+    return;
   }
   if (m_ran.empty()) {
     m_connection.rollback();
     return;
   }
   if (!run_for_all([this] { m_connection.commit(); })) {
+    // The failures saw writes that are gone: they run again.
     m_connection.rollback();
+    m_again.insert(m_again.end(), failed.begin(), failed.end());
     return;
   }
   m_answered.insert(m_answered.end(), m_ran.begin(), m_ran.end());
+  for (Ticket* ticket : failed) {
+    answer(*ticket, ticket->error);
+  }
 }
 
-SharedWriter::Group::Outcome SharedWriter::Group::run_one(Ticket& ticket,
-                                                          bool in_savepoint)
+SharedWriter::Group::Outcome SharedWriter::Group::run_one(
+  Ticket& ticket, bool in_savepoint, std::exception_ptr& error)
 {
   Link& link = *m_writer.m_link;
   if (in_savepoint) {
@@ -208,7 +242,6 @@ SharedWriter::Group::Outcome SharedWriter::Group::run_one(Ticket& ticket,
   // Declared first so a statement the cache did not keep is finalized
   // after the rollback below.
   StatementPtr spare;
-  std::exception_ptr error;
   {
     const InterruptScope interrupt(m_connection,
                                    ticket.options.should_interrupt);
@@ -245,12 +278,10 @@ SharedWriter::Group::Outcome SharedWriter::Group::run_one(Ticket& ticket,
   }
   if (!in_savepoint || sqlite3_get_autocommit(m_connection.handle()) != 0) {
     m_connection.rollback();
-    answer(ticket, error);
     return Outcome::transaction_lost;
   }
   m_connection.run_own(m_writer.m_rollback_to.get());
   m_connection.run_own(m_writer.m_release.get());
-  answer(ticket, error);
   return Outcome::failed;
 }
 
@@ -380,6 +411,8 @@ void SharedWriter::lead(Ticket& own, std::unique_lock<std::mutex>& lock)
     const auto& again = group.again();
     for (auto it = again.rbegin(); it != again.rend(); ++it) {
       (*it)->state = Ticket::State::queued;
+      (*it)->reply.clear();
+      (*it)->error = nullptr;
       m_queued.push_front(*it);
     }
     for (Ticket* answered : group.answered()) {

@@ -24,8 +24,10 @@ namespace jq::sql::sqlite {
 // committed, and its failure undoes its own writes. When the failure undid
 // the others' too (an error that rolls back the whole transaction: an
 // interrupt, a full disk, an ON CONFLICT ROLLBACK; or a group run without
-// savepoints), it fails the job that made it, and the others run again in
-// the next group. Once a job failed, the next groups run each job in a
+// savepoints), the others run again in the next group. A failure is final
+// when nothing uncommitted was written before it in its transaction, or
+// when what was written commits; otherwise the job runs again, first in a
+// transaction. Once a job failed, the next groups run each job in a
 // savepoint of its own, whose rollback leaves the others' writes in place.
 // A job's ledger row goes with its write, so exactly-once holds as before.
 //
@@ -42,7 +44,8 @@ public:
 
   // Run the write `request` and return its reply (see Session::run). A job
   // still waiting for the writer gives up when it is interrupted, or after
-  // Connection::k_busy_timeout.
+  // Connection::k_busy_timeout; once in a group, it may wait that long
+  // again for another connection's lock (BEGIN's busy wait).
   std::string run(const Request& request, const RunOptions& options);
 
   // The most jobs in one group: a job's reply waits for the group's
@@ -59,8 +62,9 @@ private:
   struct Ticket;
   class Group;
 
-  // Run groups of queued tickets until `own` is answered. Called with
-  // `lock` held and m_is_leading set; returns with both.
+  // Take the lead and run groups of queued tickets until `own` is answered,
+  // then hand the lead to the oldest waiting ticket. Called and returns
+  // with `lock` held; the groups run without it.
   void lead(Ticket& own, std::unique_lock<std::mutex>& lock);
 
   // Everything below is the leader's, except where noted.
