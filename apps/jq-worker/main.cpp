@@ -1,5 +1,6 @@
 // jq-worker: run SQL jobs from a Bull queue against SQLite databases.
 
+#include <jq/cli/allocator.hpp>
 #include <jq/cli/common.hpp>
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
@@ -16,8 +17,6 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
-
-#include <malloc.h>
 
 #include <iostream>
 #include <memory>
@@ -242,12 +241,7 @@ int run(const Options& options, const std::atomic<bool>& stop)
 
 int main(int argc, char** argv)
 {
-  // glibc gives each thread that allocates an arena of its own; the slots'
-  // jobs are small and short-lived, and one arena holds them in less: at
-  // -c 16, 20,000 selects peaked at 11.6 MiB with an arena per thread and
-  // 10.3 with two; with jobs taken ahead, 20,000 inserts at 10.1 with two
-  // and 9.8-9.9 with one, no slower.
-  mallopt(M_ARENA_MAX, 1);
+  jq::cli::tune_allocator(argv);
   static std::atomic<bool> stop{false};
   jq::cli::install_stop_signals(stop);
   return jq::cli::guarded_main(k_tool, [&] {
