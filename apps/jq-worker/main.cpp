@@ -241,7 +241,7 @@ int run(const Options& options, const std::atomic<bool>& stop)
 
 int main(int argc, char** argv)
 {
-  jq::cli::tune_allocator(argv);
+  jq::cli::tune_allocator(argv, k_tool);
   static std::atomic<bool> stop{false};
   jq::cli::install_stop_signals(stop);
   return jq::cli::guarded_main(k_tool, [&] {

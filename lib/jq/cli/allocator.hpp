@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string_view>
+
 namespace jq::cli {
 
 // Set glibc's allocator up for a long-running process with many threads
@@ -12,9 +14,12 @@ namespace jq::cli {
 // glibc reads the second only from the environment, when the process
 // starts (GLIBC_TUNABLES). When it is not set there, this starts the
 // program again in place, once (execv of /proc/self/exe: same process id,
-// arguments and environment, plus the setting); when that fails, the
-// program runs on as it is. A GLIBC_TUNABLES that names tcache_count
-// already is left as the user set it. Call first thing in main().
-void tune_allocator(char** argv) noexcept;
+// arguments and environment, plus the setting and JQ_ALLOCATOR_TUNED=1);
+// when that fails, the program runs on as it is. It does not when
+// GLIBC_TUNABLES names tcache_count already (the user's choice), in secure
+// mode (setuid, file capabilities), or when /proc/self/exe is not a file
+// named `name` (started through ld.so or valgrind). Call first thing in
+// main().
+void tune_allocator(char** argv, std::string_view name) noexcept;
 
 } // namespace jq::cli

@@ -18,6 +18,19 @@ template<typename T> bool contains(const std::vector<T>& items, const T& item)
   return std::find(items.begin(), items.end(), item) != items.end();
 }
 
+// Whether `error` is the job's own interrupt (its time ran out), which
+// does not depend on what other jobs wrote.
+bool is_interrupt(const std::exception_ptr& error)
+{
+  try {
+    std::rethrow_exception(error);
+  } catch (const SqlError& e) {
+    return e.code() == SQLITE_INTERRUPT;
+  } catch (...) {
+    return false;
+  }
+}
+
 SqlError interrupted_while_waiting()
 {
   return SqlError("interrupted while waiting for another job's write",
@@ -56,8 +69,9 @@ struct SharedWriter::Ticket
 };
 
 // One transaction of the leader's: after run(), each ticket is in
-// answered() (its reply or error set) or in again() (its write was lost
-// with the transaction, through no fault of its own).
+// answered() (its reply or error set) or in again(), to run in the next
+// group (its write was lost with the transaction, or its failure may have
+// come from writes that did not commit).
 class SharedWriter::Group
 {
 public:
@@ -154,12 +168,20 @@ void SharedWriter::Group::run() noexcept
   // Jobs that failed after others had written in the transaction: their
   // failure stands only if those writes commit.
   std::vector<Ticket*> failed;
-  // Undo the transaction: what ran in it and what was still to run in it
-  // run again, in the next group.
+  // A failure that may have come from what others wrote before it runs
+  // again, first in the next group, where what it sees is committed.
+  const auto run_again_first = [&](Ticket& ticket) {
+    ticket.run_first = true;
+    m_again.push_back(&ticket);
+  };
+  // Undo the transaction: what ran in it, what failed in it and what was
+  // still to run in it run again, in the next group.
   const auto lose = [&](std::size_t rest_from) {
     m_connection.rollback();
+    for (Ticket* ticket : failed) {
+      run_again_first(*ticket);
+    }
     m_again.insert(m_again.end(), m_ran.begin(), m_ran.end());
-    m_again.insert(m_again.end(), failed.begin(), failed.end());
     m_again.insert(m_again.end(), to_run.begin() + rest_from, to_run.end());
     m_ran.clear();
   };
@@ -187,8 +209,14 @@ void SharedWriter::Group::run() noexcept
     } catch (...) {
       // The writer's own statement failed (out of memory, an I/O error):
       // the transaction is in no state to commit. This job takes the
-      // error; the others run again.
-      answer(ticket, error ? error : std::current_exception());
+      // error (if it ran first; else it runs again, first); the others run
+      // again.
+      const auto own_error = error ? error : std::current_exception();
+      if (is_first) {
+        answer(ticket, own_error);
+      } else {
+        run_again_first(ticket);
+      }
       lose(i + 1);
       return;
     }
@@ -197,8 +225,10 @@ void SharedWriter::Group::run() noexcept
       continue;
     }
     m_writer.m_groups_with_savepoints = k_savepoint_groups;
+    // Final now when it saw committed data only, or ran out of time.
+    const bool is_final = is_first || is_interrupt(error);
     if (outcome == Outcome::failed) {
-      if (is_first) {
+      if (is_final) {
         answer(ticket, error);
       } else {
         ticket.error = error;
@@ -207,11 +237,10 @@ void SharedWriter::Group::run() noexcept
       continue;
     }
     // SQLite undid the whole transaction.
-    if (is_first) {
+    if (is_final) {
       answer(ticket, error);
     } else {
-      ticket.run_first = true;
-      failed.push_back(&ticket);
+      run_again_first(ticket);
     }
     lose(i + 1);
     return;
@@ -223,7 +252,9 @@ void SharedWriter::Group::run() noexcept
   if (!run_for_all([this] { m_connection.commit(); })) {
     // The failures saw writes that are gone: they run again.
     m_connection.rollback();
-    m_again.insert(m_again.end(), failed.begin(), failed.end());
+    for (Ticket* ticket : failed) {
+      run_again_first(*ticket);
+    }
     return;
   }
   m_answered.insert(m_answered.end(), m_ran.begin(), m_ran.end());
