@@ -9,7 +9,6 @@
 #include <sqlite3.h>
 
 #include <mutex>
-#include <optional>
 
 namespace jq::sql::sqlite {
 

@@ -208,17 +208,12 @@ void SharedWriter::Group::run() noexcept
       outcome = run_one(ticket, in_savepoints, error);
     } catch (...) {
       // The writer's own statement failed (out of memory, an I/O error):
-      // the transaction is in no state to commit. This job takes the
-      // error (if it ran first; else it runs again, first); the others run
-      // again.
-      const auto own_error = error ? error : std::current_exception();
-      if (is_first) {
-        answer(ticket, own_error);
-      } else {
-        run_again_first(ticket);
+      // the transaction is in no state to commit, as if SQLite had undone
+      // it. The job keeps its own error, if it had one.
+      if (!error) {
+        error = std::current_exception();
       }
-      lose(i + 1);
-      return;
+      outcome = Outcome::transaction_lost;
     }
     if (outcome == Outcome::ran) {
       m_ran.push_back(&ticket);
@@ -236,7 +231,7 @@ void SharedWriter::Group::run() noexcept
       }
       continue;
     }
-    // SQLite undid the whole transaction.
+    // The whole transaction is undone.
     if (is_final) {
       answer(ticket, error);
     } else {
@@ -250,11 +245,9 @@ void SharedWriter::Group::run() noexcept
     return;
   }
   if (!run_for_all([this] { m_connection.commit(); })) {
-    // The failures saw writes that are gone: they run again.
-    m_connection.rollback();
-    for (Ticket* ticket : failed) {
-      run_again_first(*ticket);
-    }
+    // run_for_all() dealt with what ran; the failures saw writes that are
+    // gone, and run again.
+    lose(to_run.size());
     return;
   }
   m_answered.insert(m_answered.end(), m_ran.begin(), m_ran.end());
