@@ -28,6 +28,7 @@ JobExchange::JobExchange(redis::Url url_,
                          const Transitions& transitions_,
                          LockBook& book_,
                          std::chrono::milliseconds block_timeout_,
+                         int slots_,
                          int take_ahead_,
                          const std::atomic<bool>& stop,
                          const std::atomic<bool>& cancel_)
@@ -38,6 +39,8 @@ JobExchange::JobExchange(redis::Url url_,
     cancel(cancel_),
     producer(transitions_.keys()),
     take_ahead(std::max(0, take_ahead_)),
+    slots(std::max(1, slots_)),
+    pacing(slots, SlotPacing::usable_cpus()),
     fetcher(url, transitions_, block_timeout_, stop)
 {
 }
@@ -76,9 +79,33 @@ void JobExchange::hand_out(std::vector<Job> taken,
   }
   // One idle slot per job added, not all of them: at -c 16 waking every
   // slot for each job made a lone caller's round trip half as slow again.
-  for (int i = 0; i < std::min(added, idle); ++i) {
+  // While paced, only as many as make the running slots SlotPacing's
+  // number.
+  // Unpaced, one for every held job: pacing may just have ended.
+  if (!paced()) {
+    wake_for_held(static_cast<int>(ready.size()));
+    return;
+  }
+  wake_for_held(std::min(added, pacing.running_wanted() - running()));
+  if (!ready.empty() && !watching && idle > woken) {
+    // One idle slot watches the held jobs' age.
     changed.notify_one();
   }
+}
+
+void JobExchange::wake_for_held(int count)
+{
+  count = std::min(count, idle - woken);
+  for (int i = 0; i < count; ++i) {
+    ++woken;
+    changed.notify_one();
+  }
+}
+
+bool JobExchange::may_start_held(
+  std::chrono::steady_clock::time_point now) const
+{
+  return !paced() || woken > 0 || ready.front().since + k_quick <= now;
 }
 
 // One round trip on `commands`: send the outbox (or start `moved`) and
@@ -238,12 +265,19 @@ void JobExchange::schedule_next_runs(const std::vector<Job>& taken)
 // A slot's end goes out, in this slot's round or the current owner's;
 // returns the slot's next job when its round took one.
 std::optional<Job> JobExchange::deliver(JobEnd end,
-                                        std::chrono::nanoseconds ran)
+                                        std::chrono::nanoseconds ran,
+                                        std::chrono::nanoseconds cpu)
 {
   book.mark_finishing(end.id);
   std::unique_lock lock(mutex);
   outbox.push_back(std::move(end));
+  const bool was_paced = paced();
   quick = ran < k_quick;
+  pacing.job_ended(ran, cpu);
+  if (was_paced && !paced()) {
+    // A slow job: the held jobs may not wait for the running slots.
+    wake_for_held(static_cast<int>(ready.size()));
+  }
   std::optional<Job> mine;
   // A job held ahead is next, before any the round takes.
   if (!ready.empty()) {
@@ -279,10 +313,23 @@ std::optional<Job> JobExchange::obtain()
   std::unique_lock lock(mutex);
   ++idle;
   for (;;) {
-    if (!ready.empty()) {
+    if (ready.empty()) {
+      woken = 0;
+    } else if (const auto now = std::chrono::steady_clock::now();
+               may_start_held(now)) {
+      if (woken == 0 && paced()) {
+        // The oldest held job waited too long: the running slots are busy
+        // with slower jobs; wake a slot for every held job.
+        wake_for_held(static_cast<int>(ready.size()) - 1);
+      }
+      woken = std::max(0, woken - 1);
       Job job = std::move(ready.front().job);
       ready.pop_front();
       --idle;
+      if (paced() && !ready.empty() && !watching && idle > woken) {
+        // This slot may have been the watcher: another one takes over.
+        changed.notify_one();
+      }
       // The ends waiting go out before this job runs, unless an idle slot
       // is left to send them.
       while (!io_busy && !outbox.empty() && !leave_ends_to_idle()) {
@@ -318,6 +365,13 @@ std::optional<Job> JobExchange::obtain()
         --idle;
         return mine;
       }
+      continue;
+    }
+    if (!ready.empty() && !watching) {
+      // Held jobs no slot was woken for: watch how long they wait.
+      watching = true;
+      changed.wait_for(lock, k_quick);
+      watching = false;
       continue;
     }
     // Everything that matters notifies; the timeout is a safety net.
@@ -371,6 +425,7 @@ void JobExchange::tend()
   if (!plain.empty() || !prioritized.empty()) {
     // The slots are busy with slower jobs: hold none ahead for now.
     quick = false;
+    wake_for_held(static_cast<int>(ready.size()));
     // Back in the order they were taken: the plain ones last first, as
     // each goes to the head.
     outbox.insert(outbox.end(),

@@ -4,6 +4,7 @@
 #include <jq/queue/job_fetcher.hpp>
 #include <jq/queue/lock_book.hpp>
 #include <jq/queue/producer.hpp>
+#include <jq/queue/slot_pacing.hpp>
 #include <jq/queue/transitions.hpp>
 #include <jq/redis/backoff.hpp>
 #include <jq/redis/connection.hpp>
@@ -38,7 +39,14 @@ namespace jq::queue {
 // than there are idle slots: the slots then find their next job in hand
 // instead of waiting a round trip for it. A job held ahead that finds no
 // slot free for long (all of them busy with slower jobs) is given back to
-// the head of the line, for any worker. Thread-safe.
+// the head of the line, for any worker.
+//
+// While jobs are quick, a job added to the held ones wakes an idle slot
+// only when fewer slots run than SlotPacing wants: the running slots take
+// the held jobs as they end theirs, without the two context switches of a
+// wake-up. One idle slot then watches: when the oldest held job has waited
+// as long as a quick job runs (the running slots are busy with slower
+// ones), it wakes as many slots as there are held jobs. Thread-safe.
 class JobExchange
 {
 public:
@@ -46,6 +54,7 @@ public:
               const Transitions& transitions,
               LockBook& book,
               std::chrono::milliseconds block_timeout,
+              int slots,
               int take_ahead,
               const std::atomic<bool>& stop,
               const std::atomic<bool>& cancel);
@@ -55,8 +64,11 @@ public:
   std::optional<Job> obtain();
 
   // Send a slot's end (in its own round or the current owner's), of a job
-  // that ran for `ran`; returns the slot's next job when its round took one.
-  std::optional<Job> deliver(JobEnd end, std::chrono::nanoseconds ran);
+  // that ran for `ran`, `cpu` of it on a CPU; returns the slot's next job
+  // when its round took one.
+  std::optional<Job> deliver(JobEnd end,
+                             std::chrono::nanoseconds ran,
+                             std::chrono::nanoseconds cpu);
 
   // Give the jobs held ahead that found no slot free for a while back to
   // the head of the line, and send any end left waiting, in a round of the
@@ -103,6 +115,22 @@ private:
              : std::max(0,
                         idle + own + ahead() - static_cast<int>(ready.size()));
   }
+  // Slots running a job or about to (woken for a held one); mutex held.
+  int running() const
+  {
+    return slots - idle + woken;
+  }
+  // True while idle slots are woken for held jobs only as SlotPacing
+  // wants; mutex held.
+  bool paced() const
+  {
+    return quick && !stopping();
+  }
+  // True when an idle slot may start the oldest held job: it was woken for
+  // it, or that job has waited too long; mutex held.
+  bool may_start_held(std::chrono::steady_clock::time_point now) const;
+  // Wake up to `count` idle slots to start held jobs; mutex held.
+  void wake_for_held(int count);
   void hand_out(std::vector<Job> taken, int want, std::optional<Job>* mine);
   // True, and one idle slot woken, when an idle slot is left to make the
   // next round; mutex held.
@@ -139,12 +167,16 @@ private:
   std::deque<Held> ready;     // taken and locked, not yet started
   std::vector<JobEnd> outbox; // ends not yet sent
   int idle = 0;               // slots waiting for a job
+  int woken = 0;              // idle slots woken to start a held job
+  bool watching = false;      // an idle slot watches the held jobs' age
   bool io_busy = false;       // a slot is in a round on `commands`
   int io_wanted = 0;          // fetchers waiting for `commands`
   bool fetching = false;      // a slot is blocked on `blocker`
   bool wait_empty = false;    // the last round found wait empty
   const int take_ahead;       // most jobs held for the slots beyond idle ones
   bool quick = false;         // the last job to end ran quickly
+  const int slots;
+  SlotPacing pacing;
 
   // Used by the owner of the round (io_busy) alone.
   std::optional<redis::Connection> commands;

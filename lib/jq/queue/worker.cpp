@@ -1,5 +1,6 @@
 #include "worker.hpp"
 
+#include <jq/core/batched_job.hpp>
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/log.hpp>
@@ -9,6 +10,7 @@
 #include <jq/queue/job_exchange.hpp>
 #include <jq/queue/lock_book.hpp>
 #include <jq/queue/maintenance.hpp>
+#include <jq/queue/slot_pacing.hpp>
 #include <jq/queue/transitions.hpp>
 #include <jq/redis/connection.hpp>
 
@@ -159,8 +161,12 @@ struct Worker::State
         return;
       }
       const auto started = Clock::now();
+      const auto cpu_before = thread_cpu_time();
       JobEnd end = attempt(handler, *job);
-      job = exchange->deliver(std::move(end), Clock::now() - started);
+      // A job batched with others gains from more slots, whatever its CPU.
+      const auto cpu = take_batched_job_mark() ? std::chrono::nanoseconds(0)
+                                               : thread_cpu_time() - cpu_before;
+      job = exchange->deliver(std::move(end), Clock::now() - started, cpu);
     }
   }
 };
@@ -183,6 +189,7 @@ void Worker::run(const std::atomic<bool>& stop)
                          state.transitions,
                          state.book,
                          state.options.block_timeout,
+                         state.options.concurrency,
                          state.options.concurrency,
                          stop,
                          state.cancel);

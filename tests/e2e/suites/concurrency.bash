@@ -251,3 +251,51 @@ print("\n".join(bad[:10]))
 }
 TEST "writes committed in groups: a job that rolls back the transaction fails alone" \
   test_group_commit_failures
+
+# While quick jobs stream, the worker keeps about one slot per CPU running
+# and holds the next jobs for them. When the running slots then take jobs
+# that wait (here for another process's lock, on no CPU), the held jobs must
+# start at once in the idle slots, not wait for the running ones or for the
+# give-back of held jobs.
+test_paced_slots_start_waiting_jobs() {
+  local q=paced db=$TEST_DIR/app.sqlite waiting=8 quick=1500
+  sqlite3 "$db" 'create table t (n integer); insert into t values (1)'
+  sqlite3 "$TEST_DIR/fast.sqlite" 'create table u (n integer)'
+  start_worker -q "$q" --db app="$db" --db fast="$TEST_DIR/fast.sqlite" -c 16 || return
+  # Another process holds app (rollback journal: its readers wait) for
+  # longer than the jobs' time limit.
+  "$JQ_PYTHON" -S -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("begin exclusive")
+open(sys.argv[2], "w").close()
+time.sleep(10)
+c.execute("commit")
+' "$db" "$TEST_DIR/locked" &
+  local holder=$!
+  wait_until 10 test -e "$TEST_DIR/locked" || { fail "the lock holder did not start"; return; }
+  "$JQ_PYTHON" -S -c '
+import json, sys
+quick, waiting = int(sys.argv[2]), int(sys.argv[3])
+with open(sys.argv[1], "w") as out:
+    for k in range(2 * quick + waiting):
+        db = "app" if quick <= k < quick + waiting else "fast"
+        out.write(json.dumps({"db": db, "sql": "select ? as k", "params": [k]}) + "\n")
+' "$TEST_DIR/jobs.jsonl" "$quick" "$waiting"
+  run_input "$TEST_DIR/jobs.jsonl" submit -q "$q" --stdin -j 256 --timeout 6s
+  expect_file_lines "$OUT_FILE" "$((2 * quick + waiting))"
+  expect_eq "$(grep -c '"status":"completed"' "$OUT_FILE")" "$((2 * quick))" \
+    "completed replies (the quick jobs)"
+  # Every waiting job started before its time ran out and was stopped
+  # while it waited; none was still held when its caller gave up.
+  expect_eq "$(grep -c "before it could start" "$WORKER_LOG")" 0 \
+    "jobs that never started"
+  # Nor did any held job wait for the give-back of jobs no slot took.
+  expect_eq "$(grep -c "giving it back" "$WORKER_LOG")" 0 \
+    "held jobs given back"
+  kill "$holder" 2>/dev/null
+  wait "$holder" 2>/dev/null
+  expect_eq "$(rcli llen "bull:$q:active")" 0 "LLEN active"
+}
+TEST "jobs that wait, among quick ones, start at once in the idle slots" \
+  test_paced_slots_start_waiting_jobs

@@ -1,5 +1,6 @@
 #include "shared_writer.hpp"
 
+#include <jq/core/batched_job.hpp>
 #include <jq/core/error.hpp>
 
 #include <sqlite3.h>
@@ -373,6 +374,7 @@ SharedWriter::~SharedWriter()
 
 std::string SharedWriter::run(const Request& request, const RunOptions& options)
 {
+  mark_batched_job();
   Ticket ticket(request, options);
   const auto give_up =
     std::chrono::steady_clock::now() + Connection::k_busy_timeout;

@@ -1,0 +1,74 @@
+#include "slot_pacing.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <thread>
+
+namespace jq::queue {
+
+namespace {
+
+// Each job's share weighs this much in the average: about the last 16 jobs
+// count.
+constexpr double k_weight = 1.0 / 16;
+
+// A share below this (a job that mostly waits) lets every slot run.
+constexpr double k_least_share = 1.0 / 1024;
+
+} // namespace
+
+SlotPacing::SlotPacing(int slots, int cpus) noexcept
+  : m_slots(std::max(1, slots)),
+    m_cpus(std::max(1, cpus))
+{
+}
+
+void SlotPacing::job_ended(std::chrono::nanoseconds ran,
+                           std::chrono::nanoseconds cpu) noexcept
+{
+  if (ran.count() <= 0) {
+    return;
+  }
+  // The two clocks differ a little: a job that only computes may show
+  // more CPU time than time.
+  const double share = std::clamp(static_cast<double>(cpu.count())
+                                    / static_cast<double>(ran.count()),
+                                  0.0,
+                                  1.0);
+  m_share = m_share == 0 ? std::max(share, k_least_share)
+                         : m_share + (share - m_share) * k_weight;
+}
+
+int SlotPacing::running_wanted() const noexcept
+{
+  if (m_share < k_least_share) {
+    return m_slots;
+  }
+  const double wanted = std::round(m_cpus / m_share);
+  return wanted >= m_slots ? m_slots : std::max(1, static_cast<int>(wanted));
+}
+
+int SlotPacing::usable_cpus() noexcept
+{
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    return std::max(1, CPU_COUNT(&set));
+  }
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+std::chrono::nanoseconds thread_cpu_time() noexcept
+{
+  timespec now{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) != 0) {
+    return std::chrono::nanoseconds(0);
+  }
+  return std::chrono::seconds(now.tv_sec)
+         + std::chrono::nanoseconds(now.tv_nsec);
+}
+
+} // namespace jq::queue

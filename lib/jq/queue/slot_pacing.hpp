@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+
+namespace jq::queue {
+
+// How many of a worker's slots are worth running at once. A slot that
+// waits for a job costs two context switches to wake, and while jobs keep
+// the CPUs busy (an SQLite select), slots beyond the CPUs only take turns on
+// them: at -c 16 on 2 CPUs, waking one slot per job cost the worker 40% of
+// its time. Jobs that wait instead (for a database server, for their
+// group's commit) leave the CPUs free for more slots. So the worker keeps
+// about cpus / share slots running, where share is the part of a job's time
+// spent on a CPU, averaged over the last jobs. Not thread-safe.
+class SlotPacing
+{
+public:
+  SlotPacing(int slots, int cpus) noexcept;
+
+  // A job ended after `ran`, of which `cpu` on a CPU.
+  void job_ended(std::chrono::nanoseconds ran,
+                 std::chrono::nanoseconds cpu) noexcept;
+
+  // How many slots may run at once: from the number of CPUs up to every
+  // slot (every slot until a job has ended).
+  int running_wanted() const noexcept;
+
+  // The CPUs this process may run on (at least 1).
+  static int usable_cpus() noexcept;
+
+private:
+  int m_slots;
+  int m_cpus;
+  double m_share = 0; // 0: nothing measured yet
+};
+
+// The CPU time the calling thread has used.
+std::chrono::nanoseconds thread_cpu_time() noexcept;
+
+} // namespace jq::queue
