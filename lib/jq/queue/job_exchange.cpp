@@ -1,10 +1,6 @@
 #include "job_exchange.hpp"
 
-#include <jq/core/clock.hpp>
-#include <jq/core/error.hpp>
 #include <jq/core/log.hpp>
-#include <jq/metrics/worker_metrics.hpp>
-#include <jq/queue/repeat.hpp>
 
 #include <algorithm>
 
@@ -33,14 +29,12 @@ JobExchange::JobExchange(redis::Url url_,
                          const std::atomic<bool>& stop,
                          const std::atomic<bool>& cancel_)
   : url(std::move(url_)),
-    transitions(transitions_),
     book(book_),
     m_stop(stop),
-    cancel(cancel_),
-    producer(transitions_.keys()),
     take_ahead(std::max(0, take_ahead_)),
     slots(std::max(1, slots_)),
     pacing(slots, SlotPacing::usable_cpus()),
+    link(url, transitions_, book_, stop, cancel_),
     fetcher(url, transitions_, block_timeout_, stop)
 {
 }
@@ -108,7 +102,7 @@ bool JobExchange::may_start_held(
   return !paced() || woken > 0 || ready.front().since + k_quick <= now;
 }
 
-// One round trip on `commands`: send the outbox (or start `moved`) and
+// One round trip on the round link: send the outbox (or start `moved`) and
 // take up to `want` jobs. Called and returns with `lock` held; the I/O
 // happens without it.
 std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
@@ -121,7 +115,7 @@ std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
     ends.swap(outbox);
   }
   lock.unlock();
-  std::vector<Job> taken = exchange(ends, want, moved);
+  std::vector<Job> taken = link.exchange(ends, want, moved);
   lock.lock();
   io_busy = false;
   // Wake the fetchers that wait for the connection (on a variable of their
@@ -135,131 +129,6 @@ std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
     changed.notify_one();
   }
   return taken;
-}
-
-// Record `ends` and take jobs, reconnecting until Redis takes them: the
-// results are in hand and must not be lost to an outage (their locks are
-// renewed meanwhile). Gives up only when a stop's grace has run out; the
-// locks then lapse and the stalled check puts the jobs back.
-std::vector<Job> JobExchange::exchange(const std::vector<JobEnd>& ends,
-                                       int want,
-                                       const std::vector<std::string>& moved)
-{
-  for (;;) {
-    try {
-      if (!commands) {
-        commands.emplace(redis::Connection::open(url));
-        // A call whose reply was lost may have recorded ends and taken
-        // jobs no slot knows of.
-        for (const auto& id :
-             transitions.reclaim_orphans(*commands, book.all())) {
-          JQ_LOG(warn,
-                 "job {} was taken by a call whose reply was lost; put it "
-                 "back in line",
-                 id);
-        }
-      }
-      std::vector<Job> taken;
-      if (ends.empty()) {
-        taken = transitions.take(
-          *commands, want - static_cast<int>(moved.size()), moved);
-      } else {
-        Finished finished = transitions.finish(*commands, ends, want);
-        log_refusals(ends, finished.refusals);
-        taken = std::move(finished.taken);
-      }
-      io_backoff.reset();
-      release(ends);
-      for (const auto& job : taken) {
-        book.hold(job.id);
-      }
-      schedule_next_runs(taken);
-      return taken;
-    } catch (const RedisReplyError& error) {
-      // A script refused something odd (e.g. a key of the wrong type
-      // written by someone else): the locks lapse and the stalled check
-      // deals with these jobs.
-      const auto pause = io_backoff.next();
-      JQ_LOG(error,
-             "Redis refused a command: {}; trying again in {} ms",
-             error.what(),
-             pause.count());
-      release(ends);
-      redis::Backoff::sleep_unless(cancel, pause);
-      return {};
-    } catch (const RedisError& error) {
-      if (commands && m_metrics != nullptr) {
-        m_metrics->count_reconnect();
-      }
-      commands.reset();
-      if (cancel.load() || (ends.empty() && stopping())) {
-        release(ends);
-        return {};
-      }
-      const auto pause = io_backoff.next();
-      JQ_LOG(warn,
-             "Redis error: {}; {} {} job end(s) in {} ms",
-             error.what(),
-             ends.empty() ? "retrying" : "recording",
-             ends.size(),
-             pause.count());
-      redis::Backoff::sleep_unless(cancel, pause);
-    }
-  }
-}
-
-void JobExchange::release(const std::vector<JobEnd>& ends)
-{
-  for (const auto& end : ends) {
-    book.release(end.id);
-  }
-}
-
-void JobExchange::log_refusals(const std::vector<JobEnd>& ends,
-                               const std::vector<Refusal>& refusals)
-{
-  for (std::size_t i = 0; i < ends.size() && i < refusals.size(); ++i) {
-    if (refusals[i] != Refusal::none) {
-      JQ_LOG(warn,
-             "job {}: could not record its end ({}); another worker may "
-             "have taken it back",
-             ends[i].id,
-             describe(refusals[i]));
-    }
-  }
-}
-
-// As Bull's worker does when it takes a run of a repeatable job: add the
-// next run, unless the repeatable job was removed meanwhile. A failure is
-// logged: the jobs taken are in hand whatever happens here.
-void JobExchange::schedule_next_runs(const std::vector<Job>& taken)
-{
-  for (const auto& job : taken) {
-    if (!job.opts.contains("repeat")) {
-      continue;
-    }
-    try {
-      const auto next = next_repetition(job, now_ms());
-      if (!next
-          || commands->command({"ZSCORE", keys().repeat(), next->repeat_key})
-               .is_nil()) {
-        continue;
-      }
-      commands->command({"ZADD",
-                         keys().repeat(),
-                         std::to_string(next->next_ms),
-                         next->repeat_key});
-      producer.add(*commands, next->job);
-    } catch (const std::exception& error) {
-      JQ_LOG(error,
-             "job {}: cannot schedule its next repetition: {}",
-             job.id,
-             error.what());
-      if (commands->is_broken()) {
-        commands.reset();
-      }
-    }
-  }
 }
 
 // A slot's end goes out, in this slot's round or the current owner's;

@@ -3,11 +3,9 @@
 #include <jq/queue/job.hpp>
 #include <jq/queue/job_fetcher.hpp>
 #include <jq/queue/lock_book.hpp>
-#include <jq/queue/producer.hpp>
+#include <jq/queue/round_link.hpp>
 #include <jq/queue/slot_pacing.hpp>
 #include <jq/queue/transitions.hpp>
-#include <jq/redis/backoff.hpp>
-#include <jq/redis/connection.hpp>
 #include <jq/redis/url.hpp>
 
 #include <algorithm>
@@ -88,15 +86,11 @@ public:
   // owned). Call before any slot runs.
   void count_in(metrics::WorkerMetrics* metrics) noexcept
   {
-    m_metrics = metrics;
+    link.count_in(metrics);
     fetcher.count_in(metrics);
   }
 
 private:
-  const Keys& keys() const
-  {
-    return transitions.keys();
-  }
   bool stopping() const
   {
     return m_stop.load();
@@ -138,23 +132,12 @@ private:
   std::vector<Job> round(std::unique_lock<std::mutex>& lock,
                          int want,
                          const std::vector<std::string>& moved = {});
-  std::vector<Job> exchange(const std::vector<JobEnd>& ends,
-                            int want,
-                            const std::vector<std::string>& moved);
-  void release(const std::vector<JobEnd>& ends);
-  void log_refusals(const std::vector<JobEnd>& ends,
-                    const std::vector<Refusal>& refusals);
-  void schedule_next_runs(const std::vector<Job>& taken);
   std::optional<Job> start_moved(std::unique_lock<std::mutex>& lock,
                                  const std::string& id);
 
   redis::Url url;
-  const Transitions& transitions;
   LockBook& book;
   const std::atomic<bool>& m_stop;
-  const std::atomic<bool>& cancel;
-  // Adds the next runs of repeatable jobs.
-  Producer producer;
 
   std::mutex mutex; // guards everything below but the connections
   std::condition_variable changed;  // for the idle slots
@@ -169,8 +152,8 @@ private:
   int idle = 0;               // slots waiting for a job
   int woken = 0;              // idle slots woken to start a held job
   bool watching = false;      // an idle slot watches the held jobs' age
-  bool io_busy = false;       // a slot is in a round on `commands`
-  int io_wanted = 0;          // fetchers waiting for `commands`
+  bool io_busy = false;       // a slot is in a round on `link`
+  int io_wanted = 0;          // fetchers waiting for `link`
   bool fetching = false;      // a slot is blocked on `blocker`
   bool wait_empty = false;    // the last round found wait empty
   const int take_ahead;       // most jobs held for the slots beyond idle ones
@@ -179,11 +162,9 @@ private:
   SlotPacing pacing;
 
   // Used by the owner of the round (io_busy) alone.
-  std::optional<redis::Connection> commands;
-  redis::Backoff io_backoff;
+  RoundLink link;
   // Used by the fetching slot alone.
   JobFetcher fetcher;
-  metrics::WorkerMetrics* m_metrics = nullptr;
 };
 
 } // namespace jq::queue

@@ -4,7 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <optional>
+#include <string>
 #include <thread>
 
 namespace jq::queue {
@@ -17,6 +21,32 @@ constexpr double k_weight = 1.0 / 16;
 
 // A share below this (a job that mostly waits) lets every slot run.
 constexpr double k_least_share = 1.0 / 1024;
+
+// The CPUs' worth of time the process's cgroup may use (cgroup v2's
+// cpu.max, or v1's CFS quota), as a container runtime sets it; nullopt when
+// unlimited or not found.
+std::optional<double> cgroup_cpu_quota()
+{
+  double quota = 0;
+  double period = 0;
+  if (std::ifstream v2("/sys/fs/cgroup/cpu.max"); v2) {
+    std::string text;
+    if (!(v2 >> text >> period) || text == "max") {
+      return std::nullopt;
+    }
+    quota = std::strtod(text.c_str(), nullptr);
+  } else {
+    std::ifstream v1_quota("/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+    std::ifstream v1_period("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+    if (!(v1_quota >> quota) || !(v1_period >> period)) {
+      return std::nullopt;
+    }
+  }
+  if (quota <= 0 || period <= 0) {
+    return std::nullopt;
+  }
+  return quota / period;
+}
 
 } // namespace
 
@@ -53,12 +83,17 @@ int SlotPacing::running_wanted() const noexcept
 
 int SlotPacing::usable_cpus() noexcept
 {
+  int cpus = static_cast<int>(std::thread::hardware_concurrency());
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) == 0) {
-    return std::max(1, CPU_COUNT(&set));
+    cpus = CPU_COUNT(&set);
   }
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // A container's CPU limit (docker --cpus), where one is set.
+  if (const auto quota = cgroup_cpu_quota()) {
+    cpus = std::min(cpus, static_cast<int>(std::ceil(*quota)));
+  }
+  return std::max(1, cpus);
 }
 
 std::chrono::nanoseconds thread_cpu_time() noexcept

@@ -1,0 +1,152 @@
+#include "round_link.hpp"
+
+#include <jq/core/clock.hpp>
+#include <jq/core/error.hpp>
+#include <jq/core/log.hpp>
+#include <jq/metrics/worker_metrics.hpp>
+#include <jq/queue/repeat.hpp>
+
+namespace jq::queue {
+
+RoundLink::RoundLink(const redis::Url& url_,
+                     const Transitions& transitions_,
+                     LockBook& book_,
+                     const std::atomic<bool>& stop,
+                     const std::atomic<bool>& cancel_)
+  : url(url_),
+    transitions(transitions_),
+    book(book_),
+    m_stop(stop),
+    cancel(cancel_),
+    producer(transitions_.keys())
+{
+}
+
+// Record `ends` and take jobs, reconnecting until Redis takes them: the
+// results are in hand and must not be lost to an outage (their locks are
+// renewed meanwhile). Gives up only when a stop's grace has run out; the
+// locks then lapse and the stalled check puts the jobs back.
+std::vector<Job> RoundLink::exchange(const std::vector<JobEnd>& ends,
+                                     int want,
+                                     const std::vector<std::string>& moved)
+{
+  for (;;) {
+    try {
+      if (!commands) {
+        commands.emplace(redis::Connection::open(url));
+        // A call whose reply was lost may have recorded ends and taken
+        // jobs no slot knows of.
+        for (const auto& id :
+             transitions.reclaim_orphans(*commands, book.all())) {
+          JQ_LOG(warn,
+                 "job {} was taken by a call whose reply was lost; put it "
+                 "back in line",
+                 id);
+        }
+      }
+      std::vector<Job> taken;
+      if (ends.empty()) {
+        taken = transitions.take(
+          *commands, want - static_cast<int>(moved.size()), moved);
+      } else {
+        Finished finished = transitions.finish(*commands, ends, want);
+        log_refusals(ends, finished.refusals);
+        taken = std::move(finished.taken);
+      }
+      io_backoff.reset();
+      release(ends);
+      for (const auto& job : taken) {
+        book.hold(job.id);
+      }
+      schedule_next_runs(taken);
+      return taken;
+    } catch (const RedisReplyError& error) {
+      // A script refused something odd (e.g. a key of the wrong type
+      // written by someone else): the locks lapse and the stalled check
+      // deals with these jobs.
+      const auto pause = io_backoff.next();
+      JQ_LOG(error,
+             "Redis refused a command: {}; trying again in {} ms",
+             error.what(),
+             pause.count());
+      release(ends);
+      redis::Backoff::sleep_unless(cancel, pause);
+      return {};
+    } catch (const RedisError& error) {
+      if (commands && m_metrics != nullptr) {
+        m_metrics->count_reconnect();
+      }
+      commands.reset();
+      if (cancel.load() || (ends.empty() && m_stop.load())) {
+        release(ends);
+        return {};
+      }
+      const auto pause = io_backoff.next();
+      JQ_LOG(warn,
+             "Redis error: {}; {} {} job end(s) in {} ms",
+             error.what(),
+             ends.empty() ? "retrying" : "recording",
+             ends.size(),
+             pause.count());
+      redis::Backoff::sleep_unless(cancel, pause);
+    }
+  }
+}
+
+void RoundLink::release(const std::vector<JobEnd>& ends)
+{
+  for (const auto& end : ends) {
+    book.release(end.id);
+  }
+}
+
+void RoundLink::log_refusals(const std::vector<JobEnd>& ends,
+                             const std::vector<Refusal>& refusals)
+{
+  for (std::size_t i = 0; i < ends.size() && i < refusals.size(); ++i) {
+    if (refusals[i] != Refusal::none) {
+      JQ_LOG(warn,
+             "job {}: could not record its end ({}); another worker may "
+             "have taken it back",
+             ends[i].id,
+             describe(refusals[i]));
+    }
+  }
+}
+
+// As Bull's worker does when it takes a run of a repeatable job: add the
+// next run, unless the repeatable job was removed meanwhile. A failure is
+// logged: the jobs taken are in hand whatever happens here.
+void RoundLink::schedule_next_runs(const std::vector<Job>& taken)
+{
+  for (const auto& job : taken) {
+    if (!job.opts.contains("repeat")) {
+      continue;
+    }
+    try {
+      const auto next = next_repetition(job, now_ms());
+      if (!next
+          || commands
+               ->command(
+                 {"ZSCORE", transitions.keys().repeat(), next->repeat_key})
+               .is_nil()) {
+        continue;
+      }
+      commands->command({"ZADD",
+                         transitions.keys().repeat(),
+                         std::to_string(next->next_ms),
+                         next->repeat_key});
+      producer.add(*commands, next->job);
+    } catch (const std::exception& error) {
+      JQ_LOG(error,
+             "job {}: cannot schedule its next repetition: {}",
+             job.id,
+             error.what());
+      if (commands->is_broken()) {
+        commands.reset();
+      }
+    }
+  }
+}
+
+} // namespace jq::queue
