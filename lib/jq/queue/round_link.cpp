@@ -6,6 +6,8 @@
 #include <jq/metrics/worker_metrics.hpp>
 #include <jq/queue/repeat.hpp>
 
+#include <utility>
+
 namespace jq::queue {
 
 RoundLink::RoundLink(const redis::Url& url_,

@@ -22,9 +22,10 @@ constexpr double k_weight = 1.0 / 16;
 // A share below this (a job that mostly waits) lets every slot run.
 constexpr double k_least_share = 1.0 / 1024;
 
-// The CPUs' worth of time the process's cgroup may use (cgroup v2's
-// cpu.max, or v1's CFS quota), as a container runtime sets it; nullopt when
-// unlimited or not found.
+// The CPUs' worth of time a container may use, as its runtime sets it on
+// the cgroup mounted at /sys/fs/cgroup (v2's cpu.max, or v1's CFS quota);
+// nullopt when unlimited or not found. A limit on a parent cgroup or a
+// systemd unit's CPUQuota= is not looked for: pacing then counts every CPU.
 std::optional<double> cgroup_cpu_quota()
 {
   double quota = 0;
@@ -91,7 +92,7 @@ int SlotPacing::usable_cpus() noexcept
   }
   // A container's CPU limit (docker --cpus), where one is set.
   if (const auto quota = cgroup_cpu_quota()) {
-    cpus = std::min(cpus, static_cast<int>(std::ceil(*quota)));
+    cpus = static_cast<int>(std::min<double>(cpus, std::ceil(*quota)));
   }
   return std::max(1, cpus);
 }

@@ -25,7 +25,8 @@ public:
   // slot (every slot until a job has ended).
   int running_wanted() const noexcept;
 
-  // The CPUs this process may run on (at least 1).
+  // The CPUs this process may run on, within a container's CPU limit (at
+  // least 1).
   static int usable_cpus() noexcept;
 
 private:

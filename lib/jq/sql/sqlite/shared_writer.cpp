@@ -7,8 +7,8 @@
 
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <chrono>
+#include <deque>
 
 namespace jq::sql::sqlite {
 
