@@ -25,13 +25,11 @@ JobExchange::JobExchange(redis::Url url_,
                          LockBook& book_,
                          std::chrono::milliseconds block_timeout_,
                          int slots_,
-                         int take_ahead_,
                          const std::atomic<bool>& stop,
                          const std::atomic<bool>& cancel_)
   : url(std::move(url_)),
     book(book_),
     m_stop(stop),
-    take_ahead(std::max(0, take_ahead_)),
     slots(std::max(1, slots_)),
     pacing(slots, SlotPacing::usable_cpus()),
     link(url, transitions_, book_, stop, cancel_),
@@ -59,7 +57,7 @@ void JobExchange::hand_out(std::vector<Job> taken,
   if (want > 0) {
     wait_empty = static_cast<int>(taken.size()) < want;
     // Until the next job ends quickly: the next burst may be slow jobs.
-    quick = quick && !wait_empty;
+    set_quick(quick && !wait_empty);
   }
   const auto now = std::chrono::steady_clock::now();
   int added = 0;
@@ -71,11 +69,10 @@ void JobExchange::hand_out(std::vector<Job> taken,
       ++added;
     }
   }
-  // One idle slot per job added, not all of them: at -c 16 waking every
-  // slot for each job made a lone caller's round trip half as slow again.
-  // While paced, only as many as make the running slots SlotPacing's
-  // number.
-  // Unpaced, one for every held job: pacing may just have ended.
+  // One idle slot per job, not all of them: at -c 16 waking every slot for
+  // each job made a lone caller's round trip half as slow again. Unpaced,
+  // one for every held job; paced, only as many as make the running slots
+  // SlotPacing's number.
   if (!paced()) {
     wake_for_held(static_cast<int>(ready.size()));
     return;
@@ -96,10 +93,20 @@ void JobExchange::wake_for_held(int count)
   }
 }
 
-bool JobExchange::may_start_held(
-  std::chrono::steady_clock::time_point now) const
+bool JobExchange::may_start_held() const
 {
-  return !paced() || woken > 0 || ready.front().since + k_quick <= now;
+  return !paced() || woken > 0
+         || ready.front().since + k_quick <= std::chrono::steady_clock::now();
+}
+
+void JobExchange::set_quick(bool is_quick)
+{
+  const bool was_paced = paced();
+  quick = is_quick;
+  if (was_paced && !paced()) {
+    // The held jobs may not wait for the running slots any more.
+    wake_for_held(static_cast<int>(ready.size()));
+  }
 }
 
 // One round trip on the round link: send the outbox (or start `moved`) and
@@ -140,13 +147,8 @@ std::optional<Job> JobExchange::deliver(JobEnd end,
   book.mark_finishing(end.id);
   std::unique_lock lock(mutex);
   outbox.push_back(std::move(end));
-  const bool was_paced = paced();
-  quick = ran < k_quick;
+  set_quick(ran < k_quick);
   pacing.job_ended(ran, cpu);
-  if (was_paced && !paced()) {
-    // A slow job: the held jobs may not wait for the running slots.
-    wake_for_held(static_cast<int>(ready.size()));
-  }
   std::optional<Job> mine;
   // A job held ahead is next, before any the round takes.
   if (!ready.empty()) {
@@ -184,8 +186,7 @@ std::optional<Job> JobExchange::obtain()
   for (;;) {
     if (ready.empty()) {
       woken = 0;
-    } else if (const auto now = std::chrono::steady_clock::now();
-               may_start_held(now)) {
+    } else if (may_start_held()) {
       if (woken == 0 && paced()) {
         // The oldest held job waited too long: the running slots are busy
         // with slower jobs; wake a slot for every held job.
@@ -293,8 +294,7 @@ void JobExchange::tend()
   }
   if (!plain.empty() || !prioritized.empty()) {
     // The slots are busy with slower jobs: hold none ahead for now.
-    quick = false;
-    wake_for_held(static_cast<int>(ready.size()));
+    set_quick(false);
     // Back in the order they were taken: the plain ones last first, as
     // each goes to the head.
     outbox.insert(outbox.end(),

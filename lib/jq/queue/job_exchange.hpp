@@ -33,7 +33,7 @@ namespace jq::queue {
 // slot. When wait is empty, one idle slot blocks in BRPOPLPUSH on the
 // second connection, so a lone job starts at once.
 //
-// While jobs run quickly, a round also takes up to `take_ahead` jobs more
+// While jobs run quickly, a round also takes up to one job per slot more
 // than there are idle slots: the slots then find their next job in hand
 // instead of waiting a round trip for it. A job held ahead that finds no
 // slot free for long (all of them busy with slower jobs) is given back to
@@ -53,7 +53,6 @@ public:
               LockBook& book,
               std::chrono::milliseconds block_timeout,
               int slots,
-              int take_ahead,
               const std::atomic<bool>& stop,
               const std::atomic<bool>& cancel);
 
@@ -98,7 +97,7 @@ private:
   // How many jobs a round may take beyond the idle slots; mutex held.
   int ahead() const
   {
-    return quick && !stopping() ? take_ahead : 0;
+    return paced() ? slots : 0;
   }
   // How many jobs a round asks for: one per idle slot and `own` more for
   // the caller, plus those taken ahead, less those already held; mutex held.
@@ -122,7 +121,10 @@ private:
   }
   // True when an idle slot may start the oldest held job: it was woken for
   // it, or that job has waited too long; mutex held.
-  bool may_start_held(std::chrono::steady_clock::time_point now) const;
+  bool may_start_held() const;
+  // Set `quick`; when that ends pacing, wake a slot for every held job;
+  // mutex held.
+  void set_quick(bool is_quick);
   // Wake up to `count` idle slots to start held jobs; mutex held.
   void wake_for_held(int count);
   void hand_out(std::vector<Job> taken, int want, std::optional<Job>* mine);
@@ -156,9 +158,8 @@ private:
   int io_wanted = 0;          // fetchers waiting for `link`
   bool fetching = false;      // a slot is blocked on `blocker`
   bool wait_empty = false;    // the last round found wait empty
-  const int take_ahead;       // most jobs held for the slots beyond idle ones
   bool quick = false;         // the last job to end ran quickly
-  const int slots;
+  const int slots;            // also the most jobs held beyond idle slots
   SlotPacing pacing;
 
   // Used by the owner of the round (io_busy) alone.

@@ -69,8 +69,7 @@ void SlotPacing::job_ended(std::chrono::nanoseconds ran,
                                     / static_cast<double>(ran.count()),
                                   0.0,
                                   1.0);
-  m_share = m_share == 0 ? std::max(share, k_least_share)
-                         : m_share + (share - m_share) * k_weight;
+  m_share += (share - m_share) * k_weight;
 }
 
 int SlotPacing::running_wanted() const noexcept

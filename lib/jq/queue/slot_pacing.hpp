@@ -32,7 +32,7 @@ public:
 private:
   int m_slots;
   int m_cpus;
-  double m_share = 0; // 0: nothing measured yet
+  double m_share = 0; // from 0: every slot runs until jobs are measured
 };
 
 // The CPU time the calling thread has used.

@@ -190,7 +190,6 @@ void Worker::run(const std::atomic<bool>& stop)
                          state.book,
                          state.options.block_timeout,
                          state.options.concurrency,
-                         state.options.concurrency,
                          stop,
                          state.cancel);
   state.exchange->count_in(&state.metrics);
