@@ -140,15 +140,18 @@ std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
 
 // A slot's end goes out, in this slot's round or the current owner's;
 // returns the slot's next job when its round took one.
-std::optional<Job> JobExchange::deliver(JobEnd end,
-                                        std::chrono::nanoseconds ran,
-                                        std::chrono::nanoseconds cpu)
+std::optional<Job>
+JobExchange::deliver(JobEnd end,
+                     std::chrono::nanoseconds ran,
+                     std::optional<std::chrono::nanoseconds> cpu)
 {
   book.mark_finishing(end.id);
   std::unique_lock lock(mutex);
   outbox.push_back(std::move(end));
   set_quick(ran < k_quick);
-  pacing.job_ended(ran, cpu);
+  if (cpu) {
+    pacing.job_ended(ran, *cpu);
+  }
   std::optional<Job> mine;
   // A job held ahead is next, before any the round takes.
   if (!ready.empty()) {

@@ -15,8 +15,9 @@ namespace jq::queue {
 
 namespace {
 
-// Each job's share weighs this much in the average: about the last 16 jobs
-// count.
+// Each measured job's share weighs this much in the average: about the
+// last 16 measured jobs count (the worker measures one job in 8 of each
+// slot's).
 constexpr double k_weight = 1.0 / 16;
 
 // A share below this (a job that mostly waits) lets every slot run.
