@@ -32,7 +32,8 @@ JobExchange::JobExchange(redis::Url url_,
     m_stop(stop),
     slots(std::max(1, slots_)),
     pacing(slots, SlotPacing::usable_cpus()),
-    link(url, transitions_, book_, stop, cancel_),
+    link(url, transitions_, book_, gate, stop, cancel_),
+    second_link(url, transitions_, book_, gate, stop, cancel_),
     fetcher(url, transitions_, block_timeout_, stop)
 {
 }
@@ -109,22 +110,34 @@ void JobExchange::set_quick(bool is_quick)
   }
 }
 
-// One round trip on the round link: send the outbox (or start `moved`) and
-// take up to `want` jobs. Called and returns with `lock` held; the I/O
+// One round trip on a free round link: send the outbox (or start `moved`)
+// and take up to `want` jobs. Called and returns with `lock` held; the I/O
 // happens without it.
 std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
                                     int want,
                                     const std::vector<std::string>& moved)
 {
-  io_busy = true;
+  const bool first = !first_link_busy;
+  (first ? first_link_busy : second_link_busy) = true;
+  ++rounds_out;
+  taking += want;
   std::vector<JobEnd> ends;
+  const bool alone = moved.empty() && retries_waiting > 0;
   if (moved.empty()) {
     ends.swap(outbox);
+    retries_waiting = 0;
   }
+  alone_out = alone_out || alone;
   lock.unlock();
-  std::vector<Job> taken = link.exchange(ends, want, moved);
+  std::vector<Job> taken =
+    (first ? link : second_link).exchange(ends, want, moved);
   lock.lock();
-  io_busy = false;
+  (first ? first_link_busy : second_link_busy) = false;
+  --rounds_out;
+  taking -= want;
+  if (alone) {
+    alone_out = false;
+  }
   // Wake the fetchers that wait for the connection (on a variable of their
   // own: with `wait` running empty, waking every idle slot with them cost
   // 35 context switches per job at -c 16), and one idle slot when there is
@@ -147,6 +160,9 @@ JobExchange::deliver(JobEnd end,
 {
   book.mark_finishing(end.id);
   std::unique_lock lock(mutex);
+  if (end.kind == JobEnd::Kind::retry) {
+    ++retries_waiting;
+  }
   outbox.push_back(std::move(end));
   set_quick(ran < k_quick);
   if (cpu) {
@@ -158,7 +174,7 @@ JobExchange::deliver(JobEnd end,
     mine = std::move(ready.front().job);
     ready.pop_front();
   }
-  while (!io_busy && !outbox.empty()) {
+  while (may_send_round() && !outbox.empty()) {
     const int want = wanted(mine ? 0 : 1);
     hand_out(round(lock, want), want, &mine);
     // Ends that came in meanwhile go with an idle slot's round.
@@ -205,19 +221,19 @@ std::optional<Job> JobExchange::obtain()
       }
       // The ends waiting go out before this job runs, unless an idle slot
       // is left to send them.
-      while (!io_busy && !outbox.empty() && !leave_ends_to_idle()) {
+      while (may_send_round() && !outbox.empty() && !leave_ends_to_idle()) {
         const int want = wanted(0);
         hand_out(round(lock, want), want, nullptr);
       }
       return job;
     }
     const int want = wanted(0);
-    if (!io_busy && (!outbox.empty() || (want > 0 && !wait_empty))) {
+    if (may_send_round() && (!outbox.empty() || (want > 0 && !wait_empty))) {
       hand_out(round(lock, want), want, nullptr);
       continue;
     }
     if (stopping()) {
-      if (outbox.empty() && !io_busy && !fetching) {
+      if (outbox.empty() && rounds_out == 0 && !fetching) {
         --idle;
         changed.notify_all();
         return std::nullopt;
@@ -266,9 +282,9 @@ std::optional<Job> JobExchange::start_moved(std::unique_lock<std::mutex>& lock,
   // Counted, not flagged: two slots may wait with a job each (one fetched
   // again while the first waited), and each must hear the round end.
   ++io_wanted;
-  io_freed.wait(lock, [this] { return !io_busy; });
+  io_freed.wait(lock, [this] { return rounds_out == 0 || may_send_second(); });
   --io_wanted;
-  const int want = std::max(1, idle - static_cast<int>(ready.size()));
+  const int want = std::max(1, idle - static_cast<int>(ready.size()) - taking);
   std::optional<Job> mine;
   hand_out(round(lock, want, {id}), want, &mine);
   return mine;
@@ -298,6 +314,7 @@ void JobExchange::tend()
   if (!plain.empty() || !prioritized.empty()) {
     // The slots are busy with slower jobs: hold none ahead for now.
     set_quick(false);
+    retries_waiting += static_cast<int>(plain.size() + prioritized.size());
     // Back in the order they were taken: the plain ones last first, as
     // each goes to the head.
     outbox.insert(outbox.end(),
@@ -309,7 +326,7 @@ void JobExchange::tend()
   }
   // With any slot's end left waiting, in a round of its own: the slots are
   // busy.
-  if (!io_busy && !outbox.empty()) {
+  if (may_send_round() && !outbox.empty()) {
     hand_out(round(lock, 0), 0, nullptr);
   }
 }

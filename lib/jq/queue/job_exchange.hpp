@@ -3,6 +3,7 @@
 #include <jq/queue/job.hpp>
 #include <jq/queue/job_fetcher.hpp>
 #include <jq/queue/lock_book.hpp>
+#include <jq/queue/round_gate.hpp>
 #include <jq/queue/round_link.hpp>
 #include <jq/queue/slot_pacing.hpp>
 #include <jq/queue/transitions.hpp>
@@ -24,14 +25,22 @@ class WorkerMetrics;
 
 namespace jq::queue {
 
-// How a worker's slots get their jobs and send their ends, sharing two
-// connections. Jobs are taken and ends recorded in rounds: one slot at a
-// time (the one that finds the connection free) sends every end waiting in
-// the outbox and asks for as many jobs as there are idle slots, in one
-// script call; what comes back goes to the slots. A slot that finds the
-// connection busy leaves its end to that round's owner or to the next idle
-// slot. When wait is empty, one idle slot blocks in BRPOPLPUSH on the
-// second connection, so a lone job starts at once.
+// How a worker's slots get their jobs and send their ends, sharing three
+// connections. Jobs are taken and ends recorded in rounds: a slot that
+// finds a round link free sends every end waiting in the outbox and asks
+// for as many jobs as there are idle slots, in one script call; what comes
+// back goes to the slots. A slot that finds no link free leaves its end to
+// a round's owner or to the next idle slot. While one round is out, a
+// second goes out on the other link only once the ends waiting make a full
+// round (k_second_round_per_slot per slot), or to start a job a BRPOPLPUSH
+// moved: Redis then runs one round while the worker reads the other's
+// reply. A round that carries a retry (the job back in line, or due
+// later) goes out alone: another round could take that job again before
+// the first round's reply is in, or before it is sent again after a lost
+// reply, and the retry would then apply to the new run. RoundGate keeps a
+// reclaim after a lost reply apart from the rounds.
+// When wait is empty, one idle slot blocks in BRPOPLPUSH on the third
+// connection, so a lone job starts at once.
 //
 // While jobs run quickly, a round also takes up to k_ahead_per_slot jobs
 // per slot more than there are idle slots: the slots then find their next
@@ -71,8 +80,8 @@ public:
 
   // Give the jobs held ahead that found no slot free for a while back to
   // the head of the line, and send any end left waiting, in a round of the
-  // caller's (the maintenance thread's) when no slot is making one; call
-  // now and then.
+  // caller's (the maintenance thread's) when one may go out; call now and
+  // then.
   void tend();
 
   // Open and name the blocking connection, so the worker is listed from
@@ -88,6 +97,7 @@ public:
   void count_in(metrics::WorkerMetrics* metrics) noexcept
   {
     link.count_in(metrics);
+    second_link.count_in(metrics);
     fetcher.count_in(metrics);
   }
 
@@ -105,10 +115,23 @@ private:
   // the caller, plus those taken ahead, less those already held; mutex held.
   int wanted(int own) const
   {
-    return stopping()
-             ? 0
-             : std::max(0,
-                        idle + own + ahead() - static_cast<int>(ready.size()));
+    return stopping() ? 0
+                      : std::max(0,
+                                 idle + own + ahead()
+                                   - static_cast<int>(ready.size()) - taking);
+  }
+  // True when a round for the ends waiting may go out now; mutex held.
+  bool may_send_round() const
+  {
+    return rounds_out == 0
+           || (may_send_second() && retries_waiting == 0
+               && static_cast<int>(outbox.size())
+                    >= k_second_round_per_slot * slots);
+  }
+  // True when a round may go out beside the one out; mutex held.
+  bool may_send_second() const
+  {
+    return rounds_out == 1 && !alone_out;
   }
   // Slots running a job or about to (woken for a held one); mutex held.
   int running() const
@@ -156,20 +179,33 @@ private:
   int idle = 0;               // slots waiting for a job
   int woken = 0;              // idle slots woken to start a held job
   bool watching = false;      // an idle slot watches the held jobs' age
-  bool io_busy = false;       // a slot is in a round on `link`
-  int io_wanted = 0;          // fetchers waiting for `link`
-  bool fetching = false;      // a slot is blocked on `blocker`
-  bool wait_empty = false;    // the last round found wait empty
-  bool quick = false;         // the last job to end ran quickly
+  int rounds_out = 0;         // rounds in progress (on the links)
+  bool first_link_busy = false;
+  bool second_link_busy = false;
+  bool alone_out = false;  // the round out carries a retry
+  int retries_waiting = 0; // retries among the ends in the outbox
+  int taking = 0;          // jobs the rounds out asked for
+  int io_wanted = 0;       // fetchers waiting for a link
+  bool fetching = false;   // a slot is blocked on `blocker`
+  bool wait_empty = false; // the last round found wait empty
+  bool quick = false;      // the last job to end ran quickly
   // Jobs held ahead per slot while jobs are quick. 4 against 1: at -c 16,
   // 20,000 selects ran 10-15% faster and inserts 10-30%, each costing Redis
   // 10-20% less; more than 4 gained nothing.
   static constexpr int k_ahead_per_slot = 4;
+  // Ends per slot that make a second round worth sending while one is out.
+  // At -c 16, 2 made 20,000 selects 15-25% faster (inserts, bound by the
+  // worker's CPU, did not change); 0.5 made them slower: small rounds cost
+  // Redis more per job.
+  static constexpr int k_second_round_per_slot = 2;
   const int slots;
   SlotPacing pacing;
 
-  // Used by the owner of the round (io_busy) alone.
+  // Shared by the two round links.
+  RoundGate gate;
+  // Each used by the owner of its round alone.
   RoundLink link;
+  RoundLink second_link;
   // Used by the fetching slot alone.
   JobFetcher fetcher;
 };

@@ -8,8 +8,8 @@
 namespace jq::queue {
 
 // The jobs whose locks a worker holds: from the moment a take returns them
-// until their end is recorded. The renewals and a reconnect's reclaim of
-// orphans read it; thread-safe.
+// until their end is recorded. The renewals and the reclaim of orphans
+// after a lost reply read it; thread-safe.
 class LockBook
 {
 public:

@@ -13,11 +13,13 @@ namespace jq::queue {
 RoundLink::RoundLink(const redis::Url& url_,
                      const Transitions& transitions_,
                      LockBook& book_,
+                     RoundGate& gate_,
                      const std::atomic<bool>& stop,
                      const std::atomic<bool>& cancel_)
   : url(url_),
     transitions(transitions_),
     book(book_),
+    gate(gate_),
     m_stop(stop),
     cancel(cancel_),
     producer(transitions_.keys())
@@ -36,36 +38,40 @@ std::vector<Job> RoundLink::exchange(const std::vector<JobEnd>& ends,
     try {
       if (!commands) {
         commands.emplace(redis::Connection::open(url));
-        // A call whose reply was lost may have recorded ends and taken
-        // jobs no slot knows of.
-        for (const auto& id :
-             transitions.reclaim_orphans(*commands, book.all())) {
-          JQ_LOG(warn,
-                 "job {} was taken by a call whose reply was lost; put it "
-                 "back in line",
-                 id);
-        }
+      }
+      if (gate.reclaim_due() && !reclaim()) {
+        // Refused, as a call can be (below): the caller may be the thread
+        // that renews the locks, which must not wait here for long.
+        release(ends);
+        return {};
       }
       std::vector<Job> taken;
-      if (ends.empty()) {
-        taken = transitions.take(
-          *commands, want - static_cast<int>(moved.size()), moved);
-      } else {
-        Finished finished = transitions.finish(*commands, ends, want);
-        log_refusals(ends, finished.refusals);
-        taken = std::move(finished.taken);
+      {
+        RoundGate::Call call(gate);
+        if (ends.empty()) {
+          taken = transitions.take(
+            *commands, want - static_cast<int>(moved.size()), moved);
+        } else {
+          Finished finished = transitions.finish(*commands, ends, want);
+          log_refusals(ends, finished.refusals);
+          taken = std::move(finished.taken);
+        }
+        call.replied();
+        // Released before the jobs taken are held: a round may take back
+        // a job it ended (a retry or a job given back, put back in line).
+        release(ends);
+        for (const auto& job : taken) {
+          book.hold(job.id);
+        }
       }
       io_backoff.reset();
-      release(ends);
-      for (const auto& job : taken) {
-        book.hold(job.id);
-      }
       schedule_next_runs(taken);
       return taken;
     } catch (const RedisReplyError& error) {
       // A script refused something odd (e.g. a key of the wrong type
-      // written by someone else): the locks lapse and the stalled check
-      // deals with these jobs.
+      // written by someone else): the ends' locks lapse and the stalled
+      // check deals with those jobs; what the call may have taken is
+      // reclaimed before the next call.
       const auto pause = io_backoff.next();
       JQ_LOG(error,
              "Redis refused a command: {}; trying again in {} ms",
@@ -93,6 +99,41 @@ std::vector<Job> RoundLink::exchange(const std::vector<JobEnd>& ends,
       redis::Backoff::sleep_unless(cancel, pause);
     }
   }
+}
+
+// Once no call is out: put back in line the jobs that a call whose reply
+// was lost took (none of this worker's slots knows of them). False when
+// Redis refused, after a pause; the next round tries again.
+bool RoundLink::reclaim()
+{
+  std::chrono::milliseconds pause{0};
+  {
+    RoundGate::Reclaim alone(gate);
+    if (!alone.due()) {
+      return true;
+    }
+    try {
+      for (const auto& id :
+           transitions.reclaim_orphans(*commands, book.all())) {
+        JQ_LOG(warn,
+               "job {} was taken by a call whose reply was lost; put it "
+               "back in line",
+               id);
+      }
+      alone.done();
+      return true;
+    } catch (const RedisReplyError& error) {
+      pause = io_backoff.next();
+      JQ_LOG(error,
+             "Redis refused to put back the jobs of a lost reply: {}; trying "
+             "again in {} ms",
+             error.what(),
+             pause.count());
+    }
+  }
+  // Not in the gate: the other connection's calls go on meanwhile.
+  redis::Backoff::sleep_unless(cancel, pause);
+  return false;
 }
 
 void RoundLink::release(const std::vector<JobEnd>& ends)

@@ -3,6 +3,7 @@
 #include <jq/queue/job.hpp>
 #include <jq/queue/lock_book.hpp>
 #include <jq/queue/producer.hpp>
+#include <jq/queue/round_gate.hpp>
 #include <jq/queue/transitions.hpp>
 #include <jq/redis/backoff.hpp>
 #include <jq/redis/connection.hpp>
@@ -19,15 +20,17 @@ class WorkerMetrics;
 
 namespace jq::queue {
 
-// The connection a worker's rounds run on (see JobExchange): one call
+// A connection a worker's rounds run on (see JobExchange): one call
 // records the ends of finished jobs and takes the next ones, and the locks
-// of what it took go into the LockBook. Used by one thread at a time.
+// of what it took go into the LockBook. A worker has two, sharing one
+// RoundGate. Used by one thread at a time.
 class RoundLink
 {
 public:
   RoundLink(const redis::Url& url,
             const Transitions& transitions,
             LockBook& book,
+            RoundGate& gate,
             const std::atomic<bool>& stop,
             const std::atomic<bool>& cancel);
 
@@ -46,6 +49,7 @@ public:
   }
 
 private:
+  bool reclaim();
   void release(const std::vector<JobEnd>& ends);
   void log_refusals(const std::vector<JobEnd>& ends,
                     const std::vector<Refusal>& refusals);
@@ -54,6 +58,7 @@ private:
   const redis::Url& url;
   const Transitions& transitions;
   LockBook& book;
+  RoundGate& gate;
   const std::atomic<bool>& m_stop;
   const std::atomic<bool>& cancel;
   // Adds the next runs of repeatable jobs.

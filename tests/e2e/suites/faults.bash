@@ -283,3 +283,116 @@ print(n)
 }
 TEST "SIGKILL mid-run: no job lost, no write doubled, every caller answered" \
   test_sigkill_loses_and_doubles_nothing
+
+# Kill one of WORKER_PID's Redis connections at random, other than the
+# blocking one (named) and the subscription: a round link or the chores'
+# connection. Prints the address killed, nothing if none was found.
+kill_a_worker_connection() {
+  "$JQ_PYTHON" -S -c '
+import os, random, subprocess, sys
+pid, port = sys.argv[1], sys.argv[2]
+inodes = set()
+for fd in os.listdir(f"/proc/{pid}/fd"):
+    try:
+        target = os.readlink(f"/proc/{pid}/fd/{fd}")
+    except OSError:
+        continue
+    if target.startswith("socket:["):
+        inodes.add(target[8:-1])
+ports = set()
+with open("/proc/net/tcp") as f:
+    for line in f.readlines()[1:]:
+        cells = line.split()
+        if cells[9] in inodes and int(cells[2].split(":")[1], 16) == int(port):
+            ports.add(int(cells[1].split(":")[1], 16))
+clients = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", port,
+                          "client", "list"], capture_output=True, text=True)
+candidates = []
+for line in clients.stdout.splitlines():
+    fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+    address = fields.get("addr", "")
+    if (address.rpartition(":")[2].isdigit()
+            and int(address.rpartition(":")[2]) in ports
+            and not fields.get("name") and "P" not in fields.get("flags", "")):
+        candidates.append(address)
+if candidates:
+    address = random.choice(candidates)
+    subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", port,
+                    "client", "kill", address], capture_output=True)
+    print(address)
+' "$WORKER_PID" "$REDIS_PORT"
+}
+
+# A worker sends its rounds on two connections, the second while a round
+# is out on the first. After a lost reply, a round link puts back the jobs
+# locked by the worker that it does not know of, which is only right while
+# no call on the other link is out: that call's jobs are not known yet.
+# A round that carries a retry goes out alone (another round could take
+# the job again before the retry is recorded). Quick jobs at -c 16 keep both
+# links busy, some failing with retries; one of the worker's connections is
+# killed every 50 ms. No job may run twice.
+test_round_connection_killed_runs_nothing_twice() {
+  local db=$TEST_DIR/app.sqlite input=$TEST_DIR/mixed.jsonl n=24000
+  local writes=6000 failing=600
+  # Line k: an insert when k % 4 == 0, a select of a missing table with 3
+  # attempts when k % 40 == 2, else a select.
+  "$JQ_PYTHON" -S -c '
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for k in range(1, int(sys.argv[2]) + 1):
+        job = {"db": "app", "sql": "select ?", "params": [k]}
+        if k % 4 == 0:
+            job["sql"] = "insert into t(n) values (?)"
+        elif k % 40 == 2:
+            job.update(sql="select ? from missing", attempts=3)
+        f.write(json.dumps(job) + "\n")
+' "$input" "$n"
+  start_worker --db app="$db" -c 16 --synchronous normal || return
+  submit --db app --sql 'create table t(n integer)' >/dev/null
+  run_bg_input mixed "$input" submit --stdin -j 4096 --timeout 120s
+  local killed=0 k address
+  for ((k = 0; k < 600 && killed < 40; k++)); do
+    sleep 0.05
+    _jq_alive "${_jq_bg_pid[mixed]}" || break
+    address=$(kill_a_worker_connection)
+    [[ -n $address ]] && killed=$((killed + 1))
+  done
+  wait_bg mixed 180
+  # 1: some jobs failed (those meant to).
+  expect_eq "$RC" 1 "exit status of jq-submit --stdin"
+  measured "killed $killed of the worker's connections during $n quick jobs"
+  ((killed >= 3)) || fail "only $killed connection(s) killed: the batch ended too soon"
+  local summary
+  summary=$("$JQ_PYTHON" -S -c '
+import json, sys
+envs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+failing = [e for e in envs if e["line"] % 40 == 2]
+print(len(envs), sum(e["status"] == "completed" for e in envs),
+      sum(e["status"] == "failed" and e.get("attempts") == 3 for e in failing),
+      len({e["id"] for e in envs}), len({e["line"] for e in envs}), sep="|")
+' "$OUT_FILE")
+  expect_eq "$summary" "$n|$((n - failing))|$failing|$n|$n" \
+    "replies: lines|completed|failed after 3 attempts|distinct ids|distinct lines"
+  expect_eq "$(sqlite_rows "$db" \
+    'select count(*), count(distinct n), min(n), max(n) from t')" \
+    "$writes|$writes|4|$n" "count(*)|count(distinct n)|min|max of t"
+  stop_worker || return
+  # A job put back while its run was under way runs twice: the worker logs
+  # each run's end ("job ID completed in N ms", "job ID failed attempt
+  # K/3") and counts it. (An end sent again after its reply was lost may be
+  # refused as already recorded: that is one run.)
+  expect_eq "$("$JQ_PYTHON" -S -c '
+import collections, re, sys
+log = open(sys.argv[1]).read()
+runs = collections.Counter(re.findall(r"job (\S+) completed in", log))
+tries = collections.Counter(re.findall(r"job (\S+) failed attempt (\d)/3", log))
+print(len(runs), sum(1 for c in runs.values() if c > 1),
+      len(tries), sum(1 for c in tries.values() if c > 1))
+' "$WORKER_LOG")" "$((n - failing + 1)) 0 $((2 * failing)) 0" \
+    "jobs completed, completed more than once, failed tries, tries run more than once"
+  expect_eq "$(grep -o 'stopped: [0-9]* completed, [0-9]* failed' "$WORKER_LOG")" \
+    "stopped: $((n - failing + 1)) completed, $failing failed" \
+    "the worker's counts"
+}
+TEST "round connections killed mid-batch of quick jobs: no job runs twice" \
+  test_round_connection_killed_runs_nothing_twice
