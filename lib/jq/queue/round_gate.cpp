@@ -2,14 +2,21 @@
 
 namespace jq::queue {
 
-RoundGate::Call::Call(RoundGate& gate)
-  : m_gate(gate)
+RoundGate::Call::Call(RoundGate& gate, bool alone)
+  : m_gate(gate),
+    m_alone(alone)
 {
   std::unique_lock lock(m_gate.m_mutex);
   m_gate.m_changed.wait(lock, [this] {
-    return !m_gate.m_reclaiming && m_gate.m_reclaims_waiting == 0;
+    const RoundGate& g = m_gate;
+    if (g.m_reclaiming || g.m_alone_out) {
+      return false;
+    }
+    return m_alone ? g.m_calls == 0
+                   : g.m_reclaims_waiting == 0 && g.m_resends == 0;
   });
   ++m_gate.m_calls;
+  m_gate.m_alone_out = m_alone;
 }
 
 RoundGate::Call::~Call()
@@ -18,9 +25,11 @@ RoundGate::Call::~Call()
   if (!m_replied) {
     m_gate.m_reclaim_due = true;
   }
-  if (--m_gate.m_calls == 0) {
-    m_gate.m_changed.notify_all();
+  if (m_alone) {
+    m_gate.m_alone_out = false;
   }
+  --m_gate.m_calls;
+  m_gate.m_changed.notify_all();
 }
 
 RoundGate::Reclaim::Reclaim(RoundGate& gate)
@@ -51,6 +60,20 @@ void RoundGate::Reclaim::done()
 {
   const std::lock_guard lock(m_gate.m_mutex);
   m_gate.m_reclaim_due = false;
+}
+
+RoundGate::Resend::Resend(RoundGate& gate)
+  : m_gate(gate)
+{
+  const std::lock_guard lock(m_gate.m_mutex);
+  ++m_gate.m_resends;
+}
+
+RoundGate::Resend::~Resend()
+{
+  const std::lock_guard lock(m_gate.m_mutex);
+  --m_gate.m_resends;
+  m_gate.m_changed.notify_all();
 }
 
 bool RoundGate::reclaim_due()

@@ -34,6 +34,8 @@ std::vector<Job> RoundLink::exchange(const std::vector<JobEnd>& ends,
                                      int want,
                                      const std::vector<std::string>& moved)
 {
+  // Set once a reply was lost: the call then goes out again alone.
+  std::optional<RoundGate::Resend> resend;
   for (;;) {
     try {
       if (!commands) {
@@ -47,14 +49,24 @@ std::vector<Job> RoundLink::exchange(const std::vector<JobEnd>& ends,
       }
       std::vector<Job> taken;
       {
-        RoundGate::Call call(gate);
-        if (ends.empty()) {
-          taken = transitions.take(
-            *commands, want - static_cast<int>(moved.size()), moved);
-        } else {
-          Finished finished = transitions.finish(*commands, ends, want);
-          log_refusals(ends, finished.refusals);
-          taken = std::move(finished.taken);
+        RoundGate::Call call(gate, resend.has_value());
+        try {
+          if (ends.empty()) {
+            taken = transitions.take(
+              *commands, want - static_cast<int>(moved.size()), moved);
+          } else {
+            Finished finished = transitions.finish(*commands, ends, want);
+            log_refusals(ends, finished.refusals);
+            taken = std::move(finished.taken);
+          }
+        } catch (const RedisReplyError&) {
+          throw; // answered, if with a refusal
+        } catch (const RedisError&) {
+          if (!resend) {
+            // Before this call leaves the gate: no other may go out first.
+            resend.emplace(gate);
+          }
+          throw;
         }
         call.replied();
         // Released before the jobs taken are held: a round may take back

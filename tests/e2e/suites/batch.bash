@@ -327,14 +327,20 @@ test_wait_expired() {
   # The recipe of the issue: --keep 1s --no-wait.
   expect_exit 0 submit --db app --no-wait --keep 1s --job-id short \
     --sql 'select 1' || return
+  # Seen completed before the next job: that job's end trims it once it
+  # is 1 s old (a busy machine can take that long to start jq-submit).
+  if ! wait_until 10 in_zset completed short; then
+    fail "the first --keep 1s job did not complete within 10 s"
+    return
+  fi
   # Nobody waits for a --no-wait job: nothing should stretch its 1 s.
   expect_json "$(rcli hget bull:jq:short opts)" \
     '[d["removeOnComplete"], d["removeOnFail"]]' '[{"age": 1}, {"age": 1}]'
   # Also with --timeout 1s, in case the reply is kept max(--keep, --timeout).
   expect_exit 0 submit --db app --no-wait --keep 1s --timeout 1s \
     --job-id short2 --sql 'select 1' || return
-  if ! wait_until 10 in_zset completed short || ! wait_until 10 in_zset completed short2; then
-    fail "the two --keep 1s jobs did not complete within 10 s"
+  if ! wait_until 10 in_zset completed short2; then
+    fail "the second --keep 1s job did not complete within 10 s"
     return
   fi
   sleep 1.5

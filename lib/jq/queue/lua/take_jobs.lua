@@ -5,7 +5,9 @@
 --       from wait, 6.. ids a BRPOPLPUSH already moved into active
 -- A given id is started only while it is still in active (a worker that
 -- lost the reply of its BRPOPLPUSH puts such jobs back after a grace) and
--- not locked by another worker.
+-- not locked: not by another worker, nor by this one (a slot of its runs
+-- the job, taken again meanwhile; a call of its whose reply was lost took
+-- it, and such jobs are put back before the next call).
 -- Returns {id, fields, ...}; fields are {} for an id whose hash is gone (it
 -- is dropped from active).
 local base, token, lockDuration, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -14,7 +16,7 @@ for i = 6, #ARGV do
   local id = ARGV[i]
   if redis.call("LPOS", KEYS[2], id) then
     local holder = redis.call("GET", base .. id .. ":lock")
-    if not holder or holder == token then
+    if not holder then
       redis.call("SREM", KEYS[4], id)
       local job = start_job(base, KEYS[2], id, token, lockDuration, now,
                             KEYS[3])
