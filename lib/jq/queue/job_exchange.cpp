@@ -117,8 +117,11 @@ std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
                                     int want,
                                     const std::vector<std::string>& moved)
 {
+  // At most two rounds are out: the second takes the link the first left.
   const bool first = !first_link_busy;
-  (first ? first_link_busy : second_link_busy) = true;
+  if (first) {
+    first_link_busy = true;
+  }
   ++rounds_out;
   taking += want;
   std::vector<JobEnd> ends;
@@ -132,7 +135,9 @@ std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
   std::vector<Job> taken =
     (first ? link : second_link).exchange(ends, want, moved);
   lock.lock();
-  (first ? first_link_busy : second_link_busy) = false;
+  if (first) {
+    first_link_busy = false;
+  }
   --rounds_out;
   taking -= want;
   if (alone) {

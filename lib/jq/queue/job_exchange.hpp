@@ -174,21 +174,20 @@ private:
     Job job;
     std::chrono::steady_clock::time_point since;
   };
-  std::deque<Held> ready;     // taken and locked, not yet started
-  std::vector<JobEnd> outbox; // ends not yet sent
-  int idle = 0;               // slots waiting for a job
-  int woken = 0;              // idle slots woken to start a held job
-  bool watching = false;      // an idle slot watches the held jobs' age
-  int rounds_out = 0;         // rounds in progress (on the links)
-  bool first_link_busy = false;
-  bool second_link_busy = false;
-  bool alone_out = false;  // the round out carries a retry
-  int retries_waiting = 0; // retries among the ends in the outbox
-  int taking = 0;          // jobs the rounds out asked for
-  int io_wanted = 0;       // fetchers waiting for a link
-  bool fetching = false;   // a slot is blocked on `blocker`
-  bool wait_empty = false; // the last round found wait empty
-  bool quick = false;      // the last job to end ran quickly
+  std::deque<Held> ready;       // taken and locked, not yet started
+  std::vector<JobEnd> outbox;   // ends not yet sent
+  int idle = 0;                 // slots waiting for a job
+  int woken = 0;                // idle slots woken to start a held job
+  bool watching = false;        // an idle slot watches the held jobs' age
+  int rounds_out = 0;           // rounds in progress (on the links)
+  bool first_link_busy = false; // else a round out is on the second
+  bool alone_out = false;       // the round out carries a retry
+  int retries_waiting = 0;      // retries among the ends in the outbox
+  int taking = 0;               // jobs the rounds out asked for
+  int io_wanted = 0;            // fetchers waiting for a link
+  bool fetching = false;        // a slot is blocked on `blocker`
+  bool wait_empty = false;      // the last round found wait empty
+  bool quick = false;           // the last job to end ran quickly
   // Jobs held ahead per slot while jobs are quick. 4 against 1: at -c 16,
   // 20,000 selects ran 10-15% faster and inserts 10-30%, each costing Redis
   // 10-20% less; more than 4 gained nothing.
