@@ -14,7 +14,9 @@ namespace jq::cli {
 
 namespace {
 
-constexpr std::string_view k_setting = "glibc.malloc.tcache_count";
+// The user's choice when GLIBC_TUNABLES names any tcache setting.
+constexpr std::string_view k_tcache_settings = "glibc.malloc.tcache_";
+constexpr std::string_view k_setting = "glibc.malloc.tcache_max=256";
 constexpr const char* k_marker = "JQ_ALLOCATOR_TUNED";
 
 // Whether /proc/self/exe is the program itself, named `name`: not the
@@ -41,7 +43,7 @@ void tune_allocator(char** argv, std::string_view name) noexcept
   const std::string_view current = tunables == nullptr ? "" : tunables;
   // Once only: in secure mode (setuid, file capabilities) glibc drops the
   // setting from the variable, and a second look would start again forever.
-  if (current.find(k_setting) != std::string_view::npos
+  if (current.find(k_tcache_settings) != std::string_view::npos
       || std::getenv(k_marker) != nullptr || getauxval(AT_SECURE) != 0
       || !runs_as(name)) {
     return;
@@ -52,7 +54,6 @@ void tune_allocator(char** argv, std::string_view name) noexcept
       value += ':';
     }
     value += k_setting;
-    value += "=0";
     if (setenv(k_marker, "1", 1) != 0
         || setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) {
       return;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <deque>
+#include <thread>
 
 namespace jq::sql::sqlite {
 
@@ -80,6 +81,17 @@ void SharedWriter::lead(Ticket& own, std::unique_lock<std::mutex>& lock)
   } hand_over{*this};
 
   while (own.state != Ticket::State::answered) {
+    if (m_queued.size() < k_max_group) {
+      // The other slots' writes are mostly on their way, not queued yet:
+      // a slot that waits for its group has to be woken, get its next job
+      // and run it up to here. Giving them the CPU once lets them queue
+      // (returns at once when no other thread is ready to run). At -c 16
+      // on 2 CPUs, 20,000 single-row inserts went from 1.7 jobs per group
+      // to 12, with 35-45% less of the worker's CPU per insert.
+      lock.unlock();
+      std::this_thread::yield();
+      lock.lock();
+    }
     std::vector<Ticket*> tickets;
     tickets.reserve(k_max_group);
     while (!m_queued.empty() && tickets.size() < k_max_group) {

@@ -33,6 +33,8 @@ namespace jq::sql::sqlite {
 //
 // The thread of the oldest waiting job leads: it runs groups until its own
 // job is answered, then hands the lead to the next waiting job's thread.
+// Before it takes a group short of k_max_group, it yields the CPU once, so
+// that the writes on their way queue for it.
 // Thread-safe.
 class SharedWriter
 {
