@@ -8,6 +8,7 @@
 using namespace std::chrono_literals;
 using jq::format_duration;
 using jq::parse_duration;
+using jq::round_milliseconds;
 
 TEST_CASE("jq::parse_duration")
 {
@@ -57,6 +58,33 @@ TEST_CASE("jq::parse_duration")
     } catch (const jq::UsageError& e) {
       CHECK(std::string(e.what()).find("'5x'") != std::string::npos);
     }
+  }
+}
+
+TEST_CASE("jq::round_milliseconds")
+{
+  SUBCASE("halves away from zero, as std::llround")
+  {
+    CHECK(round_milliseconds(0.0) == 0ms);
+    CHECK(round_milliseconds(0.4) == 0ms);
+    CHECK(round_milliseconds(0.5) == 1ms);
+    CHECK(round_milliseconds(1.5) == 2ms);
+    CHECK(round_milliseconds(2.5) == 3ms);
+    CHECK(round_milliseconds(2.49) == 2ms);
+  }
+
+  SUBCASE("no rounding up by adding a half")
+  {
+    // The largest double below 0.5: x + 0.5 rounds to 1.0 in a double.
+    CHECK(round_milliseconds(0.49999999999999994) == 0ms);
+    // 2^52 + 1: x + 0.5 rounds to the even 2^52 + 2.
+    CHECK(round_milliseconds(4503599627370497.0) == 4503599627370497ms);
+  }
+
+  SUBCASE("up to the callers' bound")
+  {
+    CHECK(round_milliseconds(9.2e15)
+          == std::chrono::milliseconds(9'200'000'000'000'000));
   }
 }
 

@@ -11,7 +11,6 @@
 #include <fmt/core.h>
 
 #include <array>
-#include <cmath>
 
 namespace jq::cli {
 
@@ -49,7 +48,7 @@ std::chrono::milliseconds line_duration(const json& value,
   // Below 2^53 ms (285,000 years): exact in a double, far from overflow.
   if (value.is_number() && value.get<double>() >= 0
       && value.get<double>() < 9.0e15) {
-    return std::chrono::milliseconds(std::llround(value.get<double>()));
+    return round_milliseconds(value.get<double>());
   }
   throw UsageError(fmt::format("'{}' must be a duration like \"5s\" or "
                                "\"250ms\", or a number of milliseconds",

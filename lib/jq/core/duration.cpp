@@ -5,7 +5,6 @@
 #include <fmt/core.h>
 
 #include <charconv>
-#include <cmath>
 
 namespace jq {
 
@@ -43,12 +42,21 @@ std::chrono::milliseconds parse_duration(std::string_view text)
   } else {
     throw invalid();
   }
-  const double ms = std::round(value * factor);
-  // About 292 years: anything longer is a typo, not a wish.
-  if (!std::isfinite(ms) || ms > 9.2e15) {
+  const double ms = value * factor;
+  // About 292 years: anything longer is a typo, not a wish (infinity, from
+  // a product past a double's range, fails the test too).
+  if (!(ms <= 9.2e15)) {
     throw invalid();
   }
-  return std::chrono::milliseconds(static_cast<long long>(ms));
+  return round_milliseconds(ms);
+}
+
+std::chrono::milliseconds round_milliseconds(double ms)
+{
+  // The cast truncates; ms - whole is exact for any double.
+  const auto whole = static_cast<long long>(ms);
+  return std::chrono::milliseconds(
+    ms - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole);
 }
 
 std::string format_duration(std::chrono::milliseconds duration)

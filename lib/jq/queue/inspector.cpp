@@ -9,23 +9,17 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 
 namespace jq::queue {
 
 namespace {
 
-// Decode a delayed score: due ms = floor(score / 4096).
+// Decode a delayed score: due ms = floor(score / 4096). Bull writes
+// integer scores (due ms * 4096 + a counter); >> floors, negatives too.
 std::optional<std::int64_t> decode_delayed_score(std::string_view score)
 {
-  double value = 0;
-  const auto [ptr, ec] =
-    std::from_chars(score.data(), score.data() + score.size(), value);
-  if (ec != std::errc() || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(std::floor(value / 4096.0));
+  const auto value = parse_field_number(score);
+  return value ? std::optional<std::int64_t>(*value >> 12) : std::nullopt;
 }
 
 template<typename T> nlohmann::json or_null(const std::optional<T>& value)

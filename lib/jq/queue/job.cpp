@@ -100,11 +100,11 @@ std::chrono::milliseconds Backoff::delay_for(int attempts_made) const
   case Kind::fixed:
     return delay;
   case Kind::exponential: {
-    const double factor = std::pow(2.0, std::min(attempts_made, 40)) - 1.0;
-    // At most about 292 years (as parse_duration): llround past int64 is
-    // unspecified (LLONG_MIN here, a negative delay).
-    return std::chrono::milliseconds(std::llround(
-      std::min(factor * static_cast<double>(delay.count()), 9.2e15)));
+    // 2^n by ldexp, which libc has: pow is libm's (round_milliseconds).
+    const double factor = std::ldexp(1.0, std::min(attempts_made, 40)) - 1.0;
+    // At most about 292 years (as parse_duration), within int64.
+    return round_milliseconds(
+      std::min(factor * static_cast<double>(delay.count()), 9.2e15));
   }
   }
   return std::chrono::milliseconds(0);

@@ -53,7 +53,10 @@ struct Submitter::State
 
   void connect()
   {
-    commands.emplace(redis::Connection::open(url));
+    // Its PONG comes with the first command's reply: an add whose reply
+    // was not read is sent again, under the same id, after a reconnect.
+    commands.emplace(redis::Connection::open(
+      url, std::chrono::seconds(5), redis::Connection::Handshake::overlap));
     // Subscribed before any add: from then on no event is missed.
     waiter.emplace(url, keys);
   }

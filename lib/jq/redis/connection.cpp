@@ -115,7 +115,8 @@ Url resolve_primary(const Url& url, std::chrono::milliseconds timeout)
 } // namespace
 
 Connection Connection::open(const Url& given,
-                            std::chrono::milliseconds connect_timeout)
+                            std::chrono::milliseconds connect_timeout,
+                            Handshake handshake)
 {
   const Url url =
     given.sentinels.empty() ? given : resolve_primary(given, connect_timeout);
@@ -150,11 +151,16 @@ Connection Connection::open(const Url& given,
   if (url.password.empty()) {
     // Without AUTH, a server that requires it only says so at the first
     // command: ask now, so that is a connection error and not a loop.
-    Reply pong = connection.get_reply_for({"PING"});
-    if (pong.is_error()) {
-      throw RedisIoError(
-        fmt::format("Redis at {} refused us: {}", url.endpoint(), pong.str()));
+    connection.append({"PING"});
+    connection.m_pong_pending = true;
+    // SELECT and ROLE must be answered before any command goes out: one
+    // sent after a failed SELECT would run in database 0.
+    if (handshake == Handshake::overlap && given.sentinels.empty()
+        && url.db == 0) {
+      connection.m_timeout = k_command_timeout;
+      return connection;
     }
+    connection.finish_handshake();
   }
   if (!given.sentinels.empty()) {
     // Mid-failover a sentinel can still name the old primary, now a replica.
@@ -227,9 +233,33 @@ void Connection::append_argv(std::size_t count,
   }
 }
 
+void Connection::finish_handshake()
+{
+  if (!m_pong_pending) {
+    return;
+  }
+  m_pong_pending = false;
+  Reply pong = read_next_reply();
+  if (pong.is_error()) {
+    // What the caller sent after the PING was refused too, or is unknown.
+    m_broken = true;
+    throw RedisIoError(
+      fmt::format("Redis at {} refused us: {}", m_url.endpoint(), pong.str()));
+  }
+  if (m_timeout != m_applied_timeout) {
+    apply_timeout(m_timeout);
+  }
+}
+
 Reply Connection::get_reply()
 {
   check_usable();
+  finish_handshake();
+  return read_next_reply();
+}
+
+Reply Connection::read_next_reply()
+{
   void* raw = nullptr;
   if (redisGetReply(m_context.get(), &raw) != REDIS_OK || raw == nullptr) {
     fail("read a reply from");
@@ -240,6 +270,7 @@ Reply Connection::get_reply()
 std::optional<Reply> Connection::read_reply(std::chrono::milliseconds timeout)
 {
   check_usable();
+  finish_handshake();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   // Flush anything still queued for sending first.
   int done = 0;
@@ -285,9 +316,19 @@ std::optional<Reply> Connection::read_reply(std::chrono::milliseconds timeout)
 void Connection::set_timeout(std::chrono::milliseconds timeout)
 {
   check_usable();
+  // With a PONG pending, the connect timeout stays until it is read.
+  m_timeout = timeout;
+  if (!m_pong_pending && timeout != m_applied_timeout) {
+    apply_timeout(timeout);
+  }
+}
+
+void Connection::apply_timeout(std::chrono::milliseconds timeout)
+{
   if (redisSetTimeout(m_context.get(), to_timeval(timeout)) != REDIS_OK) {
     fail("set a timeout on the connection to");
   }
+  m_applied_timeout = timeout;
 }
 
 void Connection::fail(std::string_view doing)

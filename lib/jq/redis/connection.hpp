@@ -28,12 +28,27 @@ using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
 class Connection
 {
 public:
+  // How open() checks that Redis answers (PING) when the URL asks for no
+  // AUTH, SELECT or sentinel: `wait` for the reply; or `overlap` it with
+  // the caller's first commands, which then go out before the PONG is in
+  // and cost no round trip of their own (the PONG is read, under the
+  // connect timeout, before the first reply the caller reads). Overlap only
+  // where a command sent to a server that then turns out to refuse us
+  // (-BUSY in the meantime) is safe to send again: if PING fails, they are
+  // not executed, except after such a change of mind. A failed PING then
+  // surfaces at that first reply, as a RedisIoError, not in open().
+  enum class Handshake {
+    wait,
+    overlap,
+  };
+
   // Connect to `url` within `connect_timeout`, then AUTH and SELECT as the
   // URL says. Throws RedisIoError (refused, unreachable, bad credentials);
   // messages never contain the password.
   static Connection
   open(const Url& url,
-       std::chrono::milliseconds connect_timeout = std::chrono::seconds(5));
+       std::chrono::milliseconds connect_timeout = std::chrono::seconds(5),
+       Handshake handshake = Handshake::wait);
 
   // Send one command and wait for its reply. Each argument is passed as-is
   // (binary-safe, never parsed). Throws RedisReplyError for an error reply,
@@ -52,7 +67,8 @@ public:
 
   // The next reply if one arrives within `timeout`, else std::nullopt. The
   // connection stays usable after a timeout (unlike a socket timeout), which
-  // is what a subscriber needs.
+  // is what a subscriber needs. A PONG still pending (Handshake::overlap)
+  // is read first, waiting up to the connect timeout.
   std::optional<Reply> read_reply(std::chrono::milliseconds timeout);
 
   // Socket timeout for reads and writes; zero means none. Blocking commands
@@ -71,6 +87,11 @@ public:
 private:
   Connection(ContextPtr context, Url url);
   Reply get_reply_for(std::initializer_list<std::string_view> args);
+  // Read and check the PONG an overlapped handshake left pending, then
+  // apply the timeout the caller chose.
+  void finish_handshake();
+  Reply read_next_reply();
+  void apply_timeout(std::chrono::milliseconds timeout);
   void append_argv(std::size_t count,
                    const char* const* argv,
                    const std::size_t* lengths);
@@ -80,6 +101,11 @@ private:
   ContextPtr m_context;
   Url m_url;
   bool m_broken = false;
+  bool m_pong_pending = false;
+  // The timeout set_timeout() asked for, applied once no PONG is pending,
+  // and the one on the socket (-1: not known).
+  std::chrono::milliseconds m_timeout{0};
+  std::chrono::milliseconds m_applied_timeout{-1};
 };
 
 // Throw RedisReplyError if `reply` is an error reply; return it otherwise.

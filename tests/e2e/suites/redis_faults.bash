@@ -1016,3 +1016,38 @@ test_unreachable() {
 }
 TEST "Redis unreachable from the start: jq-worker and jq-submit exit 69" \
   with_private_redis test_unreachable
+
+# A Redis that takes connections but never answers (frozen with SIGSTOP):
+# jq-submit waits at most its 5 s connect timeout (not the 30 s one of
+# commands) for the first reply of its subscriber connection, whose PING
+# goes out with SUBSCRIBE; it adds nothing. (Its command connection's PING
+# goes out with the first adds, after the subscriber answered.)
+test_frozen_redis() {
+  local REDIS_PORT REDIS_URL
+  REDIS_PORT=$(jq_free_port)
+  REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+  local JQ_E2E_CMD_TIMEOUT=40
+  local input=$TEST_DIR/3.jsonl
+  make_input "$input" 3 'select ?' || return
+  start_redis_on "$REDIS_PORT" "$TEST_DIR/redis" --save '' --appendonly no || return
+  # No return until SIGCONT: the cleanup's SIGTERM would wait on it forever.
+  kill -STOP "${rf_pid[$REDIS_PORT]}" || return
+
+  run submit --db app --sql 'select 1' --timeout 60s
+  expect_eq "$RC" 69 "exit status of jq-submit with Redis frozen" \
+    || fail "stderr: $ERR"
+  expect_match "$ERR" "^jq-submit: error: .*127\.0\.0\.1:$REDIS_PORT" "stderr of jq-submit"
+  expect_lt "$ELAPSED_MS" 15000 "ms until jq-submit gives up on a frozen Redis"
+
+  run_input "$input" submit --stdin --timeout 60s
+  expect_eq "$RC" 69 "exit status of jq-submit --stdin with Redis frozen" \
+    || fail "stderr: $ERR"
+  expect_lt "$ELAPSED_MS" 15000 "ms until jq-submit --stdin gives up on a frozen Redis"
+
+  kill -CONT "${rf_pid[$REDIS_PORT]}"
+  wait_ping "$REDIS_PORT" 10 || return
+  expect_eq "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" dbsize)" 0 \
+    "keys in Redis after it thawed"
+}
+TEST "Redis frozen (SIGSTOP) from the start: jq-submit exits 69 within its connect timeout, adds nothing" \
+  with_private_redis test_frozen_redis
