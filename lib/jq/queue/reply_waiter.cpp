@@ -4,8 +4,10 @@ namespace jq::queue {
 
 ReplyWaiter::ReplyWaiter(const redis::Url& url, const Keys& keys)
   // PING and SUBSCRIBE in one round trip.
-  : m_connection(redis::Connection::open(
-    url, std::chrono::seconds(5), redis::Connection::Handshake::overlap)),
+  : m_connection(
+    redis::Connection::open(url,
+                            redis::Connection::k_connect_timeout,
+                            redis::Connection::Handshake::overlap)),
     m_completed_channel(keys.completed())
 {
   m_connection.append({"SUBSCRIBE", keys.completed(), keys.failed()});

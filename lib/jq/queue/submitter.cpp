@@ -55,8 +55,10 @@ struct Submitter::State
   {
     // Its PONG comes with the first command's reply: an add whose reply
     // was not read is sent again, under the same id, after a reconnect.
-    commands.emplace(redis::Connection::open(
-      url, std::chrono::seconds(5), redis::Connection::Handshake::overlap));
+    commands.emplace(
+      redis::Connection::open(url,
+                              redis::Connection::k_connect_timeout,
+                              redis::Connection::Handshake::overlap));
     // Subscribed before any add: from then on no event is missed.
     waiter.emplace(url, keys);
   }

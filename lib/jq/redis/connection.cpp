@@ -155,12 +155,10 @@ Connection Connection::open(const Url& given,
     connection.m_pong_pending = true;
     // SELECT and ROLE must be answered before any command goes out: one
     // sent after a failed SELECT would run in database 0.
-    if (handshake == Handshake::overlap && given.sentinels.empty()
-        && url.db == 0) {
-      connection.m_timeout = k_command_timeout;
-      return connection;
+    if (handshake != Handshake::overlap || !given.sentinels.empty()
+        || url.db != 0) {
+      connection.finish_handshake();
     }
-    connection.finish_handshake();
   }
   if (!given.sentinels.empty()) {
     // Mid-failover a sentinel can still name the old primary, now a replica.
@@ -181,7 +179,7 @@ Connection Connection::open(const Url& given,
     }
   }
   // Commands get a longer timeout, so a slow Redis is not mistaken for a
-  // dead one.
+  // dead one (from the PONG on, if it is still pending).
   connection.set_timeout(k_command_timeout);
   return connection;
 }

@@ -42,12 +42,14 @@ public:
     overlap,
   };
 
+  static constexpr std::chrono::seconds k_connect_timeout{5};
+
   // Connect to `url` within `connect_timeout`, then AUTH and SELECT as the
   // URL says. Throws RedisIoError (refused, unreachable, bad credentials);
   // messages never contain the password.
   static Connection
   open(const Url& url,
-       std::chrono::milliseconds connect_timeout = std::chrono::seconds(5),
+       std::chrono::milliseconds connect_timeout = k_connect_timeout,
        Handshake handshake = Handshake::wait);
 
   // Send one command and wait for its reply. Each argument is passed as-is
