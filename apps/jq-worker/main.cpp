@@ -2,6 +2,7 @@
 
 #include <jq/cli/allocator.hpp>
 #include <jq/cli/common.hpp>
+#include <jq/cli/sql_handler.hpp>
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
 #include <jq/core/exit_code.hpp>
@@ -13,7 +14,6 @@
 #include <jq/queue/worker.hpp>
 #include <jq/sql/database_spec.hpp>
 #include <jq/sql/engine.hpp>
-#include <jq/sql/job_handler.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -224,15 +224,7 @@ int run(const Options& options, const std::atomic<bool>& stop)
     options.common.url(),
     options.common.keys(),
     worker_options,
-    [&databases, max_payload = options.max_payload_bytes] {
-      auto handler =
-        std::make_shared<jq::sql::JobHandler>(databases, max_payload);
-      return [handler](const jq::queue::Job& job,
-                       const jq::queue::JobContext& context) {
-        return handler->handle(
-          job.data, {context.idempotency_key, context.should_interrupt});
-      };
-    });
+    jq::cli::sql_handler_factory(databases, options.max_payload_bytes));
   worker.run(stop);
   return jq::to_int(jq::ExitCode::success);
 }

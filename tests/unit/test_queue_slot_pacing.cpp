@@ -1,4 +1,3 @@
-#include <jq/core/batched_job.hpp>
 #include <jq/queue/slot_pacing.hpp>
 
 #include <doctest/doctest.h>
@@ -80,15 +79,4 @@ TEST_CASE("jq::queue::thread_cpu_time counts this thread's work, not its "
     sink = sink + 1;
   }
   CHECK(jq::queue::thread_cpu_time() - before >= std::chrono::milliseconds(5));
-}
-
-TEST_CASE("jq::mark_batched_job: taken once, on its own thread only")
-{
-  CHECK_FALSE(jq::take_batched_job_mark());
-  jq::mark_batched_job();
-  bool other = true;
-  std::thread([&other] { other = jq::take_batched_job_mark(); }).join();
-  CHECK_FALSE(other);
-  CHECK(jq::take_batched_job_mark());
-  CHECK_FALSE(jq::take_batched_job_mark());
 }

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -362,6 +363,24 @@ constexpr const char* k_endless_insert =
   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < "
   "1000000000) INSERT INTO scratch SELECT x FROM c";
 
+// Open the WAL-mode database at `path` for `sessions` threads sharing one
+// writer, with tables t (rows of the jobs' own), u (one row, which
+// conflicting inserts fail on) and scratch (for the endless insert).
+jq::sql::Databases open_group_tables(const std::string& path, int sessions)
+{
+  SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)
+    .exec("PRAGMA journal_mode = WAL");
+  jq::sql::EngineOptions engine;
+  engine.sessions = sessions;
+  auto databases = jq::sql::open_databases({{"app", path, false}}, engine);
+  Executor setup(databases);
+  run(setup, request("create table t(n integer primary key)"));
+  run(setup, request("create table u(id integer primary key)"));
+  run(setup, request("create table scratch(x)"));
+  run(setup, request("insert into u values (1)"));
+  return databases;
+}
+
 } // namespace
 
 TEST_CASE("jq::sql writes that share the writer commit in groups, each as if "
@@ -370,17 +389,8 @@ TEST_CASE("jq::sql writes that share the writer commit in groups, each as if "
   // synchronous=FULL, the default: each commit waits for the disk, so the
   // writes of eight threads queue behind it and run in groups.
   const std::string path = temp_db_path("groups.sqlite");
-  SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)
-    .exec("PRAGMA journal_mode = WAL");
-  jq::sql::EngineOptions engine;
-  engine.sessions = 8;
-  const auto databases =
-    jq::sql::open_databases({{"app", path, false}}, engine);
+  const auto databases = open_group_tables(path, 8);
   Executor setup(databases);
-  run(setup, request("create table t(n integer primary key)"));
-  run(setup, request("create table u(id integer primary key)"));
-  run(setup, request("create table scratch(x)"));
-  run(setup, request("insert into u values (1)"));
 
   // Threads 0-5 write rows of their own; 7 sends each of 6's jobs again,
   // under the same key, at the same time (a twin delivery). Between them,
@@ -562,5 +572,125 @@ TEST_CASE("jq::sql a write whose job is interrupted leaves no transaction "
     // Every reply told the truth, and the writer still writes.
     CHECK(count_rows(executor) == landed);
     CHECK(run(executor, request("insert into t values (-1)"))["changes"] == 1);
+  }
+}
+
+namespace {
+
+// The error of `batch_run` as its SQLite code (0: none; -1: an error that
+// is not an SqlError).
+int error_code(const jq::sql::BatchRun& batch_run)
+{
+  if (!batch_run.result.error) {
+    return 0;
+  }
+  try {
+    std::rethrow_exception(batch_run.result.error);
+  } catch (const jq::SqlError& e) {
+    return e.code();
+  } catch (...) {
+    return -1;
+  }
+}
+
+} // namespace
+
+TEST_CASE("jq::sql a batch of jobs from one thread: the writes commit "
+          "together, each job as if alone")
+{
+  const std::string path = temp_db_path("batches.sqlite");
+  const auto databases = open_group_tables(path, 4);
+  Executor setup(databases);
+
+  // Each thread runs batches of seven jobs: two writes of its own, one
+  // failing on its own statement (ABORT), one rolling back the whole
+  // transaction (ON CONFLICT ROLLBACK), one interrupted in the middle of
+  // its write, a read, and one for a database the worker does not have.
+  // Thread 3 sends thread 2's writes again, under the same keys, at the
+  // same time (a twin delivery).
+  constexpr int k_threads = 4;
+  constexpr int k_batches = 30;
+  constexpr std::size_t k_size = 7;
+  std::vector<std::vector<std::string>> replies(
+    k_threads, std::vector<std::string>(k_batches));
+  std::vector<std::vector<std::vector<int>>> codes(
+    k_threads, std::vector<std::vector<int>>(k_batches));
+  std::atomic<int> without_end{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < k_threads; ++i) {
+    threads.emplace_back([&, i] {
+      Executor executor(databases);
+      const int owner = i == 3 ? 2 : i;
+      for (int b = 0; b < k_batches; ++b) {
+        std::vector<Request> requests;
+        std::vector<jq::sql::RunOptions> options;
+        const auto key = [&](const char* what) {
+          return fmt::format("bull:jq:{}-{}-{}:1", what, owner, b);
+        };
+        requests.push_back(
+          request("insert into t values (?)", json::array({owner * 1000 + b})));
+        options.push_back({key("own"), {}});
+        requests.push_back(request("insert into u values (1)"));
+        options.push_back({key(i == 3 ? "abort-twin" : "abort"), {}});
+        requests.push_back(request("insert or rollback into u values (1)"));
+        options.push_back({key(i == 3 ? "rollback-twin" : "rollback"), {}});
+        requests.push_back(request(k_endless_insert));
+        options.push_back(interrupted_after(
+          std::chrono::milliseconds(5), key(i == 3 ? "long-twin" : "long")));
+        requests.push_back(request("select count(*) from t"));
+        options.emplace_back();
+        requests.push_back(request("select 1"));
+        requests.back().db = "nowhere";
+        options.emplace_back();
+        requests.push_back(request("insert into t values (?)",
+                                   json::array({owner * 1000 + 500 + b})));
+        options.push_back({key("second"), {}});
+        std::vector<jq::sql::BatchRun> runs(k_size);
+        std::vector<jq::sql::BatchRun*> pointers;
+        for (std::size_t r = 0; r < k_size; ++r) {
+          runs[r].request = &requests[r];
+          runs[r].options = &options[r];
+          pointers.push_back(&runs[r]);
+        }
+        executor.run_batch(pointers);
+        replies[i][b] = runs[0].result.reply;
+        for (const auto& batch_run : runs) {
+          codes[i][b].push_back(error_code(batch_run));
+          if (batch_run.result.done
+              == std::chrono::steady_clock::time_point{}) {
+            without_end.fetch_add(1);
+          }
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  CHECK(without_end.load() == 0);
+  for (int i = 0; i < k_threads; ++i) {
+    for (int b = 0; b < k_batches; ++b) {
+      const auto& got = codes[i][b];
+      CHECK(got[0] == 0);
+      CHECK(got[1] == 19); // SQLITE_CONSTRAINT
+      CHECK(got[2] == 19);
+      CHECK(got[3] == 9); // SQLITE_INTERRUPT
+      CHECK(got[4] == 0);
+      CHECK(got[5] == -1); // JobError: unknown database
+      CHECK(got[6] == 0);
+    }
+  }
+  // Every write landed once; none of the failed ones left anything.
+  CHECK(count_rows(setup) == 3 * 2 * k_batches);
+  CHECK(run(setup, request("select count(*) from u"))["rows"][0][0] == 1);
+  CHECK(run(setup, request("select count(*) from scratch"))["rows"][0][0] == 0);
+  CHECK(SQLite::Database(path)
+          .execAndGet("select count(*) from _jq_ledger")
+          .getInt()
+        == 3 * 2 * k_batches);
+  for (int b = 0; b < k_batches; ++b) {
+    // The second delivery answers with the first one's reply.
+    CHECK(replies[2][b] == replies[3][b]);
+    CHECK(json::parse(replies[2][b])["last_insert_rowid"] == 2000 + b);
   }
 }

@@ -156,22 +156,54 @@ std::vector<Job> JobExchange::round(std::unique_lock<std::mutex>& lock,
   return taken;
 }
 
-// A slot's end goes out, in this slot's round or the current owner's;
-// returns the slot's next job when its round took one.
-std::optional<Job>
-JobExchange::deliver(JobEnd end,
-                     std::chrono::nanoseconds ran,
-                     std::optional<std::chrono::nanoseconds> cpu)
+std::optional<Job> JobExchange::take_held()
 {
-  book.mark_finishing(end.id);
-  std::unique_lock lock(mutex);
-  if (end.kind == JobEnd::Kind::retry) {
-    ++retries_waiting;
+  const std::lock_guard lock(mutex);
+  // Only while the jobs keep the CPUs busy: jobs that wait (for a database
+  // server, a lock) run better side by side, each on a slot of its own.
+  // Those SlotPacing wants more slots to start stay for them.
+  if (!paced() || pacing.running_wanted() >= slots
+      || static_cast<int>(ready.size())
+           <= std::max(0, pacing.running_wanted() - running())) {
+    return std::nullopt;
   }
-  outbox.push_back(std::move(end));
-  set_quick(ran < k_quick);
-  if (cpu) {
-    pacing.job_ended(ran, *cpu);
+  Job job = std::move(ready.front().job);
+  ready.pop_front();
+  ++in_batches;
+  return job;
+}
+
+void JobExchange::give_back(Job job)
+{
+  const std::lock_guard lock(mutex);
+  --in_batches;
+  ready.push_front({std::move(job), std::chrono::steady_clock::now()});
+}
+
+// A slot's ends go out, in this slot's round or the current owner's;
+// returns the slot's next job when its round took one.
+std::optional<Job> JobExchange::deliver(std::vector<JobEnd> ends,
+                                        std::chrono::nanoseconds ran,
+                                        std::optional<PaceSample> sample)
+{
+  for (const JobEnd& end : ends) {
+    book.mark_finishing(end.id);
+  }
+  std::unique_lock lock(mutex);
+  // Counted from when take_held() gave them (every end after the first):
+  // the held jobs of a batch are held until here.
+  in_batches -= std::max(0, static_cast<int>(ends.size()) - 1);
+  for (JobEnd& end : ends) {
+    if (end.kind == JobEnd::Kind::retry) {
+      ++retries_waiting;
+    }
+    outbox.push_back(std::move(end));
+  }
+  // Quick by each job's share of the time.
+  const auto count = static_cast<long>(std::max<std::size_t>(1, ends.size()));
+  set_quick(ran / count < k_quick);
+  if (sample) {
+    pacing.job_ended(sample->ran, sample->cpu);
   }
   std::optional<Job> mine;
   // A job held ahead is next, before any the round takes.

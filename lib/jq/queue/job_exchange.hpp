@@ -71,12 +71,24 @@ public:
   // and nothing it took is left to run.
   std::optional<Job> obtain();
 
-  // Send a slot's end (in its own round or the current owner's), of a job
-  // that ran for `ran`, `cpu` of it on a CPU (std::nullopt: not measured);
-  // returns the slot's next job when its round took one.
-  std::optional<Job> deliver(JobEnd end,
+  // While jobs run quickly and keep the CPUs busy (SlotPacing runs fewer
+  // slots than there are), the oldest job held ahead, for the calling slot
+  // to run with its own (Handler's MoreJobs): held jobs wait for a running
+  // slot anyway. std::nullopt otherwise, or when the held jobs are all for
+  // the slots SlotPacing wants started.
+  std::optional<Job> take_held();
+  // Return a job take_held() gave, unrun, to the head of the held jobs.
+  void give_back(Job job);
+
+  // Send a slot's ends (in its own round or the current owner's), of jobs
+  // that ran together for `ran`, with SlotPacing's `sample` of that run
+  // (std::nullopt: not measured); returns the slot's next job when its
+  // round took one.
+  // `ends` holds the first job's end and those of the jobs the slot took
+  // with take_held().
+  std::optional<Job> deliver(std::vector<JobEnd> ends,
                              std::chrono::nanoseconds ran,
-                             std::optional<std::chrono::nanoseconds> cpu);
+                             std::optional<PaceSample> sample);
 
   // Give the jobs held ahead that found no slot free for a while back to
   // the head of the line, and send any end left waiting, in a round of the
@@ -112,13 +124,15 @@ private:
     return paced() ? k_ahead_per_slot * slots : 0;
   }
   // How many jobs a round asks for: one per idle slot and `own` more for
-  // the caller, plus those taken ahead, less those already held; mutex held.
+  // the caller, plus those taken ahead, less those already held (waiting,
+  // or in a slot's batch behind its first); mutex held.
   int wanted(int own) const
   {
-    return stopping() ? 0
-                      : std::max(0,
-                                 idle + own + ahead()
-                                   - static_cast<int>(ready.size()) - taking);
+    return stopping()
+             ? 0
+             : std::max(0,
+                        idle + own + ahead() - static_cast<int>(ready.size())
+                          - in_batches - taking);
   }
   // True when a round for the ends waiting may go out now; mutex held.
   bool may_send_round() const
@@ -184,6 +198,7 @@ private:
   bool alone_out = false;       // the round out carries a retry
   int retries_waiting = 0;      // retries among the ends in the outbox
   int taking = 0;               // jobs the rounds out asked for
+  int in_batches = 0;           // held jobs slots took with theirs
   int io_wanted = 0;            // fetchers waiting for a link
   bool fetching = false;        // a slot is blocked on `blocker`
   bool wait_empty = false;      // the last round found wait empty

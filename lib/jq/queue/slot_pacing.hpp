@@ -8,10 +8,19 @@ namespace jq::queue {
 // waits for a job costs two context switches to wake, and while jobs keep
 // the CPUs busy (an SQLite select), slots beyond the CPUs only take turns on
 // them: at -c 16 on 2 CPUs, waking one slot per job cost the worker 40% of
-// its time. Jobs that wait instead (for a database server, for their
-// group's commit) leave the CPUs free for more slots. So the worker keeps
+// its time. Jobs that wait instead (for a database server, a lock) leave
+// the CPUs free for more slots; a wait for another slot's commit does not
+// (inner_wait.hpp). So the worker keeps
 // about cpus / share slots running, where share is the part of a job's time
 // spent on a CPU, averaged over the last jobs. Not thread-safe.
+// One measured run of a slot: how long it ran, less what it waited for
+// the process's own threads (inner_wait.hpp), and its CPU time.
+struct PaceSample
+{
+  std::chrono::nanoseconds ran;
+  std::chrono::nanoseconds cpu;
+};
+
 class SlotPacing
 {
 public:

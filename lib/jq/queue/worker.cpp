@@ -1,8 +1,8 @@
 #include "worker.hpp"
 
-#include <jq/core/batched_job.hpp>
 #include <jq/core/clock.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/inner_wait.hpp>
 #include <jq/core/log.hpp>
 #include <jq/core/uuid.hpp>
 #include <jq/metrics/worker_metrics.hpp>
@@ -16,6 +16,7 @@
 
 #include <fmt/core.h>
 
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -27,8 +28,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// One job in this many has its CPU time measured for SlotPacing.
+// One run of a slot in this many has its CPU time measured for SlotPacing.
 constexpr long k_cpu_sample = 8;
+
+// The most jobs a slot runs in one call of its handler (MoreJobs).
+constexpr std::size_t k_max_batch = 16;
 
 std::string describe_failure(const std::exception& error)
 {
@@ -116,42 +120,125 @@ struct Worker::State
                                   + metrics.jobs(metrics::JobOutcome::expired));
   }
 
-  // Run `job` and decide what to record.
-  JobEnd attempt(Handler& handler, const Job& job)
+  // The jobs one slot runs in one call of its handler: the first, and
+  // those the handler takes from the held ones (MoreJobs). Each gets its
+  // run limit and context as it is taken; one that expired before it could
+  // start ends at once.
+  class Batch final : public MoreJobs
   {
-    if (auto expired = expire_before_start(job, now_ms())) {
-      metrics.count_end(expired->outcome, std::nullopt);
-      log_decision(keys(), job, *expired);
-      return std::move(expired->end);
+  public:
+    Batch(State& state, Clock::time_point started)
+      : m_state(state),
+        m_started(started),
+        m_started_ms(now_ms())
+    {
     }
-    const auto started = Clock::now();
-    metrics.job_started();
-    const RunLimit limit = run_limit(job, started, now_ms());
-    const JobContext context{identity_key(keys(), job), [this, &limit] {
-                               return cancel.load(std::memory_order_relaxed)
-                                      || (limit.at
-                                          && Clock::now() >= *limit.at);
-                             }};
-    AttemptResult result;
-    try {
-      result.value = handler(job, context);
-      result.is_completed = true;
-    } catch (const std::exception& error) {
-      result.reason = error.what();
-      result.stack = describe_failure(error);
-      result.is_cancelled = cancel.load();
-      result.is_past_limit = limit.at && Clock::now() >= *limit.at;
-      result.limit_is_deadline = limit.is_deadline;
+
+    // Add `job`; nullptr when it expired (its end is then kept for
+    // finish()).
+    JobRun* add(Job job)
+    {
+      if (auto expired = expire_before_start(job, m_started_ms)) {
+        m_state.metrics.count_end(expired->outcome, std::nullopt);
+        log_decision(m_state.keys(), job, *expired);
+        m_ends.push_back(std::move(expired->end));
+        return nullptr;
+      }
+      m_state.metrics.job_started();
+      auto& entry = *m_entries.emplace_back(std::make_unique<Entry>());
+      entry.job = std::move(job);
+      entry.limit = run_limit(entry.job, m_started, m_started_ms);
+      entry.context.idempotency_key = identity_key(m_state.keys(), entry.job);
+      entry.context.should_interrupt = [this, &limit = entry.limit] {
+        return m_state.cancel.load(std::memory_order_relaxed)
+               || (limit.at && Clock::now() >= *limit.at);
+      };
+      entry.run.job = &entry.job;
+      entry.run.context = &entry.context;
+      return &entry.run;
     }
-    // One clock read for the log's duration and the metrics' histogram.
-    const auto ran = Clock::now() - started;
-    result.duration_ms = std::chrono::duration_cast<milliseconds>(ran).count();
-    Decision decision = decide(job, result, now_ms());
-    metrics.count_end(decision.outcome, ran);
-    metrics.job_done();
-    log_decision(keys(), job, decision);
-    return std::move(decision.end);
-  }
+
+    JobRun* take() override
+    {
+      while (m_entries.size() < k_max_batch) {
+        auto job = m_state.exchange->take_held();
+        if (!job) {
+          return nullptr;
+        }
+        if (JobRun* run = add(std::move(*job))) {
+          return run;
+        }
+      }
+      return nullptr;
+    }
+
+    void give_back(JobRun* run) override
+    {
+      if (m_entries.empty() || run != &m_entries.back()->run) {
+        return; // not the one take() just gave
+      }
+      m_state.metrics.job_done();
+      m_state.exchange->give_back(std::move(m_entries.back()->job));
+      m_entries.pop_back();
+    }
+
+    JobRun& first() noexcept
+    {
+      return m_entries.front()->run;
+    }
+
+    // Decide what to record for each job run; `returned`: when the handler
+    // returned. Returns every end, the expired ones' too.
+    std::vector<JobEnd> finish(Clock::time_point returned)
+    {
+      for (const auto& entry : m_entries) {
+        RunResult& run = entry->run.result;
+        const RunLimit& limit = entry->limit;
+        const auto done = run.done == Clock::time_point{} ? returned : run.done;
+        AttemptResult result;
+        if (!run.error) {
+          result.value = std::move(run.reply);
+          result.is_completed = true;
+        } else {
+          try {
+            std::rethrow_exception(run.error);
+          } catch (const std::exception& error) {
+            result.reason = error.what();
+            result.stack = describe_failure(error);
+            result.is_cancelled = m_state.cancel.load();
+            result.is_past_limit = limit.at && done >= *limit.at;
+            result.limit_is_deadline = limit.is_deadline;
+          }
+        }
+        // One clock read for the log's duration and the metrics' histogram.
+        const auto ran = done - m_started;
+        result.duration_ms =
+          std::chrono::duration_cast<milliseconds>(ran).count();
+        Decision decision = decide(entry->job, result, now_ms());
+        m_state.metrics.count_end(decision.outcome, ran);
+        m_state.metrics.job_done();
+        log_decision(m_state.keys(), entry->job, decision);
+        m_ends.push_back(std::move(decision.end));
+      }
+      return std::move(m_ends);
+    }
+
+  private:
+    State& m_state;
+    Clock::time_point m_started;
+    std::int64_t m_started_ms;
+    // One job of the batch. Held by pointer: its context's interrupt test
+    // holds its limit's address, and its run its job's and context's.
+    struct Entry
+    {
+      Job job;
+      RunLimit limit;
+      JobContext context;
+      JobRun run;
+    };
+    std::vector<std::unique_ptr<Entry>> m_entries;
+    std::vector<JobEnd> m_ends;
+  };
 
   void slot(Handler handler)
   {
@@ -165,20 +252,25 @@ struct Worker::State
       }
       // Reading a thread's CPU time is a system call (the vDSO does not
       // serve it): two per job were 10% of the worker's time at -c 16.
-      // Pacing needs an average, so one job in k_cpu_sample is measured.
+      // Pacing needs an average, so one run in k_cpu_sample is measured.
       const bool measured = count % k_cpu_sample == 0;
       const auto started = Clock::now();
       const auto cpu_before =
         measured ? thread_cpu_time() : std::chrono::nanoseconds(0);
-      JobEnd end = attempt(handler, *job);
-      // A job batched with others gains from more slots, whatever its CPU.
-      const bool batched = take_batched_job_mark();
-      std::optional<std::chrono::nanoseconds> cpu;
-      if (measured) {
-        cpu = batched ? std::chrono::nanoseconds(0)
-                      : thread_cpu_time() - cpu_before;
+      Batch batch(*this, started);
+      if (batch.add(std::move(*job)) != nullptr) {
+        handler(batch.first(), batch);
       }
-      job = exchange->deliver(std::move(end), Clock::now() - started, cpu);
+      job.reset();
+      std::vector<JobEnd> ends = batch.finish(Clock::now());
+      const auto ran = Clock::now() - started;
+      // Waiting for another slot's commit is not waiting for the world.
+      const auto waited = take_inner_wait();
+      std::optional<PaceSample> pace;
+      if (measured) {
+        pace = PaceSample{ran - waited, thread_cpu_time() - cpu_before};
+      }
+      job = exchange->deliver(std::move(ends), ran, pace);
     }
   }
 };

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <jq/core/run_result.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/queue/keys.hpp>
 #include <jq/redis/url.hpp>
@@ -44,10 +45,36 @@ struct JobContext
   std::function<bool()> should_interrupt;
 };
 
-// Runs one job and returns its result as JSON text. Any exception fails the
-// attempt: its what() becomes failedReason. Called from one worker thread.
-using Handler =
-  std::function<std::string(const Job& job, const JobContext& context)>;
+// One job a worker thread runs, and what became of it.
+struct JobRun
+{
+  const Job* job = nullptr;
+  const JobContext* context = nullptr;
+  // Set by the handler: the reply as JSON text, or the error that fails
+  // the attempt (its what() becomes failedReason); `done` unset: when the
+  // handler returned.
+  RunResult result;
+};
+
+// More jobs a handler may run together with the one it was given: those
+// the worker took ahead of its threads, offered while jobs run quickly and
+// keep the CPUs busy (an SQL handler commits a run of writes to one
+// database together, without a thread switch per job).
+class MoreJobs
+{
+public:
+  virtual ~MoreJobs() = default;
+  // The next job held ahead, now the handler's to run; nullptr when there
+  // is none to offer.
+  virtual JobRun* take() = 0;
+  // Return the job take() just gave, unrun: it goes back to the head of
+  // the held jobs.
+  virtual void give_back(JobRun* run) = 0;
+};
+
+// Runs `first`, and the jobs it takes from `more`, each as an attempt of
+// its own: sets each one's reply or error. Called from one worker thread.
+using Handler = std::function<void(JobRun& first, MoreJobs& more)>;
 // Makes one handler per worker thread (called on the thread that calls
 // Worker::run, before any job is taken).
 using HandlerFactory = std::function<Handler()>;

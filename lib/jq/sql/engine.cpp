@@ -9,6 +9,23 @@
 
 namespace jq::sql {
 
+void Session::run_batch(std::span<BatchRun* const> runs)
+{
+  for (BatchRun* batch_run : runs) {
+    try {
+      batch_run->result.reply = run(*batch_run->request, *batch_run->options);
+      batch_run->result.done = std::chrono::steady_clock::now();
+    } catch (...) {
+      batch_run->result.fail_now();
+    }
+  }
+}
+
+bool Session::is_shared_write(const Request&, const RunOptions&)
+{
+  return false;
+}
+
 Databases open_databases(const std::vector<DatabaseSpec>& specs,
                          const EngineOptions& options)
 {

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <jq/core/run_result.hpp>
 #include <jq/sql/database_spec.hpp>
 #include <jq/sql/request.hpp>
 
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,15 @@ struct RunOptions
   std::function<bool()> should_interrupt;
 };
 
+// One request of a batch (Session::run_batch) and what became of it: the
+// reply, or the error run() would have thrown, and when it was known.
+struct BatchRun
+{
+  const Request* request = nullptr;
+  const RunOptions* options = nullptr;
+  RunResult result;
+};
+
 // One thread's connection to a Database. Not thread-safe.
 class Session
 {
@@ -59,6 +70,18 @@ public:
   // nothing is written).
   virtual std::string run(const Request& request,
                           const RunOptions& options) = 0;
+
+  // Run each of `runs` as run() would, and set its reply or error and
+  // `done`. Each is still its own job: one's failure changes nothing for
+  // the others. An engine that can commit several writes together does so
+  // (SQLite's shared writer); by default they run one after another.
+  virtual void run_batch(std::span<BatchRun* const> runs);
+
+  // True when `request` is a write this session runs on a writer it
+  // shares with the others, where run_batch commits writes together
+  // (decided as run() decides it, once per SQL text). False when in doubt.
+  virtual bool is_shared_write(const Request& request,
+                               const RunOptions& options);
 };
 
 // A database the worker was given. Thread-safe.

@@ -4,7 +4,9 @@
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace jq::sql {
 
@@ -22,7 +24,20 @@ public:
   // database, and what the session throws (see Session::run).
   std::string run(const Request& request, const RunOptions& options = {});
 
+  // Run each of `runs` as run() would (Session::run_batch), the runs on one
+  // database together.
+  void run_batch(std::span<BatchRun* const> runs);
+
+  // Session::is_shared_write on `request`'s database (false for one it
+  // does not have).
+  bool is_shared_write(const Request& request, const RunOptions& options);
+
 private:
+  struct Entry;
+  // The entry of database `name` with its session open; nullptr when there
+  // is no such database.
+  Entry* find(std::string_view name);
+
   struct Entry
   {
     std::shared_ptr<Database> database;

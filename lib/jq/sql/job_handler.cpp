@@ -15,7 +15,7 @@ JobHandler::JobHandler(const Databases& databases,
 {
 }
 
-std::string JobHandler::handle(std::string_view data, const RunOptions& options)
+Request JobHandler::parse(std::string_view data) const
 {
   if (data.size() > m_max_payload_bytes) {
     throw ProtocolError(
@@ -29,7 +29,7 @@ std::string JobHandler::handle(std::string_view data, const RunOptions& options)
       fmt::format("job data is not valid JSON (or nests deeper than {} levels)",
                   k_max_json_depth));
   }
-  return m_executor.run(parse_request(json), options);
+  return parse_request(json);
 }
 
 } // namespace jq::sql

@@ -9,18 +9,24 @@
 
 namespace jq::sql {
 
-// Runs SQL jobs as they come off the queue: reads a job's `data` text
-// (README.md, "A tour" and "Replies"), runs it on this thread's sessions, and
-// returns the reply as JSON text. jq-worker gives one to each of its threads.
-// Not thread-safe.
+// What one worker thread needs to run SQL jobs as they come off the queue:
+// reads a job's `data` text (README.md, "A tour" and "Replies") and runs it
+// on this thread's sessions (cli/sql_handler.hpp puts the two together).
+// jq-worker gives one to each of its threads. Not thread-safe.
 class JobHandler
 {
 public:
   JobHandler(const Databases& databases, std::size_t max_payload_bytes);
 
-  // Run the job whose data is `data`. Throws ProtocolError for data that is
-  // too large, not JSON or not a job; JobError or SqlError when it fails.
-  std::string handle(std::string_view data, const RunOptions& options);
+  // Decode the job whose data is `data`. Throws ProtocolError for data
+  // that is too large, not JSON or not a job.
+  Request parse(std::string_view data) const;
+
+  // The executor the jobs run on (this thread's sessions).
+  Executor& executor() noexcept
+  {
+    return m_executor;
+  }
 
 private:
   Executor m_executor;

@@ -252,6 +252,36 @@ print("\n".join(bad[:10]))
 TEST "writes committed in groups: a job that rolls back the transaction fails alone" \
   test_group_commit_failures
 
+# Start a process that holds an exclusive lock on SQLite file $1 for 10 s;
+# its pid goes in the caller's `holder`.
+hold_exclusive_lock() {
+  "$JQ_PYTHON" -S -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("begin exclusive")
+open(sys.argv[2], "w").close()
+time.sleep(10)
+c.execute("commit")
+' "$1" "$TEST_DIR/locked" &
+  holder=$!
+  wait_until 10 test -e "$TEST_DIR/locked" || { fail "the lock holder did not start"; return 1; }
+}
+
+# Write $TEST_DIR/jobs.jsonl: $1 jobs on database fast, $2 on app, $1 more
+# on fast; SQL $3 on fast and $4 on app, each with its line number.
+mixed_jobs() {
+  "$JQ_PYTHON" -S -c '
+import json, sys
+quick, waiting = int(sys.argv[2]), int(sys.argv[3])
+with open(sys.argv[1], "w") as out:
+    for k in range(2 * quick + waiting):
+        on_app = quick <= k < quick + waiting
+        out.write(json.dumps({"db": "app" if on_app else "fast",
+                              "sql": sys.argv[5] if on_app else sys.argv[4],
+                              "params": [k]}) + "\n")
+' "$TEST_DIR/jobs.jsonl" "$1" "$2" "$3" "$4"
+}
+
 # While quick jobs stream, the worker keeps about one slot per CPU running
 # and holds the next jobs for them. When the running slots then take jobs
 # that wait (here for another process's lock, on no CPU), the held jobs must
@@ -264,24 +294,9 @@ test_paced_slots_start_waiting_jobs() {
   start_worker -q "$q" --db app="$db" --db fast="$TEST_DIR/fast.sqlite" -c 16 || return
   # Another process holds app (rollback journal: its readers wait) for
   # longer than the jobs' time limit.
-  "$JQ_PYTHON" -S -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("begin exclusive")
-open(sys.argv[2], "w").close()
-time.sleep(10)
-c.execute("commit")
-' "$db" "$TEST_DIR/locked" &
-  local holder=$!
-  wait_until 10 test -e "$TEST_DIR/locked" || { fail "the lock holder did not start"; return; }
-  "$JQ_PYTHON" -S -c '
-import json, sys
-quick, waiting = int(sys.argv[2]), int(sys.argv[3])
-with open(sys.argv[1], "w") as out:
-    for k in range(2 * quick + waiting):
-        db = "app" if quick <= k < quick + waiting else "fast"
-        out.write(json.dumps({"db": db, "sql": "select ? as k", "params": [k]}) + "\n")
-' "$TEST_DIR/jobs.jsonl" "$quick" "$waiting"
+  local holder
+  hold_exclusive_lock "$db" || return
+  mixed_jobs "$quick" "$waiting" "select ? as k" "select ? as k"
   run_input "$TEST_DIR/jobs.jsonl" submit -q "$q" --stdin -j 256 --timeout 6s
   expect_file_lines "$OUT_FILE" "$((2 * quick + waiting))"
   expect_eq "$(grep -c '"status":"completed"' "$OUT_FILE")" "$((2 * quick))" \
@@ -299,3 +314,34 @@ with open(sys.argv[1], "w") as out:
 }
 TEST "jobs that wait, among quick ones, start at once in the idle slots" \
   test_paced_slots_start_waiting_jobs
+
+# While quick inserts stream, slots take the held inserts to the same
+# database with theirs and commit them together. Inserts into a database
+# another process holds locked must hold up none of the quick ones: neither
+# those already in a slot's batch nor those held behind them.
+test_batched_writes_pass_waiting_ones() {
+  local q=batched db=$TEST_DIR/app.sqlite fast=$TEST_DIR/fast.sqlite waiting=8 quick=1500
+  sqlite3 "$db" 'create table t (n integer)'
+  sqlite3 "$fast" 'pragma journal_mode=wal; create table u (n integer primary key)' >/dev/null
+  start_worker -q "$q" --db app="$db" --db fast="$fast" -c 16 --synchronous normal || return
+  local holder
+  hold_exclusive_lock "$db" || return
+  mixed_jobs "$quick" "$waiting" "insert into u values (?)" "insert into t values (?)"
+  run_input "$TEST_DIR/jobs.jsonl" submit -q "$q" --stdin -j 256 --timeout 6s
+  expect_file_lines "$OUT_FILE" "$((2 * quick + waiting))"
+  expect_eq "$(grep -c '"status":"completed"' "$OUT_FILE")" "$((2 * quick))" \
+    "completed replies (the quick inserts)"
+  expect_eq "$(sqlite3 "$fast" 'select count(*), count(distinct n) from u')" \
+    "$((2 * quick))|$((2 * quick))" "rows in fast: count, distinct"
+  expect_eq "$(grep -c "before it could start" "$WORKER_LOG")" 0 \
+    "jobs that never started"
+  kill "$holder" 2>/dev/null
+  wait "$holder" 2>/dev/null
+  # The holder died inside its transaction: the file's next user rolls it
+  # back, and may wait for the worker's connections meanwhile.
+  expect_eq "$(sqlite3 -cmd '.timeout 10000' "$db" 'select count(*) from t')" 0 \
+    "rows in app"
+  expect_eq "$(rcli llen "bull:$q:active")" 0 "LLEN active"
+}
+TEST "inserts that wait for another process's lock hold up none of the quick ones" \
+  test_batched_writes_pass_waiting_ones

@@ -9,6 +9,9 @@
 #include <sqlite3.h>
 
 #include <mutex>
+#include <optional>
+#include <span>
+#include <vector>
 
 namespace jq::sql::sqlite {
 
@@ -29,8 +32,18 @@ public:
   }
 
   std::string run(const Request& request, const RunOptions& options) override;
+  // The reads run here one after another; the writes go to the shared
+  // writer together, where they commit in one group.
+  void run_batch(std::span<BatchRun* const> runs) override;
+  bool is_shared_write(const Request& request,
+                       const RunOptions& options) override;
 
 private:
+  // The reply of `request` when it reads (or the ledger has it); nullopt
+  // when it writes and a shared writer is to run it.
+  std::optional<std::string> run_unless_shared_write(const Request& request,
+                                                     const RunOptions& options);
+
   // Whether `request` writes, decided once per SQL text on this session's
   // connection (and remembered in its statement cache). A read the cache
   // did not keep is left in `uncached`, for the run.
@@ -79,6 +92,10 @@ public:
   std::string run_on_writer(const Request& request, const RunOptions& options)
   {
     return m_writer->run(request, options);
+  }
+  void run_batch_on_writer(std::span<BatchRun* const> runs)
+  {
+    m_writer->run_batch(runs);
   }
 
   bool has_writer() const noexcept
@@ -133,8 +150,9 @@ bool SqliteSession::is_write(const Request& request,
   return writes;
 }
 
-std::string SqliteSession::run(const Request& request,
-                               const RunOptions& options)
+std::optional<std::string>
+SqliteSession::run_unless_shared_write(const Request& request,
+                                       const RunOptions& options)
 {
   if (!m_database->has_writer()) {
     return run_on(*m_own, request, options, m_database->limits());
@@ -146,15 +164,60 @@ std::string SqliteSession::run(const Request& request,
   } catch (const JobError&) {
     // The ledger is read here; the writer commits what it records.
     if (auto recorded = recorded_reply(*m_own, options)) {
-      return std::move(*recorded);
+      return recorded;
     }
     throw;
   }
   if (writes) {
-    return m_database->run_on_writer(request, options);
+    return std::nullopt;
   }
   return run_on(
     *m_own, request, options, m_database->limits(), std::move(uncached));
+}
+
+std::string SqliteSession::run(const Request& request,
+                               const RunOptions& options)
+{
+  if (auto reply = run_unless_shared_write(request, options)) {
+    return std::move(*reply);
+  }
+  return m_database->run_on_writer(request, options);
+}
+
+bool SqliteSession::is_shared_write(const Request& request,
+                                    const RunOptions& options)
+{
+  if (!m_database->has_writer()) {
+    return false;
+  }
+  StatementPtr uncached;
+  try {
+    return is_write(request, options, uncached);
+  } catch (const std::exception&) {
+    return false; // run() reports it, or answers from the ledger
+  }
+}
+
+void SqliteSession::run_batch(std::span<BatchRun* const> runs)
+{
+  std::vector<BatchRun*> writes;
+  for (BatchRun* batch_run : runs) {
+    try {
+      auto reply =
+        run_unless_shared_write(*batch_run->request, *batch_run->options);
+      if (!reply) {
+        writes.push_back(batch_run);
+        continue;
+      }
+      batch_run->result.reply = std::move(*reply);
+      batch_run->result.done = std::chrono::steady_clock::now();
+    } catch (...) {
+      batch_run->result.fail_now();
+    }
+  }
+  if (!writes.empty()) {
+    m_database->run_batch_on_writer(writes);
+  }
 }
 
 } // namespace

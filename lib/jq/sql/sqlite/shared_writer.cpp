@@ -2,13 +2,14 @@
 
 #include "write_group.hpp"
 
-#include <jq/core/batched_job.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/inner_wait.hpp>
 
 #include <sqlite3.h>
 
 #include <chrono>
 #include <deque>
+#include <span>
 #include <thread>
 
 namespace jq::sql::sqlite {
@@ -33,38 +34,67 @@ SharedWriter::~SharedWriter()
 
 std::string SharedWriter::run(const Request& request, const RunOptions& options)
 {
-  mark_batched_job();
-  Ticket ticket(request, options);
+  BatchRun one{&request, &options, {}};
+  BatchRun* const runs[] = {&one};
+  run_batch(runs);
+  if (one.result.error) {
+    std::rethrow_exception(one.result.error);
+  }
+  return std::move(one.result.reply);
+}
+
+void SharedWriter::run_batch(std::span<BatchRun* const> runs)
+{
+  if (runs.empty()) {
+    return;
+  }
+  Waiter waiter;
+  std::deque<Ticket> tickets; // their addresses stay put
+  for (BatchRun* batch_run : runs) {
+    tickets.emplace_back(*batch_run, waiter);
+  }
   const auto give_up =
     std::chrono::steady_clock::now() + Connection::k_busy_timeout;
   std::unique_lock lock(m_mutex);
-  m_queued.push_back(&ticket);
-  while (ticket.state != Ticket::State::answered) {
+  waiter.unanswered = tickets.size();
+  for (Ticket& ticket : tickets) {
+    m_queued.push_back(&ticket);
+  }
+  while (waiter.unanswered > 0) {
     if (!m_is_leading) {
-      lead(ticket, lock);
+      lead(waiter, lock);
       break;
     }
-    ticket.wake.wait_for(lock, std::chrono::milliseconds(10));
-    if (ticket.state != Ticket::State::queued || !m_is_leading) {
+    const auto wait_began = std::chrono::steady_clock::now();
+    waiter.wake.wait_for(lock, std::chrono::milliseconds(10));
+    add_inner_wait(std::chrono::steady_clock::now() - wait_began);
+    if (!m_is_leading) {
       continue;
     }
-    const bool is_interrupted = ticket.is_interrupted();
-    if (is_interrupted || std::chrono::steady_clock::now() >= give_up) {
-      std::erase(m_queued, &ticket);
-      if (is_interrupted) {
-        throw interrupted_while_waiting();
+    // Still in line behind another thread's groups: a job interrupted,
+    // or waiting too long, gives up.
+    const bool is_late = std::chrono::steady_clock::now() >= give_up;
+    for (Ticket& ticket : tickets) {
+      if (ticket.state != Ticket::State::queued) {
+        continue;
       }
-      throw SqlError("database is locked", SQLITE_BUSY, SQLITE_BUSY);
+      const bool is_interrupted = ticket.is_interrupted();
+      if (!is_interrupted && !is_late) {
+        continue;
+      }
+      std::erase(m_queued, &ticket);
+      ticket.run.result.error =
+        is_interrupted ? std::make_exception_ptr(interrupted_while_waiting())
+                       : std::make_exception_ptr(SqlError(
+                         "database is locked", SQLITE_BUSY, SQLITE_BUSY));
+      ticket.run.result.done = std::chrono::steady_clock::now();
+      ticket.state = Ticket::State::answered;
+      --waiter.unanswered;
     }
   }
-  lock.unlock();
-  if (ticket.error) {
-    std::rethrow_exception(ticket.error);
-  }
-  return std::move(ticket.reply);
 }
 
-void SharedWriter::lead(Ticket& own, std::unique_lock<std::mutex>& lock)
+void SharedWriter::lead(Waiter& own, std::unique_lock<std::mutex>& lock)
 {
   m_is_leading = true;
   // However this ends, the lead passes to the oldest waiting ticket.
@@ -75,12 +105,12 @@ void SharedWriter::lead(Ticket& own, std::unique_lock<std::mutex>& lock)
     {
       writer.m_is_leading = false;
       if (!writer.m_queued.empty()) {
-        writer.m_queued.front()->wake.notify_one();
+        writer.m_queued.front()->waiter.wake.notify_one();
       }
     }
   } hand_over{*this};
 
-  while (own.state != Ticket::State::answered) {
+  while (own.unanswered > 0) {
     if (m_queued.size() < k_max_group) {
       // The other slots' writes are mostly on their way, not queued yet:
       // a slot that waits for its group has to be woken, get its next job
@@ -104,18 +134,21 @@ void SharedWriter::lead(Ticket& own, std::unique_lock<std::mutex>& lock)
     Group group(*this, std::move(tickets));
     lock.unlock();
     group.run();
+    const auto done = std::chrono::steady_clock::now();
     lock.lock();
     const auto& again = group.again();
     for (auto it = again.rbegin(); it != again.rend(); ++it) {
       (*it)->state = Ticket::State::queued;
-      (*it)->reply.clear();
-      (*it)->error = nullptr;
+      (*it)->run.result = {};
       m_queued.push_front(*it);
     }
     for (Ticket* answered : group.answered()) {
       answered->state = Ticket::State::answered;
-      if (answered != &own) {
-        answered->wake.notify_one();
+      answered->run.result.done = done;
+      Waiter& waiter = answered->waiter;
+      // Woken once, when the last of its tickets is answered.
+      if (--waiter.unanswered == 0 && &waiter != &own) {
+        waiter.wake.notify_one();
       }
     }
   }

@@ -10,6 +10,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,10 @@ namespace jq::sql::sqlite {
 // savepoint of its own, whose rollback leaves the others' writes in place.
 // A job's ledger row goes with its write, so exactly-once holds as before.
 //
+// A thread may queue several jobs at once (run_batch): they go in the same
+// group when they fit, and the thread is woken once, when all are answered.
 // The thread of the oldest waiting job leads: it runs groups until its own
-// job is answered, then hands the lead to the next waiting job's thread.
+// jobs are answered, then hands the lead to the next waiting job's thread.
 // Before it takes a group short of k_max_group, it yields the CPU once, so
 // that the writes on their way queue for it.
 // Thread-safe.
@@ -50,6 +53,10 @@ public:
   // again for another connection's lock (BEGIN's busy wait).
   std::string run(const Request& request, const RunOptions& options);
 
+  // Run each of `runs` as run() would, and set its reply or error and
+  // `done` (when its group committed).
+  void run_batch(std::span<BatchRun* const> runs);
+
   // The most jobs in one group: a job's reply waits for the group's
   // commit, so for the jobs run before it in its group.
   static constexpr std::size_t k_max_group = 32;
@@ -62,12 +69,13 @@ public:
 
 private:
   struct Ticket;
+  struct Waiter;
   class Group;
 
-  // Take the lead and run groups of queued tickets until `own` is answered,
-  // then hand the lead to the oldest waiting ticket. Called and returns
-  // with `lock` held; the groups run without it.
-  void lead(Ticket& own, std::unique_lock<std::mutex>& lock);
+  // Take the lead and run groups of queued tickets until `own`'s are
+  // answered, then hand the lead to the oldest waiting ticket. Called and
+  // returns with `lock` held; the groups run without it.
+  void lead(Waiter& own, std::unique_lock<std::mutex>& lock);
 
   // Everything below is the leader's, except where noted.
   std::unique_ptr<Link> m_link;

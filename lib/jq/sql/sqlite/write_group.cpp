@@ -139,7 +139,7 @@ void SharedWriter::Group::run() noexcept
       if (is_final) {
         answer(ticket, error);
       } else {
-        ticket.error = error;
+        ticket.run.result.error = error;
         failed.push_back(&ticket);
       }
       continue;
@@ -165,7 +165,7 @@ void SharedWriter::Group::run() noexcept
   }
   m_answered.insert(m_answered.end(), m_ran.begin(), m_ran.end());
   for (Ticket* ticket : failed) {
-    answer(*ticket, ticket->error);
+    answer(*ticket, ticket->run.result.error);
   }
 }
 
@@ -191,17 +191,17 @@ SharedWriter::Group::Outcome SharedWriter::Group::run_one(
         if (!recorded) {
           throw;
         }
-        ticket.reply = std::move(*recorded);
+        ticket.run.result.reply = std::move(*recorded);
       }
       if (statement != nullptr) {
         const bool use_ledger = !ticket.options.idempotency_key.empty()
                                 && sqlite3_stmt_readonly(statement) == 0;
-        ticket.reply = run_in_transaction(link,
-                                          statement,
-                                          ticket.request,
-                                          ticket.options,
-                                          m_writer.m_limits,
-                                          use_ledger);
+        ticket.run.result.reply = run_in_transaction(link,
+                                                     statement,
+                                                     ticket.request,
+                                                     ticket.options,
+                                                     m_writer.m_limits,
+                                                     use_ledger);
       }
     } catch (...) {
       error = std::current_exception();

@@ -8,6 +8,7 @@
 #include <jq/core/error.hpp>
 
 #include <condition_variable>
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <string>
@@ -19,11 +20,22 @@ namespace jq::sql::sqlite {
 // The error of a job interrupted before its write ran.
 SqlError interrupted_while_waiting();
 
+// The thread that queued one or more tickets (one run or run_batch call).
+struct SharedWriter::Waiter
+{
+  // Notified when all its tickets are answered, or its thread is to lead.
+  std::condition_variable wake;
+  // Its tickets not answered yet; under the writer's mutex.
+  std::size_t unanswered = 0;
+};
+
 struct SharedWriter::Ticket
 {
-  Ticket(const Request& request_, const RunOptions& options_)
-    : request(request_),
-      options(options_)
+  Ticket(BatchRun& run_, Waiter& waiter_)
+    : request(*run_.request),
+      options(*run_.options),
+      run(run_),
+      waiter(waiter_)
   {
   }
 
@@ -34,17 +46,17 @@ struct SharedWriter::Ticket
 
   const Request& request;
   const RunOptions& options;
+  // Where the reply or error goes: set by the leader (the group's), read
+  // by the waiter once the ticket is answered.
+  BatchRun& run;
+  Waiter& waiter;
   // Under the writer's mutex: queued, taken into a group by the leader,
-  // or answered (`reply` or `error` set, and read only then).
+  // or answered (`run` set, and read only then).
   enum class State { queued, taken, answered } state = State::queued;
-  std::string reply;
-  std::exception_ptr error;
   // The leader's: its failure undid the transaction after other jobs had
   // written in it, so it runs again first in a transaction, where what it
   // sees is committed (and its failure, if it fails again, final).
   bool run_first = false;
-  // Notified when the ticket is answered, or its thread is to lead.
-  std::condition_variable wake;
 };
 
 // One transaction of the leader's: after run(), each ticket is in
@@ -89,8 +101,8 @@ private:
   bool run_for_all(const std::function<void()>& step) noexcept;
   void answer(Ticket& ticket, std::exception_ptr error)
   {
-    ticket.error = std::move(error);
-    ticket.reply.clear();
+    ticket.run.result.error = std::move(error);
+    ticket.run.result.reply.clear();
     m_answered.push_back(&ticket);
   }
 
