@@ -77,7 +77,8 @@ private:
 
 std::string insert(int n)
 {
-  return json{{"db", "app"}, {"sql", "insert into t values (?)"}, {"params", {n}}}
+  return json{
+    {"db", "app"}, {"sql", "insert into t values (?)"}, {"params", {n}}}
     .dump();
 }
 

@@ -1,8 +1,6 @@
 #include "sql_handler.hpp"
 
-#include <chrono>
 #include <deque>
-#include <exception>
 #include <memory>
 #include <vector>
 

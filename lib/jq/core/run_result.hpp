@@ -14,6 +14,13 @@ struct RunResult
   std::exception_ptr error;
   std::chrono::steady_clock::time_point done;
 
+  // Succeed with `text`, now.
+  void succeed_now(std::string text) noexcept
+  {
+    reply = std::move(text);
+    done = std::chrono::steady_clock::now();
+  }
+
   // Fail with the exception being handled, now. Call from a catch block.
   void fail_now() noexcept
   {

@@ -178,6 +178,11 @@ void JobExchange::give_back(Job job)
   const std::lock_guard lock(mutex);
   --in_batches;
   ready.push_front({std::move(job), std::chrono::steady_clock::now()});
+  if (paced() && !watching && idle > woken) {
+    // An idle slot watches its age: the slot that gave it back may be
+    // busy for a while with its batch.
+    changed.notify_one();
+  }
 }
 
 // A slot's ends go out, in this slot's round or the current owner's;
@@ -199,9 +204,8 @@ std::optional<Job> JobExchange::deliver(std::vector<JobEnd> ends,
     }
     outbox.push_back(std::move(end));
   }
-  // Quick by each job's share of the time.
-  const auto count = static_cast<long>(std::max<std::size_t>(1, ends.size()));
-  set_quick(ran / count < k_quick);
+  // By the whole run: a job held behind a batch waits for all of it.
+  set_quick(ran < k_quick);
   if (sample) {
     pacing.job_ended(sample->ran, sample->cpu);
   }

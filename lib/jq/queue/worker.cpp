@@ -174,8 +174,9 @@ struct Worker::State
 
     void give_back(JobRun* run) override
     {
-      if (m_entries.empty() || run != &m_entries.back()->run) {
-        return; // not the one take() just gave
+      // Only the one take() just gave; never the first.
+      if (m_entries.size() < 2 || run != &m_entries.back()->run) {
+        return;
       }
       m_state.metrics.job_done();
       m_state.exchange->give_back(std::move(m_entries.back()->job));
@@ -185,6 +186,18 @@ struct Worker::State
     JobRun& first() noexcept
     {
       return m_entries.front()->run;
+    }
+
+    // Fail every job with neither a reply nor an error with the exception
+    // being handled. Call from a catch block.
+    void fail_unanswered() noexcept
+    {
+      for (const auto& entry : m_entries) {
+        RunResult& result = entry->run.result;
+        if (!result.error && result.reply.empty()) {
+          result.fail_now();
+        }
+      }
     }
 
     // Decide what to record for each job run; `returned`: when the handler
@@ -259,7 +272,14 @@ struct Worker::State
         measured ? thread_cpu_time() : std::chrono::nanoseconds(0);
       Batch batch(*this, started);
       if (batch.add(std::move(*job)) != nullptr) {
-        handler(batch.first(), batch);
+        try {
+          handler(batch.first(), batch);
+        } catch (const std::exception&) {
+          // Not the handler's way (it sets each job's error), but then
+          // every job it left unanswered fails with it, and the slot
+          // carries on.
+          batch.fail_unanswered();
+        }
       }
       job.reset();
       std::vector<JobEnd> ends = batch.finish(Clock::now());

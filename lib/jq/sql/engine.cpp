@@ -13,8 +13,8 @@ void Session::run_batch(std::span<BatchRun* const> runs)
 {
   for (BatchRun* batch_run : runs) {
     try {
-      batch_run->result.reply = run(*batch_run->request, *batch_run->options);
-      batch_run->result.done = std::chrono::steady_clock::now();
+      batch_run->result.succeed_now(
+        run(*batch_run->request, *batch_run->options));
     } catch (...) {
       batch_run->result.fail_now();
     }

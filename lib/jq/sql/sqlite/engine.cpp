@@ -209,8 +209,7 @@ void SqliteSession::run_batch(std::span<BatchRun* const> runs)
         writes.push_back(batch_run);
         continue;
       }
-      batch_run->result.reply = std::move(*reply);
-      batch_run->result.done = std::chrono::steady_clock::now();
+      batch_run->result.succeed_now(std::move(*reply));
     } catch (...) {
       batch_run->result.fail_now();
     }
