@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace jq::cli {
@@ -28,12 +29,13 @@ void run_sql_jobs(sql::JobHandler& handler,
     return;
   }
   sql::RunOptions own = run_options(first);
-  if (!executor.is_shared_write(request, own)) {
-    try {
-      first.result.reply = executor.run(request, own);
-    } catch (...) {
-      first.result.fail_now();
+  try {
+    if (auto reply = executor.run_unless_shared_write(request, own)) {
+      first.result.reply = std::move(*reply);
+      return;
     }
+  } catch (...) {
+    first.result.fail_now();
     return;
   }
   // Deques: the batch runs hold the requests' and options' addresses.

@@ -26,6 +26,13 @@ bool Session::is_shared_write(const Request&, const RunOptions&)
   return false;
 }
 
+std::optional<std::string>
+Session::run_unless_shared_write(const Request& request,
+                                 const RunOptions& options)
+{
+  return run(request, options);
+}
+
 Databases open_databases(const std::vector<DatabaseSpec>& specs,
                          const EngineOptions& options)
 {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -82,6 +83,12 @@ public:
   // (decided as run() decides it, once per SQL text). False when in doubt.
   virtual bool is_shared_write(const Request& request,
                                const RunOptions& options);
+
+  // Run `request` as run() would, unless it is a shared write (above),
+  // which is left for run_batch: std::nullopt then. One look at the
+  // request where is_shared_write() and run() would take two.
+  virtual std::optional<std::string>
+  run_unless_shared_write(const Request& request, const RunOptions& options);
 };
 
 // A database the worker was given. Thread-safe.

@@ -49,6 +49,17 @@ std::string Executor::run(const Request& request, const RunOptions& options)
   return entry->session->run(request, options);
 }
 
+std::optional<std::string>
+Executor::run_unless_shared_write(const Request& request,
+                                  const RunOptions& options)
+{
+  Entry* entry = find(request.db);
+  if (entry == nullptr) {
+    throw unknown_database(request.db);
+  }
+  return entry->session->run_unless_shared_write(request, options);
+}
+
 bool Executor::is_shared_write(const Request& request,
                                const RunOptions& options)
 {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ public:
   // Session::is_shared_write on `request`'s database (false for one it
   // does not have).
   bool is_shared_write(const Request& request, const RunOptions& options);
+
+  // Session::run_unless_shared_write on `request`'s database; throws as
+  // run() does.
+  std::optional<std::string> run_unless_shared_write(const Request& request,
+                                                     const RunOptions& options);
 
 private:
   struct Entry;

@@ -37,13 +37,11 @@ public:
   void run_batch(std::span<BatchRun* const> runs) override;
   bool is_shared_write(const Request& request,
                        const RunOptions& options) override;
+  std::optional<std::string>
+  run_unless_shared_write(const Request& request,
+                          const RunOptions& options) override;
 
 private:
-  // The reply of `request` when it reads (or the ledger has it); nullopt
-  // when it writes and a shared writer is to run it.
-  std::optional<std::string> run_unless_shared_write(const Request& request,
-                                                     const RunOptions& options);
-
   // Whether `request` writes, decided once per SQL text on this session's
   // connection (and remembered in its statement cache). A read the cache
   // did not keep is left in `uncached`, for the run.

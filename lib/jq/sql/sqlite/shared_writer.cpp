@@ -67,13 +67,14 @@ void SharedWriter::run_batch(std::span<BatchRun* const> runs)
     }
     const auto wait_began = std::chrono::steady_clock::now();
     waiter.wake.wait_for(lock, std::chrono::milliseconds(10));
-    add_inner_wait(std::chrono::steady_clock::now() - wait_began);
+    const auto woke = std::chrono::steady_clock::now();
+    add_inner_wait(woke - wait_began);
     if (!m_is_leading) {
       continue;
     }
     // Still in line behind another thread's groups: a job interrupted,
     // or waiting too long, gives up.
-    const bool is_late = std::chrono::steady_clock::now() >= give_up;
+    const bool is_late = woke >= give_up;
     for (Ticket& ticket : tickets) {
       if (ticket.state != Ticket::State::queued) {
         continue;
@@ -87,7 +88,7 @@ void SharedWriter::run_batch(std::span<BatchRun* const> runs)
         is_interrupted ? std::make_exception_ptr(interrupted_while_waiting())
                        : std::make_exception_ptr(SqlError(
                          "database is locked", SQLITE_BUSY, SQLITE_BUSY));
-      ticket.run.result.done = std::chrono::steady_clock::now();
+      ticket.run.result.done = woke;
       ticket.state = Ticket::State::answered;
       --waiter.unanswered;
     }
