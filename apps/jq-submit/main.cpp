@@ -329,10 +329,6 @@ int run_stdin(const Options& options)
       }
       const auto tag = result.tag;
       writer.write(tag, jq::cli::result_line(std::move(result), tag));
-      // A caller with nothing more to say may be waiting for this line.
-      if (!input_ready()) {
-        std::cout.flush();
-      }
     },
     // A line is read only when it is there, or when nothing is pending: a
     // caller that writes its next line after reading a reply must get that
@@ -343,6 +339,13 @@ int run_stdin(const Options& options)
     },
     [&](const jq::queue::SubmitterStats& stats) {
       progress.update(stats, bytes_read, invalid);
+    },
+    // A caller with nothing more to say may be waiting for these lines;
+    // once all input is read, one write per round of replies, not per line.
+    [&] {
+      if (!input_ready()) {
+        std::cout.flush();
+      }
     });
   progress.finish();
   std::cout.flush();

@@ -5,8 +5,11 @@
 //
 //   jq-bench-pipe COUNT DB SQL -- JQ-SUBMIT [ARGS...]
 //
-// Job i binds parameter i. Prints each round trip in ms, one per line;
-// exits 1 if a reply is not "completed" or jq-submit fails.
+// Job i binds parameter i. One job goes first, untimed: its round trip also
+// waits for jq-submit to start and connect, which the one-shot rows measure
+// (the peers' producers likewise connect and send one job before timing).
+// Prints each timed round trip in ms, one per line; exits 1 if a reply is
+// not "completed" or jq-submit fails.
 #include <fmt/core.h>
 
 #include <sys/wait.h>
@@ -121,7 +124,8 @@ int main(int argc, char** argv)
   samples.reserve(static_cast<std::size_t>(count));
   LineReader reader(from_child[0]);
   std::string reply;
-  for (long i = 0; i < count; ++i) {
+  // Job -1 is the untimed first one.
+  for (long i = -1; i < count; ++i) {
     // db and sql go in as JSON strings; the bench passes plain text.
     const std::string line =
       fmt::format(R"({{"db":"{}","sql":"{}","params":[{}]}})"
@@ -134,8 +138,11 @@ int main(int argc, char** argv)
     if (!reader.next(reply)) {
       die("jq-submit ended before replying");
     }
-    samples.push_back(
-      std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    if (i >= 0) {
+      samples.push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - start)
+          .count());
+    }
     if (reply.find(R"("status":"completed")") == std::string::npos) {
       die(fmt::format("job {} did not complete: {}", i, reply));
     }

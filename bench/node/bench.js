@@ -418,6 +418,23 @@ function redisBenchmark() {
   return rows;
 }
 
+// One client's sequential PING round trips: what a single hop between two
+// processes costs on this machine, and how often it stalls (the latency
+// rows' floor). Percentiles from redis-benchmark's distribution, in ms.
+function pingLatency() {
+  const url = new URL(args.redis);
+  const out = execFileSync('redis-benchmark', ['-h', url.hostname, '-p', url.port,
+    '-n', '100000', '-c', '1', '-t', 'ping', '--precision', '3'], { encoding: 'utf8' });
+  const section = out.split('====== PING_MBULK ======').pop();
+  const steps = [];
+  for (const m of section.split('Cumulative distribution')[0]
+    .matchAll(/([\d.]+)% <= ([\d.]+) milliseconds/g)) {
+    steps.push({ pct: Number(m[1]), ms: Number(m[2]) });
+  }
+  const at = (p) => (steps.find((s) => s.pct >= p) || steps[steps.length - 1] || { ms: NaN }).ms;
+  return { p50: at(50), p99: at(99), p999: at(99.9), p9999: at(99.99) };
+}
+
 // ---- statistics and report --------------------------------------------------
 
 function median(values) {
@@ -503,7 +520,7 @@ async function main() {
   }
   await redis.flushall();
   log('redis-benchmark');
-  const ceiling = redisBenchmark();
+  const ceiling = { commands: redisBenchmark(), ping: pingLatency() };
 
   const date = new Date().toISOString().slice(0, 10);
   const report = writeReport(results, ceiling, versions(), date);
@@ -536,7 +553,8 @@ function writeReport(results, ceiling, v, date) {
     + `Bull 4 best: \`queue.addBulk\` in batches of 1,000 with up to ${fmt(args.deep, 0)} jobs in flight, `
     + 'and one `global:completed` listener matching replies by job id. BullMQ best: the same with '
     + 'BullMQ\'s `addBulk` and one `QueueEvents` `completed` listener. Workers at concurrency 16, also '
-    + 'for latency: one caller, sequential jobs (jq\'s is a native program feeding `jq-submit --stdin -j 1` '
+    + 'for latency: one caller, sequential jobs, timed after one untimed job that also waits for the caller '
+    + 'to connect (jq\'s is a native program feeding `jq-submit --stdin -j 1` '
     + 'line by line over pipes, bench/driver/pipe_latency.cpp; the peers\' are timed in '
     + 'their producer, one `add` per job and the shared listener). One-shot: a fresh process per call '
     + 'from a bash loop, `jq-submit` against a Node script with Bull 4\'s `add` and `job.finished()`, '
@@ -559,7 +577,14 @@ function writeReport(results, ceiling, v, date) {
   lines.push(...windowTable(results), '');
   lines.push('Redis alone on this machine (redis-benchmark, 50 clients, no pipelining):', '');
   lines.push('| command | requests/s | p50 (ms) |', '| --- | ---: | ---: |');
-  for (const c of ceiling) lines.push(`| ${c.test} | ${fmt(c.rps, 0)} | ${fmt(c.p50, 3)} |`);
+  for (const c of ceiling.commands) lines.push(`| ${c.test} | ${fmt(c.rps, 0)} | ${fmt(c.p50, 3)} |`);
+  const { ping } = ceiling;
+  lines.push('', 'One client\'s sequential PINGs (redis-benchmark -c 1, 100,000): round trip '
+    + `p50 ${fmt(ping.p50 * 1000, 0)} µs, p99 ${fmt(ping.p99 * 1000, 0)} µs, `
+    + `p99.9 ${fmt(ping.p999 * 1000, 0)} µs, p99.99 ${fmt(ping.p9999 * 1000, 0)} µs. `
+    + 'One job\'s round trip through jq-submit is about eight such wake-ups in a row '
+    + '(caller, jq-submit, Redis, the worker, and back), so the latency rows cannot do better '
+    + 'than this machine\'s hops and stalls allow.');
   lines.push('', `![latency and throughput](${date}.png)`, '');
   const text = `${lines.join('\n')}\n`;
   fs.writeFileSync(path.join(args.out, `${date}.md`), text);

@@ -38,6 +38,8 @@ struct Submitter::State
   PendingSet pending;
   JobIdFilter is_pending;
   const std::function<void(SubmissionResult)>* on_result = nullptr;
+  const std::function<void()>* on_pause = nullptr;
+  bool reported = false; // since the last pause()
   int replicas = 0;
   milliseconds replica_timeout{5'000};
 
@@ -74,7 +76,17 @@ struct Submitter::State
               std::optional<Outcome> outcome)
   {
     if (auto result = pending.finish(id, kind, std::move(outcome))) {
+      reported = true;
       (*on_result)(std::move(*result));
+    }
+  }
+
+  // The submitter may block next: let the caller flush what it was told.
+  void pause()
+  {
+    if (reported && on_pause != nullptr && *on_pause) {
+      reported = false;
+      (*on_pause)();
     }
   }
 
@@ -227,6 +239,7 @@ struct Submitter::State
   // every pending job's deadline has passed, then re-send and re-check.
   void recover(const RedisIoError& error)
   {
+    pause();
     disconnect();
     auto give_up = Clock::now() + milliseconds(1'000);
     const auto ids = pending.ids();
@@ -280,10 +293,12 @@ const SubmitterStats& Submitter::stats() const noexcept
 void Submitter::run(const std::function<std::optional<Submission>()>& next,
                     const std::function<void(SubmissionResult)>& on_result,
                     const std::function<bool()>& may_take,
-                    const std::function<void(const SubmitterStats&)>& on_tick)
+                    const std::function<void(const SubmitterStats&)>& on_tick,
+                    const std::function<void()>& on_pause)
 {
   State& state = *m_state;
   state.on_result = &on_result;
+  state.on_pause = &on_pause;
   if (!state.commands) {
     state.connect();
   }
@@ -292,6 +307,8 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
   while (!is_input_done || !state.pending.empty()
          || state.pending.has_held_back()) {
     try {
+      // `next` may block, waiting for input.
+      state.pause();
       const auto ids = state.pending.admit(next, may_take, is_input_done);
       state.send(ids);
       const auto next_due = state.sweep();
@@ -308,6 +325,9 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
       // Nothing pending means nothing to hear about: feed again at once
       // (or find the input is done).
       if (!state.pending.empty()) {
+        if (wait > milliseconds(0)) {
+          state.pause();
+        }
         state.read_events(wait);
       }
     } catch (const RedisIoError& error) {

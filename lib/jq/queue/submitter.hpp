@@ -59,10 +59,15 @@ public:
   // Feed from `next` (std::nullopt: no more) while fewer than `in_flight`
   // are pending and `may_take()` agrees; report each end to `on_result`;
   // call `on_tick` now and then (progress). Returns when all are reported.
+  // `on_pause` is called after ends were reported, before the submitter
+  // may block (on `next`, on events, on reconnecting): where a caller that
+  // buffers its output flushes it, once per round of ends instead of once
+  // per end.
   void run(const std::function<std::optional<Submission>()>& next,
            const std::function<void(SubmissionResult)>& on_result,
            const std::function<bool()>& may_take = {},
-           const std::function<void(const SubmitterStats&)>& on_tick = {});
+           const std::function<void(const SubmitterStats&)>& on_tick = {},
+           const std::function<void()>& on_pause = {});
 
   // After each add, wait until `count` replicas acknowledge it (Redis WAIT)
   // within `timeout`; fewer acknowledgements are treated like a lost

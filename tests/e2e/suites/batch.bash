@@ -311,6 +311,47 @@ assert slowest < 5, slowest
 TEST "--stdin with the default window answers a caller that waits for each reply" \
   test_coprocess_caller
 
+test_replies_written_per_round() {
+  # A caller that has written all its lines and waits for the replies, with
+  # a window as large as its batch (so every reply comes after the input is
+  # read): each reply must come without waiting for the others, but replies
+  # that arrive together go out in one write, not in one write(2) per line.
+  # Counted by the kernel: write calls of jq-submit (to stdout and to Redis)
+  # in /proc/PID/io, read while it still runs.
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 16 || return
+  _jq_resolve submit --stdin -j 2000
+  expect_exit 0 timeout 60 "$JQ_PYTHON" -S -c '
+import json, subprocess, sys, threading
+n = 2000
+caller = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True)
+def feed():  # more than a pipe holds: written while the replies are read
+    caller.stdin.write("".join(json.dumps({"db": "app", "sql": "select ?",
+                                           "params": [k]}) + "\n"
+                               for k in range(n)))
+    caller.stdin.flush()
+feeder = threading.Thread(target=feed)
+feeder.start()
+seen = set()
+for _ in range(n):
+    reply = json.loads(caller.stdout.readline())
+    assert reply["status"] == "completed", reply
+    seen.add(reply["result"]["rows"][0][0])
+feeder.join()
+with open("/proc/%d/io" % caller.pid) as io:
+    writes = int(dict(line.split(": ") for line in io.read().splitlines())["syscw"])
+caller.stdin.close()
+assert caller.wait() == 0
+assert seen == set(range(n)), len(seen)
+print("write calls for %d replies: %d" % (n, writes))
+assert writes < n // 2, writes
+' "${_jq_cmd[@]}"
+  expect_contains "$OUT" "write calls for 2000 replies" "the caller got all 2,000 replies"
+  echo "batch: $(grep -o 'write calls.*' <<<"$OUT")" >&2
+}
+TEST "--stdin writes the replies that arrive together in one write" \
+  test_replies_written_per_round
+
 test_wait_unknown() {
   start_worker --db app="$TEST_DIR/app.sqlite" || return
   expect_exit 3 submit --wait no-such-job --timeout 10s --format json
