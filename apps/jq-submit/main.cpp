@@ -284,6 +284,9 @@ int run_stdin(const Options& options)
   // read without blocking (in_avail counts what it holds and what the
   // kernel has for it).
   std::ios::sync_with_stdio(false);
+  // std::cin stays tied to std::cout: each getline flushes what was written
+  // before it may block, such as the reply to an invalid line (a caller may
+  // wait for it before writing more). Ends come through on_pause below.
   const auto input_ready = [] { return std::cin.rdbuf()->in_avail() > 0; };
   std::optional<std::uintmax_t> input_bytes;
   struct stat info = {};

@@ -424,14 +424,16 @@ function redisBenchmark() {
 function pingLatency() {
   const url = new URL(args.redis);
   const out = execFileSync('redis-benchmark', ['-h', url.hostname, '-p', url.port,
-    '-n', '100000', '-c', '1', '-t', 'ping', '--precision', '3'], { encoding: 'utf8' });
-  const section = out.split('====== PING_MBULK ======').pop();
+    '-n', '100000', '-c', '1', '-t', 'ping_mbulk', '--precision', '3'], { encoding: 'utf8' });
+  const section = out.split('====== PING_MBULK ======')[1];
+  if (!section) throw new Error(`redis-benchmark printed no PING_MBULK section:\n${out}`);
   const steps = [];
   for (const m of section.split('Cumulative distribution')[0]
     .matchAll(/([\d.]+)% <= ([\d.]+) milliseconds/g)) {
     steps.push({ pct: Number(m[1]), ms: Number(m[2]) });
   }
-  const at = (p) => (steps.find((s) => s.pct >= p) || steps[steps.length - 1] || { ms: NaN }).ms;
+  if (steps.length === 0) throw new Error(`no latency percentiles in redis-benchmark's output:\n${out}`);
+  const at = (p) => (steps.find((s) => s.pct >= p) || steps[steps.length - 1]).ms;
   return { p50: at(50), p99: at(99), p999: at(99.9), p9999: at(99.99) };
 }
 

@@ -96,6 +96,8 @@ struct Submitter::State
     if (ids.empty()) {
       return;
     }
+    // A round trip: Redis may be slow to answer.
+    pause();
     std::vector<redis::Script::Call> calls;
     calls.reserve(ids.size());
     for (const auto& id : ids) {
@@ -180,6 +182,7 @@ struct Submitter::State
       }
     }
     if (!jobs.empty()) {
+      pause(); // as in check(): the ends `check` reported may be waited for
       const auto added = producer.add_many(*commands, jobs);
       if (replicas > 0) {
         wait_for_replicas(jobs.size());

@@ -313,9 +313,10 @@ TEST "--stdin with the default window answers a caller that waits for each reply
 
 test_replies_written_per_round() {
   # A caller that has written all its lines and waits for the replies, with
-  # a window as large as its batch (so every reply comes after the input is
-  # read): each reply must come without waiting for the others, but replies
-  # that arrive together go out in one write, not in one write(2) per line.
+  # a window as large as its batch (so jq-submit reads the lines as they
+  # come, and most replies come once the input is read): each reply must come
+  # without waiting for the others, but replies that arrive together go out
+  # in one write, not in one write(2) per line.
   # Counted by the kernel: write calls of jq-submit (to stdout and to Redis)
   # in /proc/PID/io, read while it still runs.
   start_worker --db app="$TEST_DIR/app.sqlite" -c 16 || return
