@@ -96,9 +96,13 @@ test_exponential_backoff() {
   t3=$(log_ms "${line[2]}")
   measured "exp:300ms retry gaps: $((t2 - t1)) ms, $((t3 - t2)) ms;" \
     "caller waited $elapsed ms"
-  expect_lt 299 $((t2 - t1)) "ms between attempts 1 and 2 (backoff 300)"
+  # A line's time is when it was written, just after its attempt's end was
+  # decided (the retry is due a backoff after that decision); on a loaded
+  # machine under a sanitizer the write came 3 ms after it (297 ms seen).
+  # The policy's delays are exact in the unit tests; here 25 ms of slack.
+  expect_lt 275 $((t2 - t1)) "ms between attempts 1 and 2 (backoff 300)"
   expect_lt $((t2 - t1)) 1500 "ms between attempts 1 and 2 (backoff 300)"
-  expect_lt 899 $((t3 - t2)) "ms between attempts 2 and 3 (backoff 900)"
+  expect_lt 875 $((t3 - t2)) "ms between attempts 2 and 3 (backoff 900)"
   expect_lt $((t3 - t2)) 2500 "ms between attempts 2 and 3 (backoff 900)"
 }
 TEST "attempts: exponential backoff waits d, then 3d, then fails" \
