@@ -328,9 +328,7 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
       // Nothing pending means nothing to hear about: feed again at once
       // (or find the input is done).
       if (!state.pending.empty()) {
-        if (wait > milliseconds(0)) {
-          state.pause();
-        }
+        state.pause();
         state.read_events(wait);
       }
     } catch (const RedisIoError& error) {

@@ -18,19 +18,6 @@ Executor::Executor(const std::vector<DatabaseSpec>& specs, Limits limits)
 {
 }
 
-Executor::Entry* Executor::find(std::string_view name)
-{
-  const auto found = m_entries.find(name);
-  if (found == m_entries.end()) {
-    return nullptr;
-  }
-  Entry& entry = found->second;
-  if (!entry.session) {
-    entry.session = entry.database->open_session();
-  }
-  return &entry;
-}
-
 namespace {
 
 JobError unknown_database(std::string_view name)
@@ -40,33 +27,36 @@ JobError unknown_database(std::string_view name)
 
 } // namespace
 
+Session& Executor::session_for(std::string_view name)
+{
+  const auto found = m_entries.find(name);
+  if (found == m_entries.end()) {
+    throw unknown_database(name);
+  }
+  Entry& entry = found->second;
+  if (!entry.session) {
+    entry.session = entry.database->open_session();
+  }
+  return *entry.session;
+}
+
 std::string Executor::run(const Request& request, const RunOptions& options)
 {
-  Entry* entry = find(request.db);
-  if (entry == nullptr) {
-    throw unknown_database(request.db);
-  }
-  return entry->session->run(request, options);
+  return session_for(request.db).run(request, options);
 }
 
 std::optional<std::string>
 Executor::run_unless_shared_write(const Request& request,
                                   const RunOptions& options)
 {
-  Entry* entry = find(request.db);
-  if (entry == nullptr) {
-    throw unknown_database(request.db);
-  }
-  return entry->session->run_unless_shared_write(request, options);
+  return session_for(request.db).run_unless_shared_write(request, options);
 }
 
 bool Executor::is_shared_write(const Request& request,
                                const RunOptions& options)
 {
   try {
-    Entry* entry = find(request.db);
-    return entry != nullptr
-           && entry->session->is_shared_write(request, options);
+    return session_for(request.db).is_shared_write(request, options);
   } catch (const std::exception&) {
     return false; // run() reports it
   }
@@ -86,12 +76,9 @@ void Executor::run_batch(std::span<BatchRun* const> runs)
       same.push_back(batch_run);
       return true;
     });
-    Entry* entry = nullptr;
+    Session* session = nullptr;
     try {
-      entry = find(db);
-      if (entry == nullptr) {
-        throw unknown_database(db);
-      }
+      session = &session_for(db);
     } catch (...) {
       // A session that cannot open fails its jobs, as run() would.
       for (BatchRun* batch_run : same) {
@@ -99,7 +86,7 @@ void Executor::run_batch(std::span<BatchRun* const> runs)
       }
       continue;
     }
-    entry->session->run_batch(same);
+    session->run_batch(same);
   }
 }
 

@@ -39,10 +39,9 @@ public:
                                                      const RunOptions& options);
 
 private:
-  struct Entry;
-  // The entry of database `name` with its session open; nullptr when there
-  // is no such database.
-  Entry* find(std::string_view name);
+  // The session of database `name`, opened on first use. Throws JobError
+  // when there is no such database, and what opening it throws.
+  Session& session_for(std::string_view name);
 
   struct Entry
   {
