@@ -40,35 +40,49 @@ Added Producer::add(redis::Connection& connection, const NewJob& job) const
   return add_many(connection, {&job}).front();
 }
 
+redis::Script::Call
+Producer::add_call(const std::vector<const NewJob*>& jobs) const
+{
+  redis::Script::Call call{{m_keys.wait(),
+                            m_keys.paused(),
+                            m_keys.meta_paused(),
+                            m_keys.id(),
+                            m_keys.delayed(),
+                            m_keys.priority()},
+                           {m_keys.base(), m_token}};
+  call.args.reserve(2 + 8 * jobs.size());
+  for (const NewJob* job : jobs) {
+    append_args(call.args, *job);
+  }
+  return call;
+}
+
+std::vector<Added> Producer::read_added(const redis::Reply& reply)
+{
+  std::vector<Added> added;
+  added.reserve(reply.size() / 2);
+  for (std::size_t i = 0; i + 1 < reply.size(); i += 2) {
+    added.push_back({std::string(reply[i].str()), reply[i + 1].integer() == 1});
+  }
+  return added;
+}
+
 std::vector<Added>
 Producer::add_many(redis::Connection& connection,
                    const std::vector<const NewJob*>& jobs) const
 {
   std::vector<Added> added;
   added.reserve(jobs.size());
-  if (jobs.empty()) {
-    return added;
-  }
   // One script call per batch: one command for Redis to parse and one Lua
   // run, however many jobs.
-  const std::vector<std::string> keys = {m_keys.wait(),
-                                         m_keys.paused(),
-                                         m_keys.meta_paused(),
-                                         m_keys.id(),
-                                         m_keys.delayed(),
-                                         m_keys.priority()};
   for (std::size_t from = 0; from < jobs.size(); from += k_batch) {
     const std::size_t to = std::min(jobs.size(), from + k_batch);
-    std::vector<std::string> args = {m_keys.base(), m_token};
-    args.reserve(2 + 8 * (to - from));
-    for (std::size_t i = from; i < to; ++i) {
-      append_args(args, *jobs[i]);
-    }
-    const redis::Reply reply = scripts::add_jobs().run(connection, keys, args);
-    for (std::size_t i = 0; i + 1 < reply.size(); i += 2) {
-      added.push_back(
-        {std::string(reply[i].str()), reply[i + 1].integer() == 1});
-    }
+    const auto call =
+      add_call({jobs.begin() + static_cast<std::ptrdiff_t>(from),
+                jobs.begin() + static_cast<std::ptrdiff_t>(to)});
+    const auto batch =
+      read_added(scripts::add_jobs().run(connection, call.keys, call.args));
+    added.insert(added.end(), batch.begin(), batch.end());
   }
   return added;
 }

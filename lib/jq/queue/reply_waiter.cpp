@@ -3,17 +3,43 @@
 namespace jq::queue {
 
 ReplyWaiter::ReplyWaiter(const redis::Url& url, const Keys& keys)
-  // PING and SUBSCRIBE in one round trip.
+  // The PING is answered with the first reply read: one round trip in all.
   : m_connection(
     redis::Connection::open(url,
                             redis::Connection::k_connect_timeout,
                             redis::Connection::Handshake::overlap)),
-    m_completed_channel(keys.completed())
+    m_completed_channel(keys.completed()),
+    m_failed_channel(keys.failed())
 {
-  m_connection.append({"SUBSCRIBE", keys.completed(), keys.failed()});
+}
+
+void ReplyWaiter::append_subscribe()
+{
+  m_connection.append({"SUBSCRIBE", m_completed_channel, m_failed_channel});
+}
+
+void ReplyWaiter::read_subscribed()
+{
   for (int i = 0; i < 2; ++i) {
     redis::checked(m_connection.get_reply());
   }
+  m_is_subscribed = true;
+}
+
+void ReplyWaiter::subscribe()
+{
+  append_subscribe();
+  read_subscribed();
+}
+
+redis::Reply ReplyWaiter::subscribe_after(const redis::Script& script,
+                                          const redis::Script::Call& call)
+{
+  script.append(m_connection, call);
+  append_subscribe();
+  redis::Reply reply = m_connection.get_reply();
+  read_subscribed();
+  return reply;
 }
 
 std::vector<FinishEvent> ReplyWaiter::read(std::chrono::milliseconds wait,

@@ -3,6 +3,7 @@
 #include <jq/queue/finish_event.hpp>
 #include <jq/queue/keys.hpp>
 #include <jq/redis/connection.hpp>
+#include <jq/redis/script.hpp>
 #include <jq/redis/url.hpp>
 
 #include <chrono>
@@ -15,19 +16,41 @@ namespace jq::queue {
 class ReplyWaiter
 {
 public:
-  // Connects and subscribes; returns once Redis confirmed both channels, so
-  // no event of a job added afterwards can be missed. Throws RedisIoError.
+  // Connects; the PONG is read with the first reply. Throws RedisIoError.
   ReplyWaiter(const redis::Url& url, const Keys& keys);
+
+  // Subscribes; returns once Redis confirmed both channels, so no event of
+  // a job added afterwards can be missed. Throws RedisIoError.
+  void subscribe();
+
+  // Runs `call` of `script` and subscribes, in one round trip: Redis runs
+  // the call and then SUBSCRIBE, with no other client's command between
+  // them, so no event of a job the call adds can be missed either. Returns
+  // the call's reply unchecked: a NOSCRIPT error is the caller's to run
+  // again elsewhere, as a subscribed connection cannot send the script.
+  redis::Reply subscribe_after(const redis::Script& script,
+                               const redis::Script::Call& call);
+
+  bool is_subscribed() const noexcept
+  {
+    return m_is_subscribed;
+  }
 
   // The events that arrive within `wait` (the first read waits, the rest
   // take only what is already there), at most `max`, of the jobs
-  // `is_wanted` accepts. Throws RedisIoError when the connection is lost.
+  // `is_wanted` accepts, once subscribed. Throws RedisIoError when the
+  // connection is lost.
   std::vector<FinishEvent>
   read(std::chrono::milliseconds wait, int max, const JobIdFilter& is_wanted);
 
 private:
+  void append_subscribe();
+  void read_subscribed();
+
   redis::Connection m_connection;
   std::string m_completed_channel;
+  std::string m_failed_channel;
+  bool m_is_subscribed = false;
 };
 
 } // namespace jq::queue

@@ -23,6 +23,9 @@ using std::chrono::milliseconds;
 // The longest one wait for events lasts, so progress stays fresh.
 constexpr milliseconds k_tick(250);
 constexpr milliseconds k_max_reconnect_delay(2'000);
+// Largest first add sent with SUBSCRIBE: well inside one write and one read
+// of Redis (16 KiB).
+constexpr std::size_t k_subscribe_after_add_bytes = 8 * 1024;
 // At most this many events are read before feeding and checking again.
 constexpr int k_max_events_per_round = 1'000;
 
@@ -40,6 +43,10 @@ struct Submitter::State
   const std::function<void(SubmissionResult)>* on_result = nullptr;
   const std::function<void()>* on_pause = nullptr;
   bool reported = false; // since the last pause()
+  // Redis answered since the start: a connection lost from then on is
+  // recovered from; before, the error is the caller's (Redis unreachable
+  // or frozen).
+  bool has_answered = false;
   int replicas = 0;
   milliseconds replica_timeout{5'000};
 
@@ -53,16 +60,36 @@ struct Submitter::State
   {
   }
 
+  // One connection to begin with: a lone job's add goes out on it just
+  // before SUBSCRIBE (see send), and the command connection opens when
+  // first needed.
   void connect()
   {
-    // Its PONG comes with the first command's reply: an add whose reply
-    // was not read is sent again, under the same id, after a reconnect.
-    commands.emplace(
-      redis::Connection::open(url,
-                              redis::Connection::k_connect_timeout,
-                              redis::Connection::Handshake::overlap));
-    // Subscribed before any add: from then on no event is missed.
     waiter.emplace(url, keys);
+  }
+
+  void subscribe()
+  {
+    if (!waiter->is_subscribed()) {
+      waiter->subscribe();
+      has_answered = true;
+    }
+  }
+
+  // The connection for adds and reads of job state. Subscribed before its
+  // first use: from then on no event is missed.
+  redis::Connection& command_connection()
+  {
+    subscribe();
+    if (!commands) {
+      // Its PONG comes with the first command's reply: an add whose reply
+      // was not read is sent again, under the same id, after a reconnect.
+      commands.emplace(
+        redis::Connection::open(url,
+                                redis::Connection::k_connect_timeout,
+                                redis::Connection::Handshake::overlap));
+    }
+    return *commands;
   }
 
   void disconnect()
@@ -103,7 +130,7 @@ struct Submitter::State
     for (const auto& id : ids) {
       calls.push_back(outcome_call(keys, id));
     }
-    auto replies = scripts::job_outcome().run_many(*commands, calls);
+    auto replies = scripts::job_outcome().run_many(command_connection(), calls);
     const auto now = Clock::now();
     std::vector<std::string> lost;
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -145,9 +172,9 @@ struct Submitter::State
   void wait_for_replicas(std::size_t job_count)
   {
     const redis::Reply reply =
-      commands->command({"WAIT",
-                         std::to_string(replicas),
-                         std::to_string(replica_timeout.count())});
+      command_connection().command({"WAIT",
+                                    std::to_string(replicas),
+                                    std::to_string(replica_timeout.count())});
     const long long acknowledged = reply.integer();
     if (acknowledged < replicas) {
       throw RedisIoError(fmt::format("only {} of {} replica(s) acknowledged "
@@ -157,6 +184,36 @@ struct Submitter::State
                                      job_count,
                                      replica_timeout.count()));
     }
+  }
+
+  // Add `jobs`. The first adds after connecting, if small, go out on the
+  // waiter's connection just before its SUBSCRIBE, in one write that Redis
+  // reads and runs in one go: a lone caller's job costs one round trip and
+  // one connection, and its end cannot be published before the
+  // subscription (a worker needs two round trips of its own after the add).
+  // Not with replicas to wait for: WAIT would hold the SUBSCRIBE back.
+  std::vector<Added> add(const std::vector<const NewJob*>& jobs)
+  {
+    if (waiter->is_subscribed() || replicas > 0
+        || jobs.size() > Producer::k_batch) {
+      return producer.add_many(command_connection(), jobs);
+    }
+    const auto call = producer.add_call(jobs);
+    std::size_t bytes = 0;
+    for (const auto& arg : call.args) {
+      bytes += arg.size();
+    }
+    if (bytes <= k_subscribe_after_add_bytes) {
+      redis::Reply reply = waiter->subscribe_after(scripts::add_jobs(), call);
+      has_answered = true;
+      // NOSCRIPT: Redis lost the script and added nothing; the command
+      // connection sends it in full.
+      if (!redis::is_noscript(reply)) {
+        return Producer::read_added(redis::checked(std::move(reply)));
+      }
+    }
+    return Producer::read_added(
+      scripts::add_jobs().run(command_connection(), call.keys, call.args));
   }
 
   // Send the adds (and the state checks of attachments) of `ids` in one
@@ -183,7 +240,7 @@ struct Submitter::State
     }
     if (!jobs.empty()) {
       pause(); // as in check(): the ends `check` reported may be waited for
-      const auto added = producer.add_many(*commands, jobs);
+      const auto added = add(jobs);
       if (replicas > 0) {
         wait_for_replicas(jobs.size());
       }
@@ -208,6 +265,7 @@ struct Submitter::State
   // fetch the outcomes of the others.
   void read_events(milliseconds wait)
   {
+    subscribe();
     std::vector<std::string> ended;
     for (auto& event : waiter->read(wait, k_max_events_per_round, is_pending)) {
       if (event.is_whole) {
@@ -302,7 +360,7 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
   State& state = *m_state;
   state.on_result = &on_result;
   state.on_pause = &on_pause;
-  if (!state.commands) {
+  if (!state.waiter) {
     state.connect();
   }
   bool is_input_done = false;
@@ -332,6 +390,9 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
         state.read_events(wait);
       }
     } catch (const RedisIoError& error) {
+      if (!state.has_answered) {
+        throw;
+      }
       state.recover(error);
     }
     if (on_tick && Clock::now() - last_tick >= k_tick) {

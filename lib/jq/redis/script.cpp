@@ -39,11 +39,16 @@ Reply Script::run(Connection& connection,
   return checked(std::move(reply));
 }
 
+void Script::append(Connection& connection, const Call& call) const
+{
+  connection.append(command("EVALSHA", m_sha, call.keys, call.args));
+}
+
 std::vector<Reply> Script::run_many(Connection& connection,
                                     const std::vector<Call>& calls) const
 {
   for (const auto& call : calls) {
-    connection.append(command("EVALSHA", m_sha, call.keys, call.args));
+    append(connection, call);
   }
   std::vector<Reply> replies;
   replies.reserve(calls.size());

@@ -37,6 +37,11 @@ public:
     std::vector<std::string> args;
   };
 
+  // Queue `call` by SHA-1 (EVALSHA) without waiting, for a caller that
+  // pipelines it with other commands and reads its reply with get_reply():
+  // a NOSCRIPT reply is the caller's to handle (nothing was executed).
+  void append(Connection& connection, const Call& call) const;
+
   // Run every call in one pipelined round trip and return the replies in
   // order (error replies included, not thrown). A NOSCRIPT reply is re-run
   // with the full script: EVALSHA did not execute anything.

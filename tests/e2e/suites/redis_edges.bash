@@ -103,3 +103,33 @@ test_error_reply_is_not_an_outage() {
 }
 TEST "an error reply from Redis exits 76 from every tool, not 69" \
   test_error_reply_is_not_an_outage
+
+# Connections Redis accepted so far (this call's own included).
+connections_received() {
+  rcli info stats | tr -d '\r' | awk -F: '$1 == "total_connections_received" { print $2 }'
+}
+
+test_one_shot_uses_one_connection() {
+  start_worker --db app="$TEST_DIR/app.sqlite" || return
+  local before after
+  before=$(connections_received)
+  expect_exit 0 submit --db app --format value --sql 'select 7'
+  expect_eq "$OUT" 7 "the reply"
+  after=$(connections_received)
+  # One for jq-submit, one for the second `info`.
+  expect_eq "$((after - before))" 2 "connections opened around one job"
+  # Redis without the scripts (restarted, or SCRIPT FLUSH): the add sent
+  # with the subscription comes back NOSCRIPT and is sent again in full.
+  rcli script flush >/dev/null
+  expect_exit 0 submit --db app --format value --sql 'select 8'
+  expect_eq "$OUT" 8 "the reply after SCRIPT FLUSH"
+  # A first add too large to go with the subscription takes two.
+  local big
+  big=$(head -c 20000 /dev/zero | tr '\0' x)
+  expect_exit 0 submit --db app --format value --sql 'select length(?)' \
+    --param "$big"
+  expect_eq "$OUT" 20000 "the reply to a 20,000-byte parameter"
+  expect_eq "$(rcli zcard bull:jq:completed)" 3 "completed jobs"
+}
+TEST "a lone job goes out with the subscription: one connection; after SCRIPT FLUSH and when large, still answered" \
+  test_one_shot_uses_one_connection
