@@ -57,7 +57,7 @@ Producer::add_call(const std::vector<const NewJob*>& jobs) const
   return call;
 }
 
-std::vector<Added> Producer::read_added(const redis::Reply& reply)
+std::vector<Added> Producer::read_added(const redis::ReplyView& reply)
 {
   std::vector<Added> added;
   added.reserve(reply.size() / 2);

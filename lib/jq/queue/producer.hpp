@@ -51,7 +51,7 @@ public:
   // The one script call that adds `jobs` (at most k_batch), for a caller
   // that pipelines it with other commands; `read_added` decodes its reply.
   redis::Script::Call add_call(const std::vector<const NewJob*>& jobs) const;
-  static std::vector<Added> read_added(const redis::Reply& reply);
+  static std::vector<Added> read_added(const redis::ReplyView& reply);
 
   // Most jobs in one call: a call blocks Redis while it runs, so a huge
   // batch is cut into calls of about a millisecond each.

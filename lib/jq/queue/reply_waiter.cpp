@@ -1,5 +1,9 @@
 #include "reply_waiter.hpp"
 
+#include <jq/core/error.hpp>
+
+#include <optional>
+
 namespace jq::queue {
 
 ReplyWaiter::ReplyWaiter(const redis::Url& url, const Keys& keys)
@@ -13,33 +17,44 @@ ReplyWaiter::ReplyWaiter(const redis::Url& url, const Keys& keys)
 {
 }
 
-void ReplyWaiter::append_subscribe()
+void ReplyWaiter::subscribe()
 {
   m_connection.append({"SUBSCRIBE", m_completed_channel, m_failed_channel});
-}
-
-void ReplyWaiter::read_subscribed()
-{
   for (int i = 0; i < 2; ++i) {
     redis::checked(m_connection.get_reply());
   }
   m_is_subscribed = true;
 }
 
-void ReplyWaiter::subscribe()
+redis::Reply ReplyWaiter::run_then_subscribe(const redis::Script& script,
+                                             const redis::Script::Call& call)
 {
-  append_subscribe();
-  read_subscribed();
-}
-
-redis::Reply ReplyWaiter::subscribe_after(const redis::Script& script,
-                                          const redis::Script::Call& call)
-{
+  // One channel per SUBSCRIBE: inside a transaction each command must give
+  // one reply, and a SUBSCRIBE gives one per channel.
+  m_connection.append({"MULTI"});
   script.append(m_connection, call);
-  append_subscribe();
-  redis::Reply reply = m_connection.get_reply();
-  read_subscribed();
-  return reply;
+  m_connection.append({"SUBSCRIBE", m_completed_channel});
+  m_connection.append({"SUBSCRIBE", m_failed_channel});
+  m_connection.append({"EXEC"});
+  // Every reply is read before any is judged, so the connection stays in
+  // step: OK, three QUEUED (or the error that aborts EXEC), then EXEC's.
+  std::optional<redis::Reply> refusal;
+  for (int i = 0; i < 4; ++i) {
+    redis::Reply reply = m_connection.get_reply();
+    if (reply.is_error() && !refusal) {
+      refusal = std::move(reply);
+    }
+  }
+  redis::Reply exec = m_connection.get_reply();
+  if (exec.is_error()) {
+    // EXECABORT says only that something was refused: say what.
+    redis::checked(std::move(refusal ? *refusal : exec));
+  }
+  if (!exec.is_array() || exec.size() != 3) {
+    throw ProtocolError("Redis answered a transaction with something else");
+  }
+  m_is_subscribed = true;
+  return exec;
 }
 
 std::vector<FinishEvent> ReplyWaiter::read(std::chrono::milliseconds wait,

@@ -23,17 +23,25 @@ public:
   // a job added afterwards can be missed. Throws RedisIoError.
   void subscribe();
 
-  // Runs `call` of `script` and subscribes, in one round trip: Redis runs
-  // the call and then SUBSCRIBE, with no other client's command between
-  // them, so no event of a job the call adds can be missed either. Returns
-  // the call's reply unchecked: a NOSCRIPT error is the caller's to run
-  // again elsewhere, as a subscribed connection cannot send the script.
-  redis::Reply subscribe_after(const redis::Script& script,
-                               const redis::Script::Call& call);
+  // Runs `call` of `script` and subscribes in one transaction (MULTI/EXEC),
+  // sent in one write: no other client's command runs between the two, so
+  // no event of a job the call adds can be missed either. Returns EXEC's
+  // reply, whose element 0 is the call's, unchecked: a NOSCRIPT error is
+  // the caller's to run again elsewhere, as a subscribed connection cannot
+  // send the script. Throws RedisReplyError when the transaction was
+  // refused (nothing ran), RedisIoError when the connection fails.
+  redis::Reply run_then_subscribe(const redis::Script& script,
+                                  const redis::Script::Call& call);
 
   bool is_subscribed() const noexcept
   {
     return m_is_subscribed;
+  }
+
+  // Whether Redis answered this connection's handshake (see Connection).
+  bool has_answered() const noexcept
+  {
+    return m_connection.has_answered();
   }
 
   // The events that arrive within `wait` (the first read waits, the rest
@@ -44,9 +52,6 @@ public:
   read(std::chrono::milliseconds wait, int max, const JobIdFilter& is_wanted);
 
 private:
-  void append_subscribe();
-  void read_subscribed();
-
   redis::Connection m_connection;
   std::string m_completed_channel;
   std::string m_failed_channel;

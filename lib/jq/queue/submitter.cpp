@@ -4,8 +4,8 @@
 #include <jq/core/error.hpp>
 #include <jq/core/log.hpp>
 #include <jq/queue/pending_set.hpp>
-#include <jq/queue/reply_waiter.hpp>
 #include <jq/queue/scripts.hpp>
+#include <jq/queue/submitter_link.hpp>
 #include <jq/redis/backoff.hpp>
 #include <jq/redis/connection.hpp>
 
@@ -23,9 +23,6 @@ using std::chrono::milliseconds;
 // The longest one wait for events lasts, so progress stays fresh.
 constexpr milliseconds k_tick(250);
 constexpr milliseconds k_max_reconnect_delay(2'000);
-// Largest first add sent with SUBSCRIBE: well inside one write and one read
-// of Redis (16 KiB).
-constexpr std::size_t k_subscribe_after_add_bytes = 8 * 1024;
 // At most this many events are read before feeding and checking again.
 constexpr int k_max_events_per_round = 1'000;
 
@@ -33,69 +30,25 @@ constexpr int k_max_events_per_round = 1'000;
 
 struct Submitter::State
 {
-  redis::Url url;
   Keys keys;
   Producer producer;
-  std::optional<redis::Connection> commands;
-  std::optional<ReplyWaiter> waiter;
+  SubmitterLink link;
   PendingSet pending;
   JobIdFilter is_pending;
   const std::function<void(SubmissionResult)>* on_result = nullptr;
   const std::function<void()>* on_pause = nullptr;
   bool reported = false; // since the last pause()
-  // Redis answered since the start: a connection lost from then on is
-  // recovered from; before, the error is the caller's (Redis unreachable
-  // or frozen).
-  bool has_answered = false;
   int replicas = 0;
   milliseconds replica_timeout{5'000};
 
   State(redis::Url u, Keys k, int in_flight)
-    : url(std::move(u)),
-      keys(k),
-      producer(std::move(k)),
+    : keys(k),
+      producer(k),
+      link(std::move(u), std::move(k)),
       pending(in_flight),
       is_pending(
         [this](const std::string& id) { return pending.find(id) != nullptr; })
   {
-  }
-
-  // One connection to begin with: a lone job's add goes out on it just
-  // before SUBSCRIBE (see send), and the command connection opens when
-  // first needed.
-  void connect()
-  {
-    waiter.emplace(url, keys);
-  }
-
-  void subscribe()
-  {
-    if (!waiter->is_subscribed()) {
-      waiter->subscribe();
-      has_answered = true;
-    }
-  }
-
-  // The connection for adds and reads of job state. Subscribed before its
-  // first use: from then on no event is missed.
-  redis::Connection& command_connection()
-  {
-    subscribe();
-    if (!commands) {
-      // Its PONG comes with the first command's reply: an add whose reply
-      // was not read is sent again, under the same id, after a reconnect.
-      commands.emplace(
-        redis::Connection::open(url,
-                                redis::Connection::k_connect_timeout,
-                                redis::Connection::Handshake::overlap));
-    }
-    return *commands;
-  }
-
-  void disconnect()
-  {
-    commands.reset();
-    waiter.reset();
   }
 
   void report(const std::string& id,
@@ -130,7 +83,7 @@ struct Submitter::State
     for (const auto& id : ids) {
       calls.push_back(outcome_call(keys, id));
     }
-    auto replies = scripts::job_outcome().run_many(command_connection(), calls);
+    auto replies = scripts::job_outcome().run_many(link.commands(), calls);
     const auto now = Clock::now();
     std::vector<std::string> lost;
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -172,9 +125,9 @@ struct Submitter::State
   void wait_for_replicas(std::size_t job_count)
   {
     const redis::Reply reply =
-      command_connection().command({"WAIT",
-                                    std::to_string(replicas),
-                                    std::to_string(replica_timeout.count())});
+      link.commands().command({"WAIT",
+                               std::to_string(replicas),
+                               std::to_string(replica_timeout.count())});
     const long long acknowledged = reply.integer();
     if (acknowledged < replicas) {
       throw RedisIoError(fmt::format("only {} of {} replica(s) acknowledged "
@@ -184,36 +137,6 @@ struct Submitter::State
                                      job_count,
                                      replica_timeout.count()));
     }
-  }
-
-  // Add `jobs`. The first adds after connecting, if small, go out on the
-  // waiter's connection just before its SUBSCRIBE, in one write that Redis
-  // reads and runs in one go: a lone caller's job costs one round trip and
-  // one connection, and its end cannot be published before the
-  // subscription (a worker needs two round trips of its own after the add).
-  // Not with replicas to wait for: WAIT would hold the SUBSCRIBE back.
-  std::vector<Added> add(const std::vector<const NewJob*>& jobs)
-  {
-    if (waiter->is_subscribed() || replicas > 0
-        || jobs.size() > Producer::k_batch) {
-      return producer.add_many(command_connection(), jobs);
-    }
-    const auto call = producer.add_call(jobs);
-    std::size_t bytes = 0;
-    for (const auto& arg : call.args) {
-      bytes += arg.size();
-    }
-    if (bytes <= k_subscribe_after_add_bytes) {
-      redis::Reply reply = waiter->subscribe_after(scripts::add_jobs(), call);
-      has_answered = true;
-      // NOSCRIPT: Redis lost the script and added nothing; the command
-      // connection sends it in full.
-      if (!redis::is_noscript(reply)) {
-        return Producer::read_added(redis::checked(std::move(reply)));
-      }
-    }
-    return Producer::read_added(
-      scripts::add_jobs().run(command_connection(), call.keys, call.args));
   }
 
   // Send the adds (and the state checks of attachments) of `ids` in one
@@ -240,7 +163,7 @@ struct Submitter::State
     }
     if (!jobs.empty()) {
       pause(); // as in check(): the ends `check` reported may be waited for
-      const auto added = add(jobs);
+      const auto added = link.add(producer, jobs, replicas > 0);
       if (replicas > 0) {
         wait_for_replicas(jobs.size());
       }
@@ -265,9 +188,9 @@ struct Submitter::State
   // fetch the outcomes of the others.
   void read_events(milliseconds wait)
   {
-    subscribe();
     std::vector<std::string> ended;
-    for (auto& event : waiter->read(wait, k_max_events_per_round, is_pending)) {
+    for (auto& event :
+         link.waiter().read(wait, k_max_events_per_round, is_pending)) {
       if (event.is_whole) {
         // jq-worker's event is the whole outcome: no look at the job.
         std::string id = event.job_id;
@@ -301,7 +224,7 @@ struct Submitter::State
   void recover(const RedisIoError& error)
   {
     pause();
-    disconnect();
+    link.reset();
     auto give_up = Clock::now() + milliseconds(1'000);
     const auto ids = pending.ids();
     for (const auto& id : ids) {
@@ -312,8 +235,6 @@ struct Submitter::State
     for (;;) {
       std::this_thread::sleep_for(backoff.next());
       try {
-        connect();
-        JQ_LOG(warn, "reconnected to Redis; re-checking {} job(s)", ids.size());
         for (const auto& id : ids) {
           if (PendingJob* job = pending.find(id)) {
             job->may_be_lost = true;
@@ -322,9 +243,10 @@ struct Submitter::State
         // Re-adds what was never confirmed (the ids make that safe) and
         // re-reads the rest: events sent while we were away are lost.
         send(pending.ids());
+        JQ_LOG(warn, "reconnected to Redis; re-checked {} job(s)", ids.size());
         return;
       } catch (const RedisIoError&) {
-        disconnect();
+        link.reset();
         if (Clock::now() >= give_up) {
           throw;
         }
@@ -360,9 +282,6 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
   State& state = *m_state;
   state.on_result = &on_result;
   state.on_pause = &on_pause;
-  if (!state.waiter) {
-    state.connect();
-  }
   bool is_input_done = false;
   auto last_tick = Clock::now();
   while (!is_input_done || !state.pending.empty()
@@ -390,7 +309,9 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
         state.read_events(wait);
       }
     } catch (const RedisIoError& error) {
-      if (!state.has_answered) {
+      // Before Redis first answered, it is unreachable or frozen: the
+      // caller's error, not a loss to wait out.
+      if (!state.link.has_answered()) {
         throw;
       }
       state.recover(error);

@@ -81,6 +81,12 @@ public:
   {
     return m_broken;
   }
+  // Redis accepted us: AUTH or the PING of the handshake succeeded (an
+  // overlapped PONG counts once read). Stays true after a later loss.
+  bool has_answered() const noexcept
+  {
+    return m_has_answered;
+  }
   const Url& url() const noexcept
   {
     return m_url;
@@ -104,6 +110,7 @@ private:
   Url m_url;
   bool m_broken = false;
   bool m_pong_pending = false;
+  bool m_has_answered = false;
   // The timeout set_timeout() asked for, applied once no PONG is pending,
   // and the one on the socket (-1: not known).
   std::chrono::milliseconds m_timeout{0};
@@ -112,5 +119,6 @@ private:
 
 // Throw RedisReplyError if `reply` is an error reply; return it otherwise.
 Reply checked(Reply reply);
+ReplyView checked(ReplyView reply);
 
 } // namespace jq::redis

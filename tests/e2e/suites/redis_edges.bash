@@ -109,27 +109,59 @@ connections_received() {
   rcli info stats | tr -d '\r' | awk -F: '$1 == "total_connections_received" { print $2 }'
 }
 
-test_one_shot_uses_one_connection() {
-  start_worker --db app="$TEST_DIR/app.sqlite" || return
+# Run "$@" (a submit) and check the connections Redis accepted meanwhile.
+expect_connections() {
+  local expected=$1 what=$2
+  shift 2
   local before after
   before=$(connections_received)
-  expect_exit 0 submit --db app --format value --sql 'select 7'
-  expect_eq "$OUT" 7 "the reply"
+  "$@"
   after=$(connections_received)
-  # One for jq-submit, one for the second `info`.
-  expect_eq "$((after - before))" 2 "connections opened around one job"
-  # Redis without the scripts (restarted, or SCRIPT FLUSH): the add sent
-  # with the subscription comes back NOSCRIPT and is sent again in full.
-  rcli script flush >/dev/null
-  expect_exit 0 submit --db app --format value --sql 'select 8'
-  expect_eq "$OUT" 8 "the reply after SCRIPT FLUSH"
-  # A first add too large to go with the subscription takes two.
+  # The second `info` is one of them.
+  expect_eq "$((after - before - 1))" "$expected" "connections opened by $what"
+}
+
+test_one_shot_uses_one_connection() {
+  start_worker --db app="$TEST_DIR/app.sqlite" || return
+  # The worker's own connections open as it starts and takes its first job.
+  expect_exit 0 submit --db app --format value --sql 'select 1'
+  sleep 1
+  expect_connections 1 "a lone job" \
+    expect_exit 0 submit --db app --format value --sql 'select 7'
+  expect_eq "$OUT" 7 "the reply"
+  # A large first add goes the same way.
   local big
   big=$(head -c 20000 /dev/zero | tr '\0' x)
-  expect_exit 0 submit --db app --format value --sql 'select length(?)' \
+  expect_connections 1 "a lone job of 20,000 bytes" \
+    expect_exit 0 submit --db app --format value --sql 'select length(?)' \
     --param "$big"
   expect_eq "$OUT" 20000 "the reply to a 20,000-byte parameter"
-  expect_eq "$(rcli zcard bull:jq:completed)" 3 "completed jobs"
+  # Redis without the scripts (restarted, or SCRIPT FLUSH): the add sent
+  # with the subscription comes back NOSCRIPT and is sent again in full,
+  # on a second connection.
+  rcli script flush >/dev/null
+  expect_connections 2 "a lone job after SCRIPT FLUSH" \
+    expect_exit 0 submit --db app --format value --sql 'select 8'
+  expect_eq "$OUT" 8 "the reply after SCRIPT FLUSH"
+  expect_eq "$(rcli zcard bull:jq:completed)" 4 "completed jobs"
 }
-TEST "a lone job goes out with the subscription: one connection; after SCRIPT FLUSH and when large, still answered" \
+TEST "a lone job goes out with the subscription: one connection; after SCRIPT FLUSH, still answered" \
   test_one_shot_uses_one_connection
+
+test_first_line_after_idle_timeout() {
+  start_worker --db app="$TEST_DIR/app.sqlite" || return
+  # Redis closes a client idle for 1 s; the first line comes after 2.
+  rcli config set timeout 1 >/dev/null
+  local input=$TEST_DIR/late.fifo
+  mkfifo "$input"
+  (
+    sleep 2
+    echo '{"db": "app", "sql": "select 9"}'
+  ) >"$input" &
+  run_input "$input" submit --stdin --timeout 20s
+  rcli config set timeout 0 >/dev/null
+  expect_eq "$RC" 0 "exit status of --stdin"
+  expect_contains "$OUT" '"rows":[[9]]' "the reply to the late line"
+}
+TEST "jq-submit --stdin whose first line comes after Redis's idle timeout is answered" \
+  test_first_line_after_idle_timeout
