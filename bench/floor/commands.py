@@ -4,8 +4,9 @@
 # side of a job with no Lua and no round trips. Used by bench/floor/run.
 #   commands.py JOBS > stream     (SKIP=CMD,CMD leaves commands out)
 # With LUA=1, each transition's commands (an add, a take or a finish of 16
-# jobs) run inside one EVALSHA of a script that only calls them: the cost of
-# making each transition atomic, with no logic of its own.
+# jobs) run inside one EVALSHA of a script that only calls them: what
+# running them from Lua costs, as a transition that decides on what it reads
+# (and so cannot be a plain MULTI) must, with no logic of its own.
 import hashlib
 import json
 import os

@@ -2,16 +2,12 @@
 
 #include <jq/core/error.hpp>
 
-#include <optional>
+#include <vector>
 
 namespace jq::queue {
 
 ReplyWaiter::ReplyWaiter(const redis::Url& url, const Keys& keys)
-  // The PING is answered with the first reply read: one round trip in all.
-  : m_connection(
-    redis::Connection::open(url,
-                            redis::Connection::k_connect_timeout,
-                            redis::Connection::Handshake::overlap)),
+  : m_connection(redis::Connection::open(url)),
     m_completed_channel(keys.completed()),
     m_failed_channel(keys.failed())
 {
@@ -26,8 +22,22 @@ void ReplyWaiter::subscribe()
   m_is_subscribed = true;
 }
 
-redis::Reply ReplyWaiter::run_then_subscribe(const redis::Script& script,
-                                             const redis::Script::Call& call)
+namespace {
+
+// A SUBSCRIBE's confirmation: ["subscribe", channel, count].
+void check_subscribed(const redis::ReplyView& reply)
+{
+  redis::checked(reply);
+  if (!reply.is_array() || reply.size() != 3 || reply[0].str() != "subscribe") {
+    throw ProtocolError("Redis answered SUBSCRIBE with something else");
+  }
+}
+
+} // namespace
+
+ReplyWaiter::CallReply
+ReplyWaiter::run_then_subscribe(const redis::Script& script,
+                                const redis::Script::Call& call)
 {
   // One channel per SUBSCRIBE: inside a transaction each command must give
   // one reply, and a SUBSCRIBE gives one per channel.
@@ -37,24 +47,34 @@ redis::Reply ReplyWaiter::run_then_subscribe(const redis::Script& script,
   m_connection.append({"SUBSCRIBE", m_failed_channel});
   m_connection.append({"EXEC"});
   // Every reply is read before any is judged, so the connection stays in
-  // step: OK, three QUEUED (or the error that aborts EXEC), then EXEC's.
-  std::optional<redis::Reply> refusal;
-  for (int i = 0; i < 4; ++i) {
-    redis::Reply reply = m_connection.get_reply();
-    if (reply.is_error() && !refusal) {
-      refusal = std::move(reply);
-    }
+  // step: MULTI's, the three commands' (QUEUED, or what each did when
+  // MULTI was refused), then EXEC's.
+  std::vector<redis::Reply> replies;
+  for (int i = 0; i < 5; ++i) {
+    replies.push_back(m_connection.get_reply());
   }
-  redis::Reply exec = m_connection.get_reply();
+  if (replies[0].is_error()) {
+    check_subscribed(replies[2]);
+    check_subscribed(replies[3]);
+    m_is_subscribed = true;
+    redis::ReplyView reply = replies[1];
+    return {std::move(replies[1]), reply};
+  }
+  redis::Reply& exec = replies[4];
   if (exec.is_error()) {
     // EXECABORT says only that something was refused: say what.
-    redis::checked(std::move(refusal ? *refusal : exec));
+    for (const redis::ReplyView reply : replies) {
+      redis::checked(reply);
+    }
   }
   if (!exec.is_array() || exec.size() != 3) {
     throw ProtocolError("Redis answered a transaction with something else");
   }
+  check_subscribed(exec[1]);
+  check_subscribed(exec[2]);
   m_is_subscribed = true;
-  return exec;
+  redis::ReplyView reply = exec[0];
+  return {std::move(exec), reply};
 }
 
 std::vector<FinishEvent> ReplyWaiter::read(std::chrono::milliseconds wait,

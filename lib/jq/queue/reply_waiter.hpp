@@ -16,32 +16,37 @@ namespace jq::queue {
 class ReplyWaiter
 {
 public:
-  // Connects; the PONG is read with the first reply. Throws RedisIoError.
+  // Connects and checks that Redis answers (PING), sending nothing else
+  // before: a Redis that does not answer gets no job to run later. Throws
+  // RedisIoError.
   ReplyWaiter(const redis::Url& url, const Keys& keys);
 
   // Subscribes; returns once Redis confirmed both channels, so no event of
   // a job added afterwards can be missed. Throws RedisIoError.
   void subscribe();
 
+  // A script call's reply and the reply that holds it.
+  struct CallReply
+  {
+    redis::Reply whole;
+    redis::ReplyView call;
+  };
+
   // Runs `call` of `script` and subscribes in one transaction (MULTI/EXEC),
   // sent in one write: no other client's command runs between the two, so
-  // no event of a job the call adds can be missed either. Returns EXEC's
-  // reply, whose element 0 is the call's, unchecked: a NOSCRIPT error is
-  // the caller's to run again elsewhere, as a subscribed connection cannot
-  // send the script. Throws RedisReplyError when the transaction was
-  // refused (nothing ran), RedisIoError when the connection fails.
-  redis::Reply run_then_subscribe(const redis::Script& script,
-                                  const redis::Script::Call& call);
+  // no event of a job the call adds can be missed either. The call's reply
+  // is returned unchecked: a NOSCRIPT error is the caller's to run again
+  // elsewhere, as a subscribed connection cannot send the script. Where
+  // transactions are refused (an ACL without them), the commands run one
+  // after the other all the same. Throws RedisReplyError when Redis refused
+  // the call or the subscription (nothing ran), RedisIoError when the
+  // connection fails.
+  CallReply run_then_subscribe(const redis::Script& script,
+                               const redis::Script::Call& call);
 
   bool is_subscribed() const noexcept
   {
     return m_is_subscribed;
-  }
-
-  // Whether Redis answered this connection's handshake (see Connection).
-  bool has_answered() const noexcept
-  {
-    return m_connection.has_answered();
   }
 
   // The events that arrive within `wait` (the first read waits, the rest

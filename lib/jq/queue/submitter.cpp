@@ -242,6 +242,7 @@ struct Submitter::State
         }
         // Re-adds what was never confirmed (the ids make that safe) and
         // re-reads the rest: events sent while we were away are lost.
+        link.connect();
         send(pending.ids());
         JQ_LOG(warn, "reconnected to Redis; re-checked {} job(s)", ids.size());
         return;
@@ -282,6 +283,9 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
   State& state = *m_state;
   state.on_result = &on_result;
   state.on_pause = &on_pause;
+  // Before any input: unreachable, frozen or refusing, Redis is the
+  // caller's error at once, not a loss to wait out.
+  state.link.connect();
   bool is_input_done = false;
   auto last_tick = Clock::now();
   while (!is_input_done || !state.pending.empty()
@@ -309,11 +313,6 @@ void Submitter::run(const std::function<std::optional<Submission>()>& next,
         state.read_events(wait);
       }
     } catch (const RedisIoError& error) {
-      // Before Redis first answered, it is unreachable or frozen: the
-      // caller's error, not a loss to wait out.
-      if (!state.link.has_answered()) {
-        throw;
-      }
       state.recover(error);
     }
     if (on_tick && Clock::now() - last_tick >= k_tick) {

@@ -147,7 +147,6 @@ Connection Connection::open(const Url& given,
       throw RedisIoError(fmt::format(
         "cannot authenticate to Redis at {}: {}", url.endpoint(), reply.str()));
     }
-    connection.m_has_answered = true;
   }
   if (url.password.empty()) {
     // Without AUTH, a server that requires it only says so at the first
@@ -245,7 +244,6 @@ void Connection::finish_handshake()
     throw RedisIoError(
       fmt::format("Redis at {} refused us: {}", m_url.endpoint(), pong.str()));
   }
-  m_has_answered = true;
   if (m_timeout != m_applied_timeout) {
     apply_timeout(m_timeout);
   }

@@ -81,12 +81,6 @@ public:
   {
     return m_broken;
   }
-  // Redis accepted us: AUTH or the PING of the handshake succeeded (an
-  // overlapped PONG counts once read). Stays true after a later loss.
-  bool has_answered() const noexcept
-  {
-    return m_has_answered;
-  }
   const Url& url() const noexcept
   {
     return m_url;
@@ -110,7 +104,6 @@ private:
   Url m_url;
   bool m_broken = false;
   bool m_pong_pending = false;
-  bool m_has_answered = false;
   // The timeout set_timeout() asked for, applied once no PONG is pending,
   // and the one on the socket (-1: not known).
   std::chrono::milliseconds m_timeout{0};

@@ -232,3 +232,18 @@ test_bad_url_hides_password() {
 }
 TEST "a malformed URL or URL file is a usage error that hides the password" \
   test_bad_url_hides_password
+
+# A user whose ACL refuses transactions (MULTI/EXEC): jq-submit's first add
+# and subscription, sent as one transaction, run one after the other.
+test_user_without_transactions() {
+  local REDIS_URL="redis://alice:$k_password@127.0.0.1:$ACL_PORT"
+  start_worker --db app="$TEST_DIR/app.sqlite" || return
+  acl_cli acl setuser dave on ">$k_password" '~*' '&*' '+@all' '-@transaction' \
+    >/dev/null
+  REDIS_URL="redis://dave:$k_password@127.0.0.1:$ACL_PORT"
+  expect_exit 0 submit --db app --format value --sql 'select 13'
+  expect_eq "$OUT" 13 "reply through a user without MULTI"
+  expect_eq "$(acl_cli zcard bull:jq:completed)" 1 "completed jobs"
+}
+TEST "a user whose ACL refuses MULTI/EXEC is answered" \
+  with_acl_redis test_user_without_transactions

@@ -1019,9 +1019,9 @@ TEST "Redis unreachable from the start: jq-worker and jq-submit exit 69" \
 
 # A Redis that takes connections but never answers (frozen with SIGSTOP):
 # jq-submit waits at most its 5 s connect timeout (not the 30 s one of
-# commands) for the first reply of its subscriber connection, whose PING
-# goes out with SUBSCRIBE; it adds nothing. (Its command connection's PING
-# goes out with the first adds, after the subscriber answered.)
+# commands) for the PONG of its first connection, and sends nothing else
+# before it: it adds nothing, not even once Redis thaws and reads what was
+# sent (the add script is loaded, so an add sent early would run).
 test_frozen_redis() {
   local REDIS_PORT REDIS_URL
   REDIS_PORT=$(jq_free_port)
@@ -1030,6 +1030,8 @@ test_frozen_redis() {
   local input=$TEST_DIR/3.jsonl
   make_input "$input" 3 'select ?' || return
   start_redis_on "$REDIS_PORT" "$TEST_DIR/redis" --save '' --appendonly no || return
+  expect_exit 0 submit --db app --sql 'select 0' --no-wait
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null
   # No return until SIGCONT: the cleanup's SIGTERM would wait on it forever.
   kill -STOP "${rf_pid[$REDIS_PORT]}" || return
 
