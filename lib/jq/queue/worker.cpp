@@ -130,7 +130,14 @@ struct Worker::State
     Batch(State& state, Clock::time_point started)
       : m_state(state),
         m_started(started),
-        m_started_ms(now_ms())
+        m_started_ms(now_ms()),
+        // The wall clock at `started` (the round's start, before the take's
+        // round trip): a run limit counted from `started` with it ends at
+        // the caller's deadline, not one round trip before it.
+        m_round_started_ms(
+          m_started_ms
+          - std::chrono::duration_cast<milliseconds>(Clock::now() - started)
+              .count())
     {
     }
 
@@ -147,7 +154,7 @@ struct Worker::State
       m_state.metrics.job_started();
       auto& entry = *m_entries.emplace_back(std::make_unique<Entry>());
       entry.job = std::move(job);
-      entry.limit = run_limit(entry.job, m_started, m_started_ms);
+      entry.limit = run_limit(entry.job, m_started, m_round_started_ms);
       entry.context.idempotency_key = identity_key(m_state.keys(), entry.job);
       entry.context.should_interrupt = [this, &limit = entry.limit] {
         return m_state.cancel.load(std::memory_order_relaxed)
@@ -240,6 +247,7 @@ struct Worker::State
     State& m_state;
     Clock::time_point m_started;
     std::int64_t m_started_ms;
+    std::int64_t m_round_started_ms;
     // One job of the batch. Held by pointer: its context's interrupt test
     // holds its limit's address, and its run its job's and context's.
     struct Entry
