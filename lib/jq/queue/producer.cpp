@@ -41,7 +41,7 @@ Added Producer::add(redis::Connection& connection, const NewJob& job) const
 }
 
 redis::Script::Call
-Producer::add_call(const std::vector<const NewJob*>& jobs) const
+Producer::add_call(std::span<const NewJob* const> jobs) const
 {
   redis::Script::Call call{{m_keys.wait(),
                             m_keys.paused(),
@@ -67,6 +67,12 @@ std::vector<Added> Producer::read_added(const redis::ReplyView& reply)
   return added;
 }
 
+std::vector<Added> Producer::run_call(redis::Connection& connection,
+                                      const redis::Script::Call& call)
+{
+  return read_added(scripts::add_jobs().run(connection, call.keys, call.args));
+}
+
 std::vector<Added>
 Producer::add_many(redis::Connection& connection,
                    const std::vector<const NewJob*>& jobs) const
@@ -77,11 +83,8 @@ Producer::add_many(redis::Connection& connection,
   // run, however many jobs.
   for (std::size_t from = 0; from < jobs.size(); from += k_batch) {
     const std::size_t to = std::min(jobs.size(), from + k_batch);
-    const auto call =
-      add_call({jobs.begin() + static_cast<std::ptrdiff_t>(from),
-                jobs.begin() + static_cast<std::ptrdiff_t>(to)});
     const auto batch =
-      read_added(scripts::add_jobs().run(connection, call.keys, call.args));
+      run_call(connection, add_call(std::span(jobs).subspan(from, to - from)));
     added.insert(added.end(), batch.begin(), batch.end());
   }
   return added;

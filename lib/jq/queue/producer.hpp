@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,9 +50,12 @@ public:
                               const std::vector<const NewJob*>& jobs) const;
 
   // The one script call that adds `jobs` (at most k_batch), for a caller
-  // that pipelines it with other commands; `read_added` decodes its reply.
-  redis::Script::Call add_call(const std::vector<const NewJob*>& jobs) const;
+  // that pipelines it with other commands; `read_added` decodes its reply,
+  // and `run_call` runs it on its own.
+  redis::Script::Call add_call(std::span<const NewJob* const> jobs) const;
   static std::vector<Added> read_added(const redis::ReplyView& reply);
+  static std::vector<Added> run_call(redis::Connection& connection,
+                                     const redis::Script::Call& call);
 
   // Most jobs in one call: a call blocks Redis while it runs, so a huge
   // batch is cut into calls of about a millisecond each.

@@ -6,22 +6,6 @@
 
 namespace jq::queue {
 
-ReplyWaiter::ReplyWaiter(const redis::Url& url, const Keys& keys)
-  : m_connection(redis::Connection::open(url)),
-    m_completed_channel(keys.completed()),
-    m_failed_channel(keys.failed())
-{
-}
-
-void ReplyWaiter::subscribe()
-{
-  m_connection.append({"SUBSCRIBE", m_completed_channel, m_failed_channel});
-  for (int i = 0; i < 2; ++i) {
-    redis::checked(m_connection.get_reply());
-  }
-  m_is_subscribed = true;
-}
-
 namespace {
 
 // A SUBSCRIBE's confirmation: ["subscribe", channel, count].
@@ -34,6 +18,22 @@ void check_subscribed(const redis::ReplyView& reply)
 }
 
 } // namespace
+
+ReplyWaiter::ReplyWaiter(const redis::Url& url, const Keys& keys)
+  : m_connection(redis::Connection::open(url)),
+    m_completed_channel(keys.completed()),
+    m_failed_channel(keys.failed())
+{
+}
+
+void ReplyWaiter::subscribe()
+{
+  m_connection.append({"SUBSCRIBE", m_completed_channel, m_failed_channel});
+  for (int i = 0; i < 2; ++i) {
+    check_subscribed(m_connection.get_reply());
+  }
+  m_is_subscribed = true;
+}
 
 ReplyWaiter::CallReply
 ReplyWaiter::run_then_subscribe(const redis::Script& script,

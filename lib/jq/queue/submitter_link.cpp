@@ -56,8 +56,7 @@ std::vector<Added> SubmitterLink::add(const Producer& producer,
   if (!redis::is_noscript(ran.call)) {
     return Producer::read_added(redis::checked(ran.call));
   }
-  return Producer::read_added(
-    scripts::add_jobs().run(commands(), call.keys, call.args));
+  return Producer::run_call(commands(), call);
 }
 
 void SubmitterLink::reset() noexcept
