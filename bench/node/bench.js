@@ -204,6 +204,7 @@ const PG_SIDES = ['jqDeep', 'bullBest'];
 const LABELS = {
   jqDeep: 'jq deep', bullBest: 'Bull 4 best', bullmqBest: 'BullMQ best',
   jq: 'jq', bull: 'Bull', listener: 'Bull, one listener', true: '/bin/true',
+  floor: 'one-shot floor',
 };
 
 const sides = {
@@ -214,7 +215,20 @@ const sides = {
   bull: bullSide('finished', 'finished', args.window),
   listener: bullSide('listener', 'listener', args.window),
   true: { once: ['/bin/true', []] }, // what any one-shot process costs at least
+  floor: floorSide(),
 };
+
+// The one-shot floor: a C client with the same connection, writes and round
+// trips as a lone jq-submit job and nothing else (bench/floor/oneshot.c,
+// built as build/bench/jq-bench-oneshot), against the same worker.
+function floorSide() {
+  const url = new URL(args.redis);
+  return {
+    worker: jqSide(args.window).worker,
+    once: [path.join(args.bin, '..', 'bench', 'jq-bench-oneshot'),
+      [url.hostname, url.port, QUEUE, DB, 'select ?']],
+  };
+}
 
 // jq: `jq-submit --stdin -j WINDOW` for batches. The latency caller runs
 // `-j 1` whatever the window: it has one job in flight anyway, and with a
@@ -517,10 +531,10 @@ async function main() {
   }
   await measure(results.latency, [...BEST, ...WINDOW], latencyRun,
     (res) => `latency: p50 ${fmt(res.p50, 3)} ms, p99 ${fmt(res.p99, 3)} ms, p99.9 ${fmt(res.p999, 3)} ms`);
-  await measure(results.once, ['jq', 'bull', 'true'], onceRun,
+  await measure(results.once, ['jq', 'floor', 'bull', 'true'], onceRun,
     (res) => `one-shot: ${fmt(res.wall, 2)} ms wall, ${fmt(res.cpu, 1)} ms CPU per call`);
   // Against /bin/true of the same run, so a slow moment counts on both.
-  for (const side of ['jq', 'bull']) {
+  for (const side of ['jq', 'floor', 'bull']) {
     results.once[side].forEach((r, i) => { r.vsTrue = r.wall / results.once.true[i].wall; });
   }
   await redis.flushall();
@@ -591,6 +605,14 @@ function writeReport(results, ceiling, v, date) {
     + 'One job\'s round trip through jq-submit is about eight such wake-ups in a row '
     + '(caller, jq-submit, Redis, the worker, and back), so the latency rows cannot do better '
     + 'than this machine\'s hops and stalls allow.');
+  const { floor } = results.once;
+  lines.push('', 'The one-shot floor (bench/floor/oneshot.c: C and hiredis, the same connection, '
+    + 'writes and round trips as a lone `jq-submit` job against the same worker, and nothing else: '
+    + 'no C++ runtime, option parser, JSON library or script): '
+    + `${cell(summary(floor, 'wall'), 2)} ms a call, ${cell(summary(floor, 'vsTrue'), 2)}× \`/bin/true\`, `
+    + `against \`jq-submit\`'s ${cell(summary(results.once.jq, 'vsTrue'), 2)}×. What lies between the two `
+    + 'is jq-submit\'s own start-up and work; what lies below the floor is the process, the '
+    + 'connection and the job\'s hops through Redis and the worker.');
   lines.push('', `![latency and throughput](${date}.png)`, '');
   const text = `${lines.join('\n')}\n`;
   fs.writeFileSync(path.join(args.out, `${date}.md`), text);
