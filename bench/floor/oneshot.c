@@ -1,26 +1,37 @@
 /* The floor of a one-shot call: the least a fresh process can do to put one
  * job on a Bull queue and wait for that job's reply, with nothing of
  * jq-submit's own (no C++ runtime, no option parser, no JSON library, no
- * script): connect, PING and wait for its PONG, then one write of MULTI,
- * the job's hash and its LPUSH, SUBSCRIBE completed and failed, EXEC; read
- * events until one names the job; print it. The same connection, writes and
- * round trips as `jq-submit --db DB --sql SQL` for a lone job.
+ * script). Its round trips are those of `jq-submit --db DB --sql SQL
+ * --param 1` for a lone job, on one connection: connect, PING and wait for
+ * its PONG, then one write of MULTI, the job's hash and its LPUSH (plain
+ * commands where jq-submit runs its add script), SUBSCRIBE completed and
+ * failed, EXEC; read events until one names the job; print it.
  *
- *   oneshot HOST PORT QUEUE DB SQL
+ *   jq-bench-oneshot HOST PORT QUEUE DB SQL
  *
- * Built and timed by bench/floor/oneshot against /bin/true and jq-submit.
+ * SQL takes one parameter, bound to 1. Exits 0 when the job completed, 1 on
+ * any error, a failed job or no reply within 30 s. make bench
+ * (bench/node/bench.js) times it next to jq-submit and /bin/true.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <hiredis/hiredis.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-static void fail(const char* what, redisContext* redis)
+static void fail(const char* what, const redisContext* redis)
 {
-  fprintf(stderr, "oneshot: %s: %s\n", what, redis ? redis->errstr : "");
+  fprintf(stderr,
+          "jq-bench-oneshot: %s%s%s\n",
+          what,
+          redis ? ": " : "",
+          redis ? redis->errstr : "");
   exit(1);
 }
 
@@ -28,47 +39,68 @@ static redisReply* take_reply(redisContext* redis)
 {
   void* reply = NULL;
   if (redisGetReply(redis, &reply) != REDIS_OK) {
-    fail("read", redis);
+    fail("no reply from Redis", redis);
   }
   return reply;
+}
+
+/* snprintf into a fixed buffer, or exit: a cut value would be a bad job. */
+static void print_to(char* buffer, size_t size, const char* format, ...)
+  __attribute__((format(printf, 3, 4)));
+
+static void print_to(char* buffer, size_t size, const char* format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  const int length = vsnprintf(buffer, size, format, args);
+  va_end(args);
+  if (length < 0 || (size_t)length >= size) {
+    fail("an argument is too long", NULL);
+  }
 }
 
 int main(int argc, char** argv)
 {
   if (argc != 6) {
-    fprintf(stderr, "usage: oneshot HOST PORT QUEUE DB SQL\n");
+    fprintf(stderr, "usage: jq-bench-oneshot HOST PORT QUEUE DB SQL\n");
     return 2;
   }
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   const long long ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-  char id[64], base[256], key[320], wait[320], completed[320], failed[320];
-  snprintf(id, sizeof id, "floor-%d-%lld", (int)getpid(), ms);
-  snprintf(base, sizeof base, "bull:%s:", argv[3]);
-  snprintf(key, sizeof key, "%s%s", base, id);
-  snprintf(wait, sizeof wait, "%swait", base);
-  snprintf(completed, sizeof completed, "%scompleted", base);
-  snprintf(failed, sizeof failed, "%sfailed", base);
+  char id[64], key[512], wait[512], completed[512], failed[512];
+  print_to(id, sizeof id, "floor-%d-%lld", (int)getpid(), ms);
+  print_to(key, sizeof key, "bull:%s:%s", argv[3], id);
+  print_to(wait, sizeof wait, "bull:%s:wait", argv[3]);
+  print_to(completed, sizeof completed, "bull:%s:completed", argv[3]);
+  print_to(failed, sizeof failed, "bull:%s:failed", argv[3]);
   /* The caller gives plain names and SQL: no escaping needed. */
   char data[4096], opts[512], stamp[32];
-  snprintf(data,
+  print_to(data,
            sizeof data,
            "{\"db\":\"%s\",\"params\":[1],\"sql\":\"%s\"}",
            argv[4],
            argv[5]);
-  snprintf(opts,
+  print_to(opts,
            sizeof opts,
            "{\"attempts\":1,\"jobId\":\"%s\",\"removeOnComplete\":{\"age\":"
            "3600},\"removeOnFail\":{\"age\":3600},\"timestamp\":%lld}",
            id,
            ms);
-  snprintf(stamp, sizeof stamp, "%lld", ms);
+  print_to(stamp, sizeof stamp, "%lld", ms);
 
-  redisContext* redis = redisConnect(argv[1], atoi(argv[2]));
+  const struct timeval limit = {30, 0};
+  redisContext* redis = redisConnectWithTimeout(argv[1], atoi(argv[2]), limit);
   if (redis == NULL || redis->err) {
-    fail("connect", redis);
+    fail("cannot connect", redis);
   }
-  freeReplyObject(redisCommand(redis, "PING"));
+  redisSetTimeout(redis, limit);
+  redisReply* pong = redisCommand(redis, "PING");
+  if (pong == NULL || pong->type != REDIS_REPLY_STATUS
+      || strcmp(pong->str, "PONG") != 0) {
+    fail("PING was not answered PONG", redis);
+  }
+  freeReplyObject(pong);
   redisAppendCommand(redis, "MULTI");
   redisAppendCommand(redis,
                      "HSET %s name __default__ data %s opts %s timestamp %s "
@@ -81,20 +113,36 @@ int main(int argc, char** argv)
   redisAppendCommand(redis, "SUBSCRIBE %s", completed);
   redisAppendCommand(redis, "SUBSCRIBE %s", failed);
   redisAppendCommand(redis, "EXEC");
-  for (int i = 0; i < 6; ++i) {
-    freeReplyObject(take_reply(redis));
+  /* MULTI's OK and four QUEUED, then EXEC's four results. */
+  for (int i = 0; i < 5; ++i) {
+    redisReply* queued = take_reply(redis);
+    if (queued->type == REDIS_REPLY_ERROR) {
+      fail(queued->str, NULL);
+    }
+    freeReplyObject(queued);
   }
+  redisReply* results = take_reply(redis);
+  if (results->type != REDIS_REPLY_ARRAY || results->elements != 4) {
+    fail("EXEC did not run the transaction", NULL);
+  }
+  for (size_t i = 0; i < results->elements; ++i) {
+    if (results->element[i]->type == REDIS_REPLY_ERROR) {
+      fail(results->element[i]->str, NULL);
+    }
+  }
+  freeReplyObject(results);
   for (;;) {
     redisReply* event = take_reply(redis);
     if (event->type == REDIS_REPLY_ARRAY && event->elements == 3
+        && event->element[1]->type == REDIS_REPLY_STRING
         && event->element[2]->type == REDIS_REPLY_STRING
         && strstr(event->element[2]->str, id) != NULL) {
+      const int is_completed = strcmp(event->element[1]->str, completed) == 0;
       puts(event->element[2]->str);
       freeReplyObject(event);
-      break;
+      redisFree(redis);
+      return is_completed ? 0 : 1;
     }
     freeReplyObject(event);
   }
-  redisFree(redis);
-  return 0;
 }

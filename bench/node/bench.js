@@ -218,9 +218,10 @@ const sides = {
   floor: floorSide(),
 };
 
-// The one-shot floor: a C client with the same connection, writes and round
-// trips as a lone jq-submit job and nothing else (bench/floor/oneshot.c,
-// built as build/bench/jq-bench-oneshot), against the same worker.
+// The one-shot floor: a C client with the round trips of a lone jq-submit
+// job on one connection, its add as plain commands, and nothing else
+// (bench/floor/oneshot.c, built as build/bench/jq-bench-oneshot), against
+// the same worker.
 function floorSide() {
   const url = new URL(args.redis);
   return {
@@ -606,9 +607,9 @@ function writeReport(results, ceiling, v, date) {
     + '(caller, jq-submit, Redis, the worker, and back), so the latency rows cannot do better '
     + 'than this machine\'s hops and stalls allow.');
   const { floor } = results.once;
-  lines.push('', 'The one-shot floor (bench/floor/oneshot.c: C and hiredis, the same connection, '
-    + 'writes and round trips as a lone `jq-submit` job against the same worker, and nothing else: '
-    + 'no C++ runtime, option parser, JSON library or script): '
+  lines.push('', 'The one-shot floor (bench/floor/oneshot.c: C and hiredis, the round trips of a lone '
+    + '`jq-submit` job on one connection against the same worker, the job\'s hash and LPUSH as plain '
+    + 'commands, and nothing else: no C++ runtime, option parser, JSON library or script): '
     + `${cell(summary(floor, 'wall'), 2)} ms a call, ${cell(summary(floor, 'vsTrue'), 2)}× \`/bin/true\`, `
     + `against \`jq-submit\`'s ${cell(summary(results.once.jq, 'vsTrue'), 2)}×. What lies between the two `
     + 'is jq-submit\'s own start-up and work; what lies below the floor is the process, the '

@@ -403,7 +403,7 @@ TEST_CASE("jq::sql sandbox: values and memory are bounded")
       const auto started = Clock::now();
       CHECK(refusal(executor, sql).find("is more work than one call may do")
             != std::string::npos);
-      // Unguarded, each compares for seconds to minutes.
+      // Unguarded, each compares for seconds (trim: tens of seconds).
       CHECK(Clock::now() - started < std::chrono::seconds(5));
     }
     // Within the budget they are SQLite's own, byte for byte.
