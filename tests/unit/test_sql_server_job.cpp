@@ -512,7 +512,7 @@ TEST_CASE("server::ServerDatabase: a session's connection, opened again")
   const auto database =
     std::make_shared<FakeDatabase>(server, jq::sql::EngineOptions{});
   CHECK(server.links_opened == 1); // at start-up, for the first session
-  const auto session = database->open_session();
+  const auto session = database->open_session({});
   CHECK(session->run(job("insert", std::int64_t{1}), {}) != "");
   CHECK(server.links_opened == 1);
 
@@ -522,7 +522,7 @@ TEST_CASE("server::ServerDatabase: a session's connection, opened again")
   jq::sql::EngineOptions small;
   small.limits.max_value_bytes = 4;
   const auto strict = std::make_shared<FakeDatabase>(server, small);
-  CHECK(session_error(*strict->open_session(), job("insert", std::int64_t{1}))
+  CHECK(session_error(*strict->open_session({}), job("insert", std::int64_t{1}))
         == "the job's SQL is too long");
   server.links_opened = 1;
 
@@ -542,7 +542,7 @@ TEST_CASE("server::ServerDatabase: a session's connection, opened again")
   CHECK(server.links_opened == 3);
 
   // A second session connects at its first job.
-  const auto other = database->open_session();
+  const auto other = database->open_session({});
   CHECK(server.links_opened == 3);
   CHECK(other->run(job("insert", std::int64_t{4}), {}) != "");
   CHECK(server.links_opened == 4);
@@ -555,7 +555,7 @@ TEST_CASE("server::ServerDatabase: a server down at start-up")
   const auto database =
     std::make_shared<FakeDatabase>(server, jq::sql::EngineOptions{});
   CHECK(server.links_opened == 0);
-  const auto session = database->open_session();
+  const auto session = database->open_session({});
   CHECK(session_error(*session, job("insert", std::int64_t{1}))
         == "cannot connect");
   server.is_down = false;

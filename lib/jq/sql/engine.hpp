@@ -102,8 +102,11 @@ public:
     return m_name;
   }
 
-  // A new session for the calling thread.
-  virtual std::unique_ptr<Session> open_session() = 0;
+  // A new session for the calling thread, for the job(s) that need it:
+  // `should_interrupt` (when set) stops a wait for another process's lock
+  // while it opens.
+  virtual std::unique_ptr<Session>
+  open_session(const std::function<bool()>& should_interrupt) = 0;
 
 protected:
   explicit Database(std::string name)

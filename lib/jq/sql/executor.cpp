@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
+
 namespace jq::sql {
 
 Executor::Executor(const Databases& databases)
@@ -27,7 +30,8 @@ JobError unknown_database(std::string_view name)
 
 } // namespace
 
-Session& Executor::session_for(std::string_view name)
+Session& Executor::session_for(std::string_view name,
+                               const std::function<bool()>& should_interrupt)
 {
   const auto found = m_entries.find(name);
   if (found == m_entries.end()) {
@@ -35,28 +39,31 @@ Session& Executor::session_for(std::string_view name)
   }
   Entry& entry = found->second;
   if (!entry.session) {
-    entry.session = entry.database->open_session();
+    entry.session = entry.database->open_session(should_interrupt);
   }
   return *entry.session;
 }
 
 std::string Executor::run(const Request& request, const RunOptions& options)
 {
-  return session_for(request.db).run(request, options);
+  return session_for(request.db, options.should_interrupt)
+    .run(request, options);
 }
 
 std::optional<std::string>
 Executor::run_unless_shared_write(const Request& request,
                                   const RunOptions& options)
 {
-  return session_for(request.db).run_unless_shared_write(request, options);
+  return session_for(request.db, options.should_interrupt)
+    .run_unless_shared_write(request, options);
 }
 
 bool Executor::is_shared_write(const Request& request,
                                const RunOptions& options)
 {
   try {
-    return session_for(request.db).is_shared_write(request, options);
+    return session_for(request.db, options.should_interrupt)
+      .is_shared_write(request, options);
   } catch (const std::exception&) {
     return false; // run() reports it
   }
@@ -76,9 +83,17 @@ void Executor::run_batch(std::span<BatchRun* const> runs)
       same.push_back(batch_run);
       return true;
     });
+    // Opening waits for another process's lock only while one of the
+    // jobs that need it still wants to run.
+    const std::function<bool()> all_interrupted = [&same] {
+      return std::all_of(same.begin(), same.end(), [](BatchRun* batch_run) {
+        const auto& should_interrupt = batch_run->options->should_interrupt;
+        return should_interrupt && should_interrupt();
+      });
+    };
     Session* session = nullptr;
     try {
-      session = &session_for(db);
+      session = &session_for(db, all_interrupted);
     } catch (...) {
       // A session that cannot open fails its jobs, as run() would.
       for (BatchRun* batch_run : same) {

@@ -41,7 +41,8 @@ public:
 private:
   // The session of database `name`, opened on first use. Throws JobError
   // when there is no such database, and what opening it throws.
-  Session& session_for(std::string_view name);
+  Session& session_for(std::string_view name,
+                       const std::function<bool()>& should_interrupt);
 
   struct Entry
   {

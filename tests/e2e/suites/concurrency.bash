@@ -301,16 +301,30 @@ test_paced_slots_start_waiting_jobs() {
   expect_file_lines "$OUT_FILE" "$((2 * quick + waiting))"
   expect_eq "$(grep -c '"status":"completed"' "$OUT_FILE")" "$((2 * quick))" \
     "completed replies (the quick jobs)"
-  # Every waiting job started before its time ran out and was stopped
-  # while it waited; none was still held when its caller gave up.
+  # Every waiting job started before its time ran out; none was still held
+  # when its caller gave up.
   expect_eq "$(grep -c "before it could start" "$WORKER_LOG")" 0 \
     "jobs that never started"
   # Nor did any held job wait for the give-back of jobs no slot took.
   expect_eq "$(grep -c "giving it back" "$WORKER_LOG")" 0 \
     "held jobs given back"
+  # Each was stopped at its caller's deadline while it waited: the lock is
+  # still held (10 s, against deadlines 6 s after submission). The worker
+  # stops a job at its deadline, not before, so its end may come a moment
+  # after the caller's timeout: wait for it, then free the lock.
+  if ! wait_until 3 test "$(rcli zcard "bull:$q:failed")" -ge "$waiting"; then
+    fail "the waiting jobs were not stopped at their deadline" \
+      "    failed: $(rcli zcard "bull:$q:failed")" \
+      "    active: $(rcli lrange "bull:$q:active" 0 -1 | tr '\n' ' ')"
+  fi
+  local id
+  for id in $(rcli zrange "bull:$q:failed" 0 -1); do
+    expect_match "$(rcli hget "bull:$q:$id" failedReason)" '^expired' \
+      "failedReason of $id"
+  done
+  expect_eq "$(rcli llen "bull:$q:active")" 0 "LLEN active"
   kill "$holder" 2>/dev/null
   wait "$holder" 2>/dev/null
-  expect_eq "$(rcli llen "bull:$q:active")" 0 "LLEN active"
 }
 TEST "jobs that wait, among quick ones, start at once in the idle slots" \
   test_paced_slots_start_waiting_jobs

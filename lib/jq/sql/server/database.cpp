@@ -95,7 +95,8 @@ void ServerDatabase::open_first_link()
   }
 }
 
-std::unique_ptr<Session> ServerDatabase::open_session()
+std::unique_ptr<Session>
+ServerDatabase::open_session(const std::function<bool()>& /*should_interrupt*/)
 {
   std::unique_ptr<ServerLink> link;
   {

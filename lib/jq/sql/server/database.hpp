@@ -23,7 +23,9 @@ class ServerDatabase : public Database,
                        public std::enable_shared_from_this<ServerDatabase>
 {
 public:
-  std::unique_ptr<Session> open_session() override;
+  // Connects lazily, in the job's run: `should_interrupt` is not needed.
+  std::unique_ptr<Session>
+  open_session(const std::function<bool()>& should_interrupt) override;
 
   const DatabaseSpec& spec() const noexcept
   {

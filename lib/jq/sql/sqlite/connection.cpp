@@ -48,7 +48,8 @@ ResetOnExit::~ResetOnExit()
 Connection::Connection(const std::string& path,
                        bool read_only,
                        bool synchronous_normal,
-                       const Limits& limits)
+                       const Limits& limits,
+                       const std::function<bool()>& should_interrupt)
   : m_limits(limits),
     m_is_read_only(read_only),
     m_statements(64)
@@ -68,8 +69,12 @@ Connection::Connection(const std::string& path,
                    raw == nullptr ? rc : sqlite3_extended_errcode(raw));
   }
   // First: the pragmas below read the schema, and so wait for the lock of
-  // a writer in another process as every statement does.
+  // a writer in another process as every statement does; the job that
+  // needed this connection may stop that wait (its deadline passed).
   sqlite3_busy_handler(raw, &Connection::on_busy, this);
+  if (should_interrupt) {
+    m_should_interrupt = &should_interrupt;
+  }
   // Before the sandbox, which lets no job set them. A page cache of 256 KiB
   // rather than SQLite's 2 MiB: a worker has a connection per slot and the
   // shared writer, and the file's pages stay in the OS's cache anyway (a
@@ -93,6 +98,7 @@ Connection::Connection(const std::string& path,
   // database when it is opened, not at the first job.
   const StatementPtr check = prepare_own("SELECT count(*) FROM sqlite_master");
   run_own(check.get());
+  m_should_interrupt = nullptr;
 }
 
 Connection::~Connection() = default;

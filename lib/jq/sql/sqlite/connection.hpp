@@ -33,10 +33,13 @@ class Connection
 public:
   // Open the SQLite file at `path`, read-only when `read_only`. Throws
   // SqlError if it cannot be opened or is not a database.
+  // Opening reads the schema, and so waits for another process's lock as
+  // every statement does; `should_interrupt` (when set) stops that wait.
   Connection(const std::string& path,
              bool read_only,
              bool synchronous_normal,
-             const Limits& limits);
+             const Limits& limits,
+             const std::function<bool()>& should_interrupt = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

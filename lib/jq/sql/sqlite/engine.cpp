@@ -73,7 +73,8 @@ public:
     }
   }
 
-  std::unique_ptr<Session> open_session() override
+  std::unique_ptr<Session>
+  open_session(const std::function<bool()>& should_interrupt) override
   {
     std::unique_ptr<Link> own;
     {
@@ -81,7 +82,7 @@ public:
       own = std::move(m_unused);
     }
     if (!own) {
-      own = open_link();
+      own = open_link(should_interrupt);
     }
     return std::make_unique<SqliteSession>(shared_from_this(), std::move(own));
   }
@@ -107,10 +108,11 @@ public:
   }
 
 private:
-  std::unique_ptr<Link> open_link() const
+  std::unique_ptr<Link>
+  open_link(const std::function<bool()>& should_interrupt = {}) const
   {
     try {
-      return std::make_unique<Link>(m_spec, m_options);
+      return std::make_unique<Link>(m_spec, m_options, should_interrupt);
     } catch (const SqlError& e) {
       throw UsageError(fmt::format("cannot open database {} at {}: {}",
                                    m_spec.name,

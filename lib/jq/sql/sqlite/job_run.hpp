@@ -13,9 +13,14 @@ namespace jq::sql::sqlite {
 // the ledger's statements are finalized before the connection closes.
 struct Link
 {
-  Link(const DatabaseSpec& spec, const EngineOptions& options)
-    : connection(
-      spec.path, spec.read_only, options.synchronous_normal, options.limits),
+  Link(const DatabaseSpec& spec,
+       const EngineOptions& options,
+       const std::function<bool()>& should_interrupt = {})
+    : connection(spec.path,
+                 spec.read_only,
+                 options.synchronous_normal,
+                 options.limits,
+                 should_interrupt),
       ledger(connection)
   {
   }
