@@ -162,7 +162,10 @@ SqliteSession::run_unless_shared_write(const Request& request,
   try {
     writes = is_write(request, options, uncached);
   } catch (const JobError&) {
-    // The ledger is read here; the writer commits what it records.
+    // The ledger is read here; the writer commits what it records. The
+    // read may wait for another process's lock, as long as the job may.
+    const InterruptScope wait(
+      m_own->connection, options.should_interrupt, InterruptReach::waits_only);
     if (auto recorded = recorded_reply(*m_own, options)) {
       return recorded;
     }
