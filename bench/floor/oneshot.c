@@ -45,10 +45,8 @@ static redisReply* take_reply(redisContext* redis)
 }
 
 /* snprintf into a fixed buffer, or exit: a cut value would be a bad job. */
-static void print_to(char* buffer, size_t size, const char* format, ...)
-  __attribute__((format(printf, 3, 4)));
-
-static void print_to(char* buffer, size_t size, const char* format, ...)
+__attribute__((format(printf, 3, 4))) static void
+print_to(char* buffer, size_t size, const char* format, ...)
 {
   va_list args;
   va_start(args, format);

@@ -72,9 +72,8 @@ Connection::Connection(const std::string& path,
   // a writer in another process as every statement does; the job that
   // needed this connection may stop that wait (its deadline passed).
   sqlite3_busy_handler(raw, &Connection::on_busy, this);
-  if (should_interrupt) {
-    m_should_interrupt = &should_interrupt;
-  }
+  const InterruptScope opening(
+    *this, should_interrupt, InterruptReach::waits_only);
   // Before the sandbox, which lets no job set them. A page cache of 256 KiB
   // rather than SQLite's 2 MiB: a worker has a connection per slot and the
   // shared writer, and the file's pages stay in the OS's cache anyway (a
@@ -98,7 +97,6 @@ Connection::Connection(const std::string& path,
   // database when it is opened, not at the first job.
   const StatementPtr check = prepare_own("SELECT count(*) FROM sqlite_master");
   run_own(check.get());
-  m_should_interrupt = nullptr;
 }
 
 Connection::~Connection() = default;
