@@ -1,19 +1,21 @@
 /* The floor of a one-shot call: the least a fresh process can do to put one
  * job on a Bull queue and wait for that job's reply, with nothing of
- * jq-submit's own (no C++ runtime, no option parser, no JSON library, no
- * script). Its round trips are those of `jq-submit --db DB --sql SQL
- * --param 1` for a lone job, on one connection: connect, PING and wait for
- * its PONG, then one write of MULTI, the job's hash and its LPUSH (plain
- * commands where jq-submit runs its add script), SUBSCRIBE completed and
- * failed, EXEC; read events until one names the job; print it.
+ * jq-submit's own (no JSON library, no script, no option parser or C++
+ * runtime in the C build). Its round trips are those of `jq-submit --db DB
+ * --sql SQL --param 1` for a lone job, on one connection: connect, PING and
+ * wait for its PONG, then one write of MULTI, the job's hash and its LPUSH
+ * (plain commands where jq-submit runs its add script), SUBSCRIBE completed
+ * and failed, EXEC; read events until one names the job; print it.
  *
- *   jq-bench-oneshot HOST PORT QUEUE DB SQL
- *
- * SQL takes one parameter, bound to 1. Exits 0 when the job completed, 1 on
- * any error, a failed job or no reply within 30 s. make bench
- * (bench/node/bench.js) times it next to jq-submit and /bin/true.
+ * Two programs run it (bench/CMakeLists.txt): jq-bench-oneshot, in C
+ * (oneshot_main.c), and jq-bench-oneshot-cpp, which takes jq-submit's
+ * command line through CLI11 and is linked as jq-submit is
+ * (oneshot_cli.cpp). make bench (bench/node/bench.js) times both next to
+ * jq-submit and /bin/true.
  */
 #define _POSIX_C_SOURCE 200809L
+
+#include "oneshot.h"
 
 #include <hiredis/hiredis.h>
 
@@ -28,7 +30,7 @@
 static void fail(const char* what, const redisContext* redis)
 {
   fprintf(stderr,
-          "jq-bench-oneshot: %s%s%s\n",
+          "one-shot floor: %s%s%s\n",
           what,
           redis ? ": " : "",
           redis ? redis->errstr : "");
@@ -57,28 +59,28 @@ print_to(char* buffer, size_t size, const char* format, ...)
   }
 }
 
-int main(int argc, char** argv)
+int oneshot(const char* host,
+            int port,
+            const char* queue,
+            const char* db,
+            const char* sql)
 {
-  if (argc != 6) {
-    fprintf(stderr, "usage: jq-bench-oneshot HOST PORT QUEUE DB SQL\n");
-    return 2;
-  }
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   const long long ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
   char id[64], key[512], wait[512], completed[512], failed[512];
   print_to(id, sizeof id, "floor-%d-%lld", (int)getpid(), ms);
-  print_to(key, sizeof key, "bull:%s:%s", argv[3], id);
-  print_to(wait, sizeof wait, "bull:%s:wait", argv[3]);
-  print_to(completed, sizeof completed, "bull:%s:completed", argv[3]);
-  print_to(failed, sizeof failed, "bull:%s:failed", argv[3]);
+  print_to(key, sizeof key, "bull:%s:%s", queue, id);
+  print_to(wait, sizeof wait, "bull:%s:wait", queue);
+  print_to(completed, sizeof completed, "bull:%s:completed", queue);
+  print_to(failed, sizeof failed, "bull:%s:failed", queue);
   /* The caller gives plain names and SQL: no escaping needed. */
   char data[4096], opts[512], stamp[32];
   print_to(data,
            sizeof data,
            "{\"db\":\"%s\",\"params\":[1],\"sql\":\"%s\"}",
-           argv[4],
-           argv[5]);
+           db,
+           sql);
   print_to(opts,
            sizeof opts,
            "{\"attempts\":1,\"jobId\":\"%s\",\"removeOnComplete\":{\"age\":"
@@ -88,7 +90,7 @@ int main(int argc, char** argv)
   print_to(stamp, sizeof stamp, "%lld", ms);
 
   const struct timeval limit = {30, 0};
-  redisContext* redis = redisConnectWithTimeout(argv[1], atoi(argv[2]), limit);
+  redisContext* redis = redisConnectWithTimeout(host, port, limit);
   if (redis == NULL || redis->err) {
     fail("cannot connect", redis);
   }

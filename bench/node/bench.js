@@ -204,7 +204,7 @@ const PG_SIDES = ['jqDeep', 'bullBest'];
 const LABELS = {
   jqDeep: 'jq deep', bullBest: 'Bull 4 best', bullmqBest: 'BullMQ best',
   jq: 'jq', bull: 'Bull', listener: 'Bull, one listener', true: '/bin/true',
-  floor: 'one-shot floor',
+  floor: 'one-shot floor', floorCpp: 'one-shot floor, C++',
 };
 
 const sides = {
@@ -216,6 +216,7 @@ const sides = {
   listener: bullSide('listener', 'listener', args.window),
   true: { once: ['/bin/true', []] }, // what any one-shot process costs at least
   floor: floorSide(),
+  floorCpp: floorCppSide(),
 };
 
 // The one-shot floor: a C client with the round trips of a lone jq-submit
@@ -228,6 +229,17 @@ function floorSide() {
     worker: jqSide(args.window).worker,
     once: [path.join(args.bin, '..', 'bench', 'jq-bench-oneshot'),
       [url.hostname, url.port, QUEUE, DB, 'select ?']],
+  };
+}
+
+// The same floor behind what any C++ jq-submit starts with: the C++ runtime,
+// linked as jq-submit is, and CLI11 taking jq-submit's own command line
+// (bench/floor/oneshot_cli.cpp, built as build/bench/jq-bench-oneshot-cpp).
+function floorCppSide() {
+  const [, argv] = jqSide(args.window).once;
+  return {
+    worker: jqSide(args.window).worker,
+    once: [path.join(args.bin, '..', 'bench', 'jq-bench-oneshot-cpp'), argv],
   };
 }
 
@@ -532,10 +544,10 @@ async function main() {
   }
   await measure(results.latency, [...BEST, ...WINDOW], latencyRun,
     (res) => `latency: p50 ${fmt(res.p50, 3)} ms, p99 ${fmt(res.p99, 3)} ms, p99.9 ${fmt(res.p999, 3)} ms`);
-  await measure(results.once, ['jq', 'floor', 'bull', 'true'], onceRun,
+  await measure(results.once, ['jq', 'floor', 'floorCpp', 'bull', 'true'], onceRun,
     (res) => `one-shot: ${fmt(res.wall, 2)} ms wall, ${fmt(res.cpu, 1)} ms CPU per call`);
   // Against /bin/true of the same run, so a slow moment counts on both.
-  for (const side of ['jq', 'floor', 'bull']) {
+  for (const side of ['jq', 'floor', 'floorCpp', 'bull']) {
     results.once[side].forEach((r, i) => { r.vsTrue = r.wall / results.once.true[i].wall; });
   }
   await redis.flushall();
@@ -606,13 +618,16 @@ function writeReport(results, ceiling, v, date) {
     + 'One job\'s round trip through jq-submit is about eight such wake-ups in a row '
     + '(caller, jq-submit, Redis, the worker, and back), so the latency rows cannot do better '
     + 'than this machine\'s hops and stalls allow.');
-  const { floor } = results.once;
+  const { floor, floorCpp } = results.once;
   lines.push('', 'The one-shot floor (bench/floor/oneshot.c: C and hiredis, the round trips of a lone '
     + '`jq-submit` job on one connection against the same worker, the job\'s hash and LPUSH as plain '
     + 'commands, and nothing else: no C++ runtime, option parser, JSON library or script): '
-    + `${cell(summary(floor, 'wall'), 2)} ms a call, ${cell(summary(floor, 'vsTrue'), 2)}× \`/bin/true\`, `
-    + `against \`jq-submit\`'s ${cell(summary(results.once.jq, 'vsTrue'), 2)}×. What lies between the two `
-    + 'is jq-submit\'s own start-up and work; what lies below the floor is the process, the '
+    + `${cell(summary(floor, 'wall'), 2)} ms a call, ${cell(summary(floor, 'vsTrue'), 2)}× \`/bin/true\`. `
+    + 'The same in C++, linked as jq-submit is and taking jq-submit\'s command line through CLI11 '
+    + '(bench/floor/oneshot_cli.cpp), which is what any C++ `jq-submit` pays before its own work: '
+    + `${cell(summary(floorCpp, 'wall'), 2)} ms, ${cell(summary(floorCpp, 'vsTrue'), 2)}×. `
+    + `\`jq-submit\`: ${cell(summary(results.once.jq, 'vsTrue'), 2)}×. What lies above the C++ floor `
+    + 'is jq-submit\'s own start-up and work; what lies below the C floor is the process, the '
     + 'connection and the job\'s hops through Redis and the worker.');
   lines.push('', `![latency and throughput](${date}.png)`, '');
   const text = `${lines.join('\n')}\n`;
