@@ -569,6 +569,35 @@ TEST_CASE("jq::sql::Executor databases")
     CHECK(opened.size() == 1);
   }
 
+  SUBCASE("a session's opening stops waiting for another connection's lock "
+          "when its job is interrupted")
+  {
+    // A worker slot's first job opens the slot's connection, whose pragma
+    // reads the schema: under another process's lock that waits like any
+    // statement, and must end at the job's deadline, not the busy timeout.
+    const std::string path = dir.file("held.db");
+    SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("create table board (id integer)");
+    jq::sql::EngineOptions options;
+    options.synchronous_normal = true;
+    options.sessions = 4;
+    const auto opened =
+      jq::sql::open_databases({{"app", path, false}}, options);
+    REQUIRE(opened.size() == 1);
+    other.exec("begin exclusive");
+    other.exec("insert into board values (1)");
+    const auto start = std::chrono::steady_clock::now();
+    const auto should_interrupt = [start] {
+      return std::chrono::steady_clock::now() - start
+             > std::chrono::milliseconds(200);
+    };
+    CHECK_THROWS(opened.front()->open_session(should_interrupt));
+    // The busy timeout is 30 s.
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+    other.exec("rollback");
+    CHECK_NOTHROW(opened.front()->open_session({}));
+  }
+
   SUBCASE("a database that cannot be opened is a UsageError")
   {
     CHECK_THROWS_AS(Executor({{"app", dir.file("missing.db"), true}}),

@@ -263,7 +263,10 @@ test_lock_wait_interrupted() {
   hold_lock lock-3 "$db" immediate $((8 * JQ_E2E_SLOWDOWN)) || return
   submit --db app --no-wait --job-id gr-1 --sql 'insert into t values (3, 3)' \
     >/dev/null
-  wait_until 5 test "$(rcli llen bull:jq:active)" = 1
+  if ! wait_until 5 llen_is bull:jq:active 1; then
+    fail "gr-1 never became active"
+    return
+  fi
   sleep 0.2
   local t0
   t0=$(now_ms)
