@@ -370,6 +370,11 @@ in_completed() {
   [[ -n $(rcli zscore bull:jq:completed "$1") ]]
 }
 
+# Is job ID in the failed set?
+in_failed() {
+  [[ -n $(rcli zscore bull:jq:failed "$1") ]]
+}
+
 # redeliver ID: deliver finished job ID again, as a stalled check does for a
 # job whose worker died after its SQL committed: back in line with the same
 # id and timestamp, so the same ledger key. Prints the script's 1.

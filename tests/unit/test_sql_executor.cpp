@@ -580,6 +580,8 @@ TEST_CASE("jq::sql::Executor databases")
     other.exec("create table board (id integer)");
     jq::sql::EngineOptions options;
     options.synchronous_normal = true;
+    // With more than one session, open_session opens a connection of its
+    // own (with one, it would take the idle one opened here).
     options.sessions = 4;
     const auto opened =
       jq::sql::open_databases({{"app", path, false}}, options);
@@ -587,13 +589,17 @@ TEST_CASE("jq::sql::Executor databases")
     other.exec("begin exclusive");
     other.exec("insert into board values (1)");
     const auto start = std::chrono::steady_clock::now();
-    const auto should_interrupt = [start] {
-      return std::chrono::steady_clock::now() - start
-             > std::chrono::milliseconds(200);
+    const auto interrupt_after = std::chrono::milliseconds(200);
+    const auto should_interrupt = [start, interrupt_after] {
+      return std::chrono::steady_clock::now() - start > interrupt_after;
     };
-    CHECK_THROWS(opened.front()->open_session(should_interrupt));
-    // The busy timeout is 30 s.
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+    CHECK_THROWS_WITH_AS(
+      opened.front()->open_session(should_interrupt),
+      doctest::Contains("interrupted while waiting for another connection"),
+      jq::UsageError);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    CHECK(waited >= interrupt_after);         // it did wait for the lock
+    CHECK(waited < std::chrono::seconds(10)); // the busy timeout is 30 s
     other.exec("rollback");
     CHECK_NOTHROW(opened.front()->open_session({}));
   }

@@ -234,7 +234,10 @@ test_lock_wait_interrupted() {
   run submit --db app --format json --job-id dl-1 --timeout 1s \
     --sql 'insert into t values (2, 2)'
   expect_eq "$RC" 124 "exit status when the caller's deadline passes"
-  wait_until 5 test -n "$(rcli zscore bull:jq:failed dl-1)"
+  if ! wait_until 5 in_failed dl-1; then
+    fail "dl-1 never failed"
+    return
+  fi
   local deadline finished
   deadline=$(json_get "$(rcli hget bull:jq:dl-1 opts)" 'd["deadline"]')
   finished=$(rcli hget bull:jq:dl-1 finishedOn)
