@@ -128,7 +128,9 @@ test_memory_bombs() {
   } >"$input"
   local t0
   t0=$(now_ms)
-  run_input "$input" submit --stdin -j 16 --timeout 60s
+  # Each bomb allocates and fills hundreds of MB: under ThreadSanitizer (its
+  # allocator and shadow memory) on a busy 2-core machine, some took 30-60 s.
+  run_input "$input" submit --stdin -j 16 --timeout "$((60 * JQ_E2E_SLOWDOWN))s"
   local took=$(($(now_ms) - t0))
   expect_eq "$RC" 1 "exit status of the batch of 16 bombs"
   expect_file_lines "$OUT_FILE" 16
