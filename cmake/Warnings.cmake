@@ -1,4 +1,5 @@
-# Warnings for our own targets only (linked privately).
+# Warnings for our own targets only (linked privately), C and C++ (the
+# C++-only ones only there).
 add_library(jq_warnings INTERFACE)
 target_compile_options(
   jq_warnings
@@ -6,10 +7,10 @@ target_compile_options(
             -Wextra
             -Wpedantic
             -Wshadow
-            -Wnon-virtual-dtor
+            $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>
             -Wcast-align
             -Wunused
-            -Woverloaded-virtual
+            $<$<COMPILE_LANGUAGE:CXX>:-Woverloaded-virtual>
             -Wdouble-promotion
             -Wformat=2
             -Wimplicit-fallthrough)

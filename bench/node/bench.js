@@ -236,10 +236,10 @@ function floorSide() {
 // linked as jq-submit is, and CLI11 taking jq-submit's own command line
 // (bench/floor/oneshot_cli.cpp, built as build/bench/jq-bench-oneshot-cpp).
 function floorCppSide() {
-  const [, argv] = jqSide(args.window).once;
+  const jq = jqSide(args.window);
   return {
-    worker: jqSide(args.window).worker,
-    once: [path.join(args.bin, '..', 'bench', 'jq-bench-oneshot-cpp'), argv],
+    worker: jq.worker,
+    once: [path.join(args.bin, '..', 'bench', 'jq-bench-oneshot-cpp'), jq.once[1]],
   };
 }
 
