@@ -1,3 +1,5 @@
+#include "temp_dir.hpp"
+
 #include <jq/core/base64.hpp>
 #include <jq/core/error.hpp>
 #include <jq/sql/engine.hpp>
@@ -8,9 +10,6 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -21,40 +20,12 @@
 using jq::sql::DatabaseSpec;
 using jq::sql::Executor;
 using jq::sql::parse_database_spec;
+using jq::test::TempDir;
 using nlohmann::json;
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed with its contents.
-class TempDir
-{
-public:
-  TempDir()
-  {
-    static std::atomic<int> counter = 0;
-    m_path = fs::temp_directory_path()
-             / ("jq-unit-" + std::to_string(::getpid()) + "-"
-                + std::to_string(counter++));
-    fs::create_directories(m_path);
-  }
-  ~TempDir()
-  {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const
-  {
-    return (m_path / name).string();
-  }
-
-private:
-  fs::path m_path;
-};
 
 json run_data(Executor& executor, const json& data)
 {

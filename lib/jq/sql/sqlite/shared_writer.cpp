@@ -16,6 +16,7 @@ namespace jq::sql::sqlite {
 
 SharedWriter::SharedWriter(std::unique_ptr<Link> link, const Limits& limits)
   : m_link(std::move(link)),
+    m_checkpointer(m_link->connection.handle()),
     m_limits(limits)
 {
   Connection& connection = m_link->connection;

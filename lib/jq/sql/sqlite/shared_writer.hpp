@@ -1,6 +1,7 @@
 #pragma once
 
 #include <jq/sql/engine.hpp>
+#include <jq/sql/sqlite/checkpointer.hpp>
 #include <jq/sql/sqlite/job_run.hpp>
 
 #include <chrono>
@@ -37,7 +38,8 @@ namespace jq::sql::sqlite {
 // The thread of the oldest waiting job leads: it runs groups until its own
 // jobs are answered, then hands the lead to the next waiting job's thread.
 // Before it takes a group short of k_max_group, it yields the CPU once, so
-// that the writes on their way queue for it.
+// that the writes on their way queue for it. The log of a WAL database is
+// copied back into its file by a Checkpointer, not by the commits.
 // Thread-safe.
 class SharedWriter
 {
@@ -79,6 +81,8 @@ private:
 
   // Everything below is the leader's, except where noted.
   std::unique_ptr<Link> m_link;
+  // Destroyed before the link's connection, whose commits wake it.
+  Checkpointer m_checkpointer;
   Limits m_limits;
   StatementPtr m_savepoint;
   StatementPtr m_release;
