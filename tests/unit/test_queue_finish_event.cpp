@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 
 using jq::queue::decode_finish_event;
@@ -42,6 +43,51 @@ TEST_CASE("finish event: jq-worker's event round-trips whole, val unchanged")
   CHECK(outcome.finished_on == 2'000);
   CHECK(outcome.failed_reason == "no such table: t\n");
   CHECK(outcome.stack == "SqlError: no such table: t");
+}
+
+TEST_CASE("finish event: written as dumping the same JSON object would")
+{
+  // Quotes, control characters, non-ASCII, bytes that are not UTF-8 (replaced),
+  // empty text, and the limits of the numbers.
+  const std::string texts[] = {"",
+                               "plain",
+                               "a \"quoted\" \\ path\n\t\x01\x1f",
+                               "caf\xc3\xa9 \xe2\x82\xac",
+                               "bad \xff\xfe bytes \xc3",
+                               std::string(300, 'x')};
+  for (const std::string& text : texts) {
+    for (const bool completed : {true, false}) {
+      for (const bool has_val : {true, false}) {
+        FinishEvent event;
+        event.job_id = text;
+        event.is_completed = completed;
+        event.attempts = completed ? 1 : INT64_MAX;
+        event.processed_on = completed ? 0 : INT64_MIN;
+        event.finished_on = 1'796'614'379'766;
+        if (has_val) {
+          event.val = text + "!";
+        }
+        event.stack = "stack: " + text;
+        json expected = {{"jobId", event.job_id},
+                         {"attempts", event.attempts},
+                         {"processedOn", event.processed_on},
+                         {"finishedOn", event.finished_on}};
+        if (has_val) {
+          expected["val"] = *event.val;
+        }
+        if (!completed) {
+          expected["stack"] = event.stack;
+        }
+        CHECK(encode_finish_event(event) == jq::dump_json(expected));
+        // Moved out and back, unchanged.
+        CHECK(event.job_id == text);
+        CHECK(event.stack == "stack: " + text);
+        if (has_val) {
+          CHECK(event.val == text + "!");
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("finish event: a completed event's val is parsed as the result")

@@ -37,7 +37,27 @@ nlohmann::json parse_untrusted_json(std::string_view text)
 
 std::string dump_json(const nlohmann::json& value)
 {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text;
+  append_json(text, value);
+  return text;
+}
+
+void append_json(std::string& out, const nlohmann::json& value)
+{
+  // What basic_json::dump() does, into a string of the caller's (the
+  // serializer is the library's own, in its detail namespace).
+  nlohmann::detail::serializer<nlohmann::json> serializer(
+    nlohmann::detail::output_adapter<char>(out),
+    ' ',
+    nlohmann::json::error_handler_t::replace);
+  serializer.dump(value, false, false, 0);
+}
+
+void append_json_string(std::string& out, std::string& text)
+{
+  nlohmann::json value(std::move(text));
+  append_json(out, value);
+  text = std::move(value.get_ref<std::string&>());
 }
 
 std::string dump_json(const nlohmann::ordered_json& value)

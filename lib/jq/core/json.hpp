@@ -24,8 +24,17 @@ nlohmann::json parse_untrusted_json(std::string_view text);
 
 // The JSON text of `value`, compact. Never throws: text that is not valid
 // UTF-8 (a TEXT column can hold any bytes) has those bytes replaced.
-// Every JSON text jq writes goes through these two.
+// Every JSON text jq writes goes through these.
 std::string dump_json(const nlohmann::json& value);
 std::string dump_json(const nlohmann::ordered_json& value);
+
+// Append the JSON text of `value` to `out`, as dump_json() writes it.
+void append_json(std::string& out, const nlohmann::json& value);
+
+// Append `text` as a JSON string to `out`, as dump_json() writes it. `text`
+// is unchanged afterwards: it is moved into a JSON value and back, not
+// copied. For a document written piece by piece on a hot path (a job's
+// reply, its event), where a DOM would cost an allocation per member.
+void append_json_string(std::string& out, std::string& text);
 
 } // namespace jq

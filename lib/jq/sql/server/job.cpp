@@ -2,6 +2,7 @@
 
 #include <jq/core/json.hpp>
 #include <jq/core/log.hpp>
+#include <jq/sql/reply_text.hpp>
 
 #include <fmt/format.h>
 
@@ -128,19 +129,17 @@ void run_statement(ServerLink& link,
 }
 
 // The reply's JSON: the same shape and key order as SQLite's.
-std::string reply_json(StatementReply& reply)
+std::string reply_json(const StatementReply& reply)
 {
-  json document{{"columns", std::move(reply.columns)},
-                {"rows", std::move(reply.rows)},
-                {"changes", reply.changes},
-                {"last_insert_rowid", std::move(reply.last_insert_rowid)}};
-  if (reply.budget.non_finite() > 0) {
-    document["warnings"] = {
-      fmt::format("{} real value(s) were NaN, Infinity or -Infinity, which "
-                  "JSON cannot represent: sent as null",
-                  reply.budget.non_finite())};
-  }
-  return dump_json(document);
+  return reply_text(reply.changes,
+                    reply.columns,
+                    reply.last_insert_rowid,
+                    reply.rows,
+                    reply.budget.non_finite() > 0 ? fmt::format(
+                      "{} real value(s) were NaN, Infinity or -Infinity, "
+                      "which JSON cannot represent: sent as null",
+                      reply.budget.non_finite())
+                                                  : std::string());
 }
 
 // The reply another delivery of this job committed, looked up in a

@@ -2,30 +2,92 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
+#include <string_view>
+#include <system_error>
+
 namespace jq::sql::sqlite {
 
-void Checkpointer::Close::operator()(sqlite3* handle) const noexcept
+namespace {
+
+// PASSIVE checkpoints one wake-up may run, each copying what the writer
+// committed during the one before, until the log is copied whole.
+constexpr int k_passes = 4;
+
+// Whether `writer`'s database is a plain file on the default VFS: the
+// second connection, opened by the file's name, then shares its locks.
+bool is_plain_file(sqlite3* writer)
 {
-  sqlite3_close_v2(handle);
+  const char* const path = sqlite3_db_filename(writer, "main");
+  // No file: in memory, or temporary. Parameters from a URI (a mode, a
+  // lock setting) would be lost by opening the name alone.
+  if (path == nullptr || *path == '\0' || sqlite3_uri_key(path, 0) != nullptr) {
+    return false;
+  }
+  char* vfs = nullptr;
+  sqlite3_file_control(writer, "main", SQLITE_FCNTL_VFSNAME, &vfs);
+  const bool is_default =
+    vfs != nullptr && std::string_view(vfs) == sqlite3_vfs_find(nullptr)->zName;
+  sqlite3_free(vfs);
+  return is_default;
 }
+
+// One PASSIVE checkpoint on `connection`; true when it copied the whole
+// log.
+bool checkpoint(sqlite3* connection, const char* name)
+{
+  int log = 0;
+  int copied = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(
+    connection, name, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  return rc == SQLITE_OK && copied == log;
+}
+
+} // namespace
 
 Checkpointer::Checkpointer(sqlite3* writer)
   : m_writer(writer)
 {
-  // An in-memory or temporary database has no file ("" or null).
-  const char* const path = sqlite3_db_filename(writer, "main");
-  if (path == nullptr || *path == '\0') {
+  if (!is_plain_file(writer)) {
     return;
   }
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(
-    path, &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(sqlite3_db_filename(writer, "main"),
+                                 &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
   m_own.reset(raw);
   if (rc != SQLITE_OK) {
     m_own.reset();
     return;
   }
-  m_thread = std::thread([this] { run(); });
+  // A connection finds the log at its first read (until then its
+  // checkpoints do nothing): this one reads the journal mode. Its cache
+  // holds the few pages it reads, as the writer's would.
+  sqlite3_stmt* mode = nullptr;
+  bool is_wal = false;
+  if (sqlite3_exec(
+        m_own.get(), "PRAGMA cache_size = -256", nullptr, nullptr, nullptr)
+        == SQLITE_OK
+      && sqlite3_prepare_v2(
+           m_own.get(), "PRAGMA journal_mode", -1, &mode, nullptr)
+           == SQLITE_OK
+      && sqlite3_step(mode) == SQLITE_ROW) {
+    const auto* text =
+      reinterpret_cast<const char*>(sqlite3_column_text(mode, 0));
+    is_wal = text != nullptr && std::strcmp(text, "wal") == 0;
+  }
+  sqlite3_finalize(mode);
+  if (!is_wal) {
+    m_own.reset();
+    return;
+  }
+  try {
+    m_thread = std::thread([this] { run(); });
+  } catch (const std::system_error&) {
+    m_own.reset();
+    return;
+  }
   sqlite3_wal_hook(m_writer, &Checkpointer::on_commit, this);
 }
 
@@ -34,68 +96,67 @@ Checkpointer::~Checkpointer()
   if (!m_thread.joinable()) {
     return;
   }
-  sqlite3_wal_hook(m_writer, nullptr, nullptr);
+  // SQLite's own checkpoint is a WAL hook too: this puts it back.
+  sqlite3_wal_autocheckpoint(m_writer, k_log_pages_to_start);
   {
     const std::lock_guard lock(m_mutex);
     m_is_stopping = true;
   }
-  m_wake.notify_one();
+  m_changed.notify_all();
   m_thread.join();
 }
 
+// noexcept: a mutex that fails ends the process, rather than unwinding
+// through SQLite's frames.
 int Checkpointer::on_commit(void* self,
                             sqlite3* writer,
                             const char* name,
-                            int pages)
+                            int pages) noexcept
 {
+  if (pages < k_log_pages_to_start) {
+    return SQLITE_OK;
+  }
   auto& checkpointer = *static_cast<Checkpointer*>(self);
-  if (pages >= k_inline_pages) {
+  std::unique_lock lock(checkpointer.m_mutex);
+  if (pages >= k_log_pages_inline) {
     // After the thread's checkpoint, if one runs (a second one would find
     // the log locked, and do nothing); the thread starts none meanwhile.
-    std::unique_lock lock(checkpointer.m_mutex);
-    checkpointer.m_idle.wait(lock,
-                             [&checkpointer] { return !checkpointer.m_is_running; });
-    sqlite3_wal_checkpoint_v2(
-      writer, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (pages >= k_start_pages) {
-    {
-      const std::lock_guard lock(checkpointer.m_mutex);
-      checkpointer.m_is_due = true;
-    }
-    checkpointer.m_wake.notify_one();
+    checkpointer.m_changed.wait(
+      lock, [&checkpointer] { return !checkpointer.m_is_running; });
+    checkpointer.m_is_running = true;
+    lock.unlock();
+    checkpoint(writer, name);
+    lock.lock();
+    checkpointer.m_is_running = false;
+  } else {
+    checkpointer.m_is_due = true;
   }
-  // A failed checkpoint is not the commit's failure: the next one tries
-  // again.
+  lock.unlock();
+  checkpointer.m_changed.notify_all();
+  // A checkpoint that failed is not the commit's failure.
   return SQLITE_OK;
 }
 
-void Checkpointer::run()
+void Checkpointer::run() noexcept
 {
-  bool has_read = false;
   std::unique_lock lock(m_mutex);
   for (;;) {
-    m_wake.wait(lock, [this] { return m_is_due || m_is_stopping; });
+    m_changed.wait(
+      lock, [this] { return (m_is_due && !m_is_running) || m_is_stopping; });
     if (m_is_stopping) {
       return;
     }
     m_is_due = false;
     m_is_running = true;
     lock.unlock();
-    if (!has_read) {
-      // A connection finds the log at its first read: until then a
-      // checkpoint does nothing.
-      has_read = sqlite3_exec(m_own.get(),
-                              "PRAGMA schema_version",
-                              nullptr,
-                              nullptr,
-                              nullptr)
-                 == SQLITE_OK;
+    for (int pass = 0; pass < k_passes; ++pass) {
+      if (checkpoint(m_own.get(), "main")) {
+        break;
+      }
     }
-    sqlite3_wal_checkpoint_v2(
-      m_own.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     lock.lock();
     m_is_running = false;
-    m_idle.notify_all();
+    m_changed.notify_all();
   }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 
+#include <jq/sql/sqlite/handles.hpp>
+
 #include <condition_variable>
-#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -20,16 +21,19 @@ namespace jq::sql::sqlite {
 //
 // Installed as the writer's WAL hook, which turns SQLite's own checkpoint
 // off:
-// - after a commit that leaves k_start_pages or more in the log, the
-//   thread is woken, and runs a PASSIVE checkpoint: it waits for no lock
-//   and copies what no reader still needs; the writer starts the log over
-//   once everything in it was copied;
-// - a commit that leaves k_inline_pages or more (the thread cannot keep
-//   up, or fails) waits for the thread's checkpoint, if one runs, and
-//   checkpoints itself, as SQLite would, so the log stays bounded.
-// When the second connection cannot be opened, SQLite's own checkpoint
-// stays on. Only for a database in WAL mode; the hook is not called
-// otherwise.
+// - after a commit that leaves k_log_pages_to_start or more in the log,
+//   the thread is woken, and runs PASSIVE checkpoints (they wait for no
+//   lock and copy what no reader still needs) until the log is copied
+//   whole or a few passes did not get there: the writer starts the log
+//   over at its next commit once everything in it was copied;
+// - a commit that leaves k_log_pages_inline or more (the thread cannot keep
+//   up) waits for the thread's checkpoint, if one runs, and checkpoints
+//   itself, as SQLite would, so the log stays bounded (its file, which
+//   SQLite does not shrink, to about 16 MiB at 4 KiB pages).
+// The database keeps SQLite's own checkpoint when it is not in WAL mode at
+// start, has no file, is opened through a URI with parameters or another
+// VFS than the default, or when the second connection or the thread cannot
+// be had; and again once this is destroyed. Thread-safe.
 class Checkpointer
 {
 public:
@@ -41,28 +45,29 @@ public:
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // The log's pages (of the writer's page size) that start a checkpoint.
-  static constexpr int k_start_pages = 1000;
-  // The log's pages at which a commit checkpoints itself.
-  static constexpr int k_inline_pages = 4 * k_start_pages;
+  // Whether the thread checkpoints (else SQLite's own does).
+  bool is_on() const noexcept
+  {
+    return m_thread.joinable();
+  }
+
+  // Pages in the log (of the writer's page size) that wake the thread.
+  static constexpr int k_log_pages_to_start = 1000;
+  // Pages in the log at which a commit checkpoints itself.
+  static constexpr int k_log_pages_inline = 4 * k_log_pages_to_start;
 
 private:
-  struct Close
-  {
-    void operator()(sqlite3* handle) const noexcept;
-  };
-
-  static int on_commit(void* self, sqlite3* writer, const char* name, int pages);
-  void run();
+  static int
+  on_commit(void* self, sqlite3* writer, const char* name, int pages) noexcept;
+  void run() noexcept;
 
   sqlite3* m_writer;
-  std::unique_ptr<sqlite3, Close> m_own;
+  DatabasePtr m_own;
   std::mutex m_mutex;
-  std::condition_variable m_wake; // for the thread
-  std::condition_variable m_idle; // for a commit that checkpoints itself
+  std::condition_variable m_changed;
   // Under m_mutex.
   bool m_is_due = false;
-  bool m_is_running = false;
+  bool m_is_running = false; // a checkpoint, the thread's or a commit's
   bool m_is_stopping = false;
   std::thread m_thread;
 };

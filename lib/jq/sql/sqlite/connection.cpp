@@ -32,7 +32,7 @@ std::string mebibytes(std::size_t bytes)
 
 } // namespace
 
-void Connection::Close::operator()(sqlite3* handle) const noexcept
+void DatabaseCloser::operator()(sqlite3* handle) const noexcept
 {
   sqlite3_close_v2(handle);
 }

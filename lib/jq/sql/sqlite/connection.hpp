@@ -3,6 +3,7 @@
 #include <jq/core/error.hpp>
 #include <jq/sql/engine.hpp>
 #include <jq/sql/sqlite/function_guard.hpp>
+#include <jq/sql/sqlite/handles.hpp>
 #include <jq/sql/sqlite/sandbox.hpp>
 #include <jq/sql/sqlite/statement_cache.hpp>
 
@@ -104,11 +105,6 @@ public:
   static constexpr std::chrono::milliseconds k_busy_timeout{30'000};
 
 private:
-  struct Close
-  {
-    void operator()(sqlite3* handle) const noexcept;
-  };
-
   static int on_busy(void* self, int count);
   static int on_progress(void* self);
   bool is_interrupted() const;
@@ -124,7 +120,7 @@ private:
   bool m_is_read_only = false;
   std::optional<FunctionGuard> m_function_guard;
   // Every statement below is finalized before the handle closes.
-  std::unique_ptr<sqlite3, Close> m_handle;
+  DatabasePtr m_handle;
   StatementCache m_statements;
   StatementPtr m_begin_deferred;
   StatementPtr m_begin_immediate;

@@ -2,6 +2,7 @@
 
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
+#include <jq/sql/reply_text.hpp>
 #include <jq/sql/sqlite/bind.hpp>
 #include <jq/sql/sqlite/result.hpp>
 
@@ -83,18 +84,16 @@ std::string run_in_transaction(Link& link,
 
   // Read after stepping: a step may have prepared the statement again (the
   // schema changed), and the columns with it.
-  json document{
-    {"columns", column_names(statement)},
-    {"rows", std::move(rows)},
-    {"changes", changes},
-    {"last_insert_rowid", sqlite3_last_insert_rowid(connection.handle())}};
-  if (budget.non_finite() > 0) {
-    document["warnings"] = {
-      fmt::format("{} real value(s) were Infinity or -Infinity, which JSON "
-                  "cannot represent: sent as null",
-                  budget.non_finite())};
-  }
-  std::string reply = dump_json(document);
+  std::string reply = reply_text(
+    changes,
+    column_names(statement),
+    sqlite3_last_insert_rowid(connection.handle()),
+    rows,
+    budget.non_finite() > 0
+      ? fmt::format("{} real value(s) were Infinity or -Infinity, which JSON "
+                    "cannot represent: sent as null",
+                    budget.non_finite())
+      : std::string());
   if (use_ledger) {
     link.ledger.record(options.idempotency_key, reply);
   }

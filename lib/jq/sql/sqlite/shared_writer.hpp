@@ -81,7 +81,8 @@ private:
 
   // Everything below is the leader's, except where noted.
   std::unique_ptr<Link> m_link;
-  // Destroyed before the link's connection, whose commits wake it.
+  // Thread-safe, with a thread of its own; destroyed before the link's
+  // connection, whose commits wake it.
   Checkpointer m_checkpointer;
   Limits m_limits;
   StatementPtr m_savepoint;

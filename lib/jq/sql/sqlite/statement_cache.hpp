@@ -1,5 +1,7 @@
 #pragma once
 
+#include <jq/sql/sqlite/handles.hpp>
+
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -7,17 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
-struct sqlite3_stmt;
-
 namespace jq::sql::sqlite {
-
-struct StatementDeleter
-{
-  void operator()(sqlite3_stmt* statement) const noexcept;
-};
-
-// An owned prepared statement, finalized when it goes.
-using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
 
 // The prepared statements of one connection, by SQL text, so a job whose SQL
 // was seen before skips SQLite's parser and planner (most of a small job's
