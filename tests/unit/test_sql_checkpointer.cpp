@@ -144,6 +144,23 @@ TEST_CASE("jq::sql::sqlite::Checkpointer")
     CHECK_FALSE(checkpointer.is_on());
   }
 
+  SUBCASE("a database opened through a URI without parameters has one")
+  {
+    open_writer(path);
+    SQLite::Database writer("file:" + path,
+                            SQLite::OPEN_READWRITE | SQLite::OPEN_URI);
+    const Checkpointer checkpointer(writer.getHandle());
+    CHECK(checkpointer.is_on());
+  }
+
+  SUBCASE("a database on another VFS keeps SQLite's own")
+  {
+    open_writer(path);
+    SQLite::Database writer(path, SQLite::OPEN_READWRITE, 0, "unix-excl");
+    const Checkpointer checkpointer(writer.getHandle());
+    CHECK_FALSE(checkpointer.is_on());
+  }
+
   SUBCASE("a database without a file keeps SQLite's own")
   {
     SQLite::Database memory(":memory:", SQLite::OPEN_READWRITE);

@@ -56,8 +56,17 @@ void append_json(std::string& out, const nlohmann::json& value)
 void append_json_string(std::string& out, std::string& text)
 {
   nlohmann::json value(std::move(text));
+  // Back to the caller however the dump ends (it may throw bad_alloc).
+  const struct GiveBack
+  {
+    nlohmann::json& value;
+    std::string& text;
+    ~GiveBack()
+    {
+      text = std::move(value.get_ref<std::string&>());
+    }
+  } give_back{value, text};
   append_json(out, value);
-  text = std::move(value.get_ref<std::string&>());
 }
 
 std::string dump_json(const nlohmann::ordered_json& value)

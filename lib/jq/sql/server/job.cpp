@@ -208,6 +208,10 @@ std::string run_job(ServerLink& link, const ServerJob& job, bool& is_sent)
   }
   const std::uint64_t changes = reply.changes;
   std::string text = reply_json(reply);
+  // The rows, larger than their text, are not kept through the ledger's
+  // record and the commit.
+  reply.rows = nullptr;
+  reply.columns = nullptr;
   if (use_ledger
       && (job.dialect.records_reply == nullptr
           || job.dialect.records_reply(job.translated, changes))) {

@@ -3,8 +3,8 @@
 #include <sqlite3.h>
 
 #include <cstring>
+#include <exception>
 #include <string_view>
-#include <system_error>
 
 namespace jq::sql::sqlite {
 
@@ -84,7 +84,7 @@ Checkpointer::Checkpointer(sqlite3* writer)
   }
   try {
     m_thread = std::thread([this] { run(); });
-  } catch (const std::system_error&) {
+  } catch (const std::exception&) {
     m_own.reset();
     return;
   }
