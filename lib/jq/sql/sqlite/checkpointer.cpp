@@ -64,20 +64,23 @@ Checkpointer::Checkpointer(sqlite3* writer)
   // A connection finds the log at its first read (until then its
   // checkpoints do nothing): this one reads the journal mode. Its cache
   // holds the few pages it reads, as the writer's would.
-  sqlite3_stmt* mode = nullptr;
   bool is_wal = false;
-  if (sqlite3_exec(
+  {
+    sqlite3_stmt* raw_mode = nullptr;
+    const bool is_prepared =
+      sqlite3_exec(
         m_own.get(), "PRAGMA cache_size = -256", nullptr, nullptr, nullptr)
         == SQLITE_OK
       && sqlite3_prepare_v2(
-           m_own.get(), "PRAGMA journal_mode", -1, &mode, nullptr)
-           == SQLITE_OK
-      && sqlite3_step(mode) == SQLITE_ROW) {
-    const auto* text =
-      reinterpret_cast<const char*>(sqlite3_column_text(mode, 0));
-    is_wal = text != nullptr && std::strcmp(text, "wal") == 0;
+           m_own.get(), "PRAGMA journal_mode", -1, &raw_mode, nullptr)
+           == SQLITE_OK;
+    const StatementPtr mode(raw_mode);
+    if (is_prepared && sqlite3_step(mode.get()) == SQLITE_ROW) {
+      const auto* text =
+        reinterpret_cast<const char*>(sqlite3_column_text(mode.get(), 0));
+      is_wal = text != nullptr && std::strcmp(text, "wal") == 0;
+    }
   }
-  sqlite3_finalize(mode);
   if (!is_wal) {
     m_own.reset();
     return;
