@@ -2,13 +2,16 @@
 
 #include <jq/core/json.hpp>
 
+#include <fmt/format.h>
+
 namespace jq::sql {
 
 std::string reply_text(const nlohmann::json& changes,
                        const nlohmann::json& columns,
                        const nlohmann::json& last_insert_rowid,
                        const nlohmann::json& rows,
-                       std::string warning)
+                       std::size_t non_finite,
+                       std::string_view non_finite_kinds)
 {
   std::string text;
   // Room for an insert's whole reply, and a row or two of a select's.
@@ -21,7 +24,12 @@ std::string reply_text(const nlohmann::json& changes,
   append_json(text, last_insert_rowid);
   text += R"(,"rows":)";
   append_json(text, rows);
-  if (!warning.empty()) {
+  if (non_finite > 0) {
+    std::string warning =
+      fmt::format("{} real value(s) were {}, which JSON cannot represent: "
+                  "sent as null",
+                  non_finite,
+                  non_finite_kinds);
     text += R"(,"warnings":[)";
     append_json_string(text, warning);
     text += ']';

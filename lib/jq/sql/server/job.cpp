@@ -1,6 +1,5 @@
 #include "job.hpp"
 
-#include <jq/core/json.hpp>
 #include <jq/core/log.hpp>
 #include <jq/sql/reply_text.hpp>
 
@@ -11,8 +10,6 @@
 namespace jq::sql::server {
 
 namespace {
-
-using nlohmann::json;
 
 // One transaction on a link; rolled back unless committed.
 class Transaction
@@ -135,11 +132,8 @@ std::string reply_json(const StatementReply& reply)
                     reply.columns,
                     reply.last_insert_rowid,
                     reply.rows,
-                    reply.budget.non_finite() > 0 ? fmt::format(
-                      "{} real value(s) were NaN, Infinity or -Infinity, "
-                      "which JSON cannot represent: sent as null",
-                      reply.budget.non_finite())
-                                                  : std::string());
+                    reply.budget.non_finite(),
+                    "NaN, Infinity or -Infinity");
 }
 
 // The reply another delivery of this job committed, looked up in a

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <exception>
 #include <string_view>
+#include <utility>
 
 namespace jq::sql::sqlite {
 
@@ -32,6 +33,25 @@ bool is_plain_file(sqlite3* writer)
   return is_default;
 }
 
+// Whether `connection`'s database is in WAL mode. A connection finds the
+// log at its first read (until then its checkpoints do nothing): this is
+// that read.
+bool reads_as_wal(sqlite3* connection)
+{
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(connection, "PRAGMA journal_mode", -1, &raw, nullptr)
+      != SQLITE_OK) {
+    return false;
+  }
+  const StatementPtr mode(raw);
+  if (sqlite3_step(mode.get()) != SQLITE_ROW) {
+    return false;
+  }
+  const auto* text =
+    reinterpret_cast<const char*>(sqlite3_column_text(mode.get(), 0));
+  return text != nullptr && std::strcmp(text, "wal") == 0;
+}
+
 // One PASSIVE checkpoint on `connection`; true when it copied the whole
 // log.
 bool checkpoint(sqlite3* connection, const char* name)
@@ -56,35 +76,16 @@ Checkpointer::Checkpointer(sqlite3* writer)
                                  &raw,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
-  m_own.reset(raw);
-  if (rc != SQLITE_OK) {
-    m_own.reset();
+  DatabasePtr own(raw);
+  // Its cache holds the few pages it reads, as the writer's would.
+  if (rc != SQLITE_OK
+      || sqlite3_exec(
+           own.get(), "PRAGMA cache_size = -256", nullptr, nullptr, nullptr)
+           != SQLITE_OK
+      || !reads_as_wal(own.get())) {
     return;
   }
-  // A connection finds the log at its first read (until then its
-  // checkpoints do nothing): this one reads the journal mode. Its cache
-  // holds the few pages it reads, as the writer's would.
-  bool is_wal = false;
-  {
-    sqlite3_stmt* raw_mode = nullptr;
-    const bool is_prepared =
-      sqlite3_exec(
-        m_own.get(), "PRAGMA cache_size = -256", nullptr, nullptr, nullptr)
-        == SQLITE_OK
-      && sqlite3_prepare_v2(
-           m_own.get(), "PRAGMA journal_mode", -1, &raw_mode, nullptr)
-           == SQLITE_OK;
-    const StatementPtr mode(raw_mode);
-    if (is_prepared && sqlite3_step(mode.get()) == SQLITE_ROW) {
-      const auto* text =
-        reinterpret_cast<const char*>(sqlite3_column_text(mode.get(), 0));
-      is_wal = text != nullptr && std::strcmp(text, "wal") == 0;
-    }
-  }
-  if (!is_wal) {
-    m_own.reset();
-    return;
-  }
+  m_own = std::move(own);
   try {
     m_thread = std::thread([this] { run(); });
   } catch (const std::exception&) {

@@ -1,7 +1,6 @@
 #include "job_run.hpp"
 
 #include <jq/core/error.hpp>
-#include <jq/core/json.hpp>
 #include <jq/sql/reply_text.hpp>
 #include <jq/sql/sqlite/bind.hpp>
 #include <jq/sql/sqlite/result.hpp>
@@ -84,16 +83,12 @@ std::string run_in_transaction(Link& link,
 
   // Read after stepping: a step may have prepared the statement again (the
   // schema changed), and the columns with it.
-  std::string reply = reply_text(
-    changes,
-    column_names(statement),
-    sqlite3_last_insert_rowid(connection.handle()),
-    rows,
-    budget.non_finite() > 0
-      ? fmt::format("{} real value(s) were Infinity or -Infinity, which JSON "
-                    "cannot represent: sent as null",
-                    budget.non_finite())
-      : std::string());
+  std::string reply = reply_text(changes,
+                                 column_names(statement),
+                                 sqlite3_last_insert_rowid(connection.handle()),
+                                 rows,
+                                 budget.non_finite(),
+                                 "Infinity or -Infinity");
   if (use_ledger) {
     link.ledger.record(options.idempotency_key, reply);
   }
