@@ -7,30 +7,20 @@
 // up to 2^53 ms (about 285,000 years): parse_duration reads numbers as
 // doubles, so above that an odd count of ms comes back rounded.
 
+#include "invariant.hpp"
+
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 namespace {
 
-void check(bool condition, const char* what, std::string_view input)
-{
-  if (!condition) {
-    std::fprintf(stderr,
-                 "invariant broken: %s\ninput: %.*s\n",
-                 what,
-                 static_cast<int>(input.size()),
-                 input.data());
-    std::abort();
-  }
-}
+using jq::fuzz::check;
 
 // parse_duration's upper bound (about 292,000 years).
 constexpr std::int64_t k_max_ms = 9'200'000'000'000'000;

@@ -107,7 +107,6 @@ void check_opts_value(const json& value)
 
 void check_job_accessors(const jq::queue::Job& job)
 {
-  check(job.opts.is_object(), "Job: opts not an object");
   check(job.attempts() >= 1, "Job::attempts() < 1");
   (void)job.backoff();
   (void)job.lifo();
@@ -120,7 +119,8 @@ void check_job_accessors(const jq::queue::Job& job)
   const auto completed = job.keep_completed();
   const auto failed = job.keep_failed();
   check(completed.count >= -1 && failed.count >= -1, "Job: keep count < -1");
-  check(job.stacktrace.is_array(), "Job: stacktrace not an array");
+  check(job.stacktrace.is_array() || job.stacktrace.is_null(),
+        "Job: stacktrace neither an array nor none yet");
   // The worker counts this attempt as attempts_made + 1.
   check(job.attempts_made >= 0 && job.attempts_made < INT_MAX,
         "Job: attempts_made negative or about to overflow");
@@ -130,13 +130,11 @@ void check_opts(const json& value)
 {
   check_opts_value(value);
   jq::queue::Job job;
+  job.opts = jq::queue::StoredOpts::from_json(value);
   if (value.is_object()) {
-    job.opts = value;
     for (const auto& [key, member] : value.items()) {
       check_opts_value(member);
     }
-  } else {
-    job.opts = json::object();
   }
   check_job_accessors(job);
 }

@@ -6,30 +6,20 @@
 // 'Z'; the message (or redacted URL) must come out the same. A message that
 // quoted the password, or any part of it, would differ.
 
+#include "invariant.hpp"
+
 #include <jq/core/error.hpp>
 #include <jq/redis/url.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace {
 
-void check(bool condition, const char* what, std::string_view input)
-{
-  if (!condition) {
-    std::fprintf(stderr,
-                 "invariant broken: %s\ninput: %.*s\n",
-                 what,
-                 static_cast<int>(input.size()),
-                 input.data());
-    std::abort();
-  }
-}
+using jq::fuzz::check;
 
 // Where the password is in `text`, found as the parser finds it: after the
 // scheme's "://", between the first ':' and the last '@'.

@@ -33,7 +33,7 @@ Job make_job(json opts = json::object(), int attempts_made = 0)
   Job job;
   job.id = "42";
   job.data = R"({"sql":"select 1"})";
-  job.opts = std::move(opts);
+  job.opts = jq::queue::StoredOpts::from_json(opts);
   job.attempts_made = attempts_made;
   job.processed_on = 1'000;
   return job;

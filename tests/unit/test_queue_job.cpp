@@ -17,6 +17,7 @@ using jq::queue::Backoff;
 using jq::queue::Job;
 using jq::queue::JobOptions;
 using jq::queue::KeepPolicy;
+using jq::queue::StoredOpts;
 using nlohmann::json;
 
 TEST_CASE("jq::queue::Backoff::parse")
@@ -253,7 +254,7 @@ TEST_CASE("jq::queue::JobOptions::to_opts")
     options.remove_on_complete = 5;
     options.remove_on_fail = true;
     Job job;
-    job.opts = options.to_opts(1);
+    job.opts = StoredOpts::from_json(options.to_opts(1));
     CHECK(job.attempts() == 4);
     CHECK(job.backoff().kind == Backoff::Kind::fixed);
     CHECK(job.backoff().delay == 1s);
@@ -267,7 +268,7 @@ TEST_CASE("jq::queue::JobOptions::to_opts")
 TEST_CASE("jq::queue::Job accessors on foreign opts")
 {
   Job job;
-  job.opts = json::parse(
+  job.opts = StoredOpts::parse(
     R"({"attempts":"3","timeout":-1,"lifo":"yes","backoff":"fast"})");
   CHECK(job.attempts() == 1);
   CHECK_FALSE(job.timeout().has_value());
@@ -275,12 +276,12 @@ TEST_CASE("jq::queue::Job accessors on foreign opts")
   CHECK(job.backoff().kind == Backoff::Kind::none);
   CHECK(job.keep_completed().count == -1);
 
-  job.opts = json::parse(R"({"attempts":0,"timeout":1500.7})");
+  job.opts = StoredOpts::parse(R"({"attempts":0,"timeout":1500.7})");
   CHECK(job.attempts() == 1);
   CHECK(job.timeout() == 1500ms);
 
   // Out-of-range numbers are clamped, never cast as they are (UB).
-  job.opts = json::parse(R"({"attempts":1e300,"timeout":1e300,
+  job.opts = StoredOpts::parse(R"({"attempts":1e300,"timeout":1e300,
     "deadline":18446744073709551615,"backoff":{"type":"fixed","delay":-1e300},
     "removeOnComplete":1e300})");
   CHECK(job.attempts() == 1'000'000);
@@ -420,10 +421,70 @@ TEST_CASE("jq::queue::Job::from_hash reads Bull's numbers with one rule")
 TEST_CASE("jq::queue::Job: an operator's retry after the deadline lifts it")
 {
   jq::queue::Job job;
-  job.opts = {{"deadline", 1000}};
+  job.opts = jq::queue::StoredOpts::from_json({{"deadline", 1000}});
   CHECK(job.deadline_ms() == 1000);
   job.retried_on = 900; // retried while the caller still waited
   CHECK(job.deadline_ms() == 1000);
   job.retried_on = 5000;
   CHECK(job.deadline_ms() == std::nullopt);
+}
+
+TEST_CASE("jq::queue::StoredOpts::parse reads what from_json reads")
+{
+  SUBCASE("the same members as the whole document gives")
+  {
+    const std::string text =
+      R"({"attempts":3,"backoff":{"type":"exponential","delay":200},)"
+      R"("lifo":true,"timeout":1500,"deadline":1796000000000,)"
+      R"("removeOnComplete":{"age":3600,"count":10},"removeOnFail":7,)"
+      R"("jobId":"a","delay":0,"timestamp":1,"stackTraceLimit":{"x":[1]}})";
+    const auto read = StoredOpts::parse(text);
+    const auto whole = StoredOpts::from_json(json::parse(text));
+    for (const auto* opts : {&read, &whole}) {
+      CHECK(opts->attempts == 3);
+      CHECK(opts->backoff.kind == Backoff::Kind::exponential);
+      CHECK(opts->backoff.delay == 200ms);
+      CHECK(opts->lifo);
+      CHECK(opts->timeout_ms == 1500);
+      CHECK(opts->deadline_ms == 1796000000000);
+      CHECK(opts->keep_completed.age_seconds == 3600);
+      CHECK(opts->keep_completed.count == 10);
+      CHECK(opts->keep_failed.count == 7);
+      CHECK_FALSE(opts->repeatable_text.has_value());
+    }
+  }
+  SUBCASE("the last of a repeated member counts, as in the document")
+  {
+    const auto read = StoredOpts::parse(R"({"attempts":2,"attempts":"x"})");
+    CHECK(read.attempts == 1);
+    CHECK(StoredOpts::parse(R"({"attempts":"x","attempts":5})").attempts == 5);
+  }
+  SUBCASE("opts that are not a JSON object give the defaults")
+  {
+    for (const char* text :
+         {"", "garbage", "[1,2]", "42", R"({"attempts":3)", "null"}) {
+      CAPTURE(text);
+      const auto read = StoredOpts::parse(text);
+      CHECK(read.attempts == 1);
+      CHECK(read.keep_completed.count == -1);
+      CHECK_FALSE(read.repeatable_text.has_value());
+    }
+    // Nested deeper than any JSON jq reads: refused before parsing.
+    const std::string deep = R"({"backoff":)" + std::string(100000, '[')
+                             + std::string(100000, ']') + "}";
+    CHECK(StoredOpts::parse(deep).backoff.kind == Backoff::Kind::none);
+  }
+  SUBCASE("a repeatable job keeps its whole text; a nested repeat is no repeat")
+  {
+    const std::string text =
+      R"({"repeat":{"every":1000},"attempts":2,"custom":{"a":[1]}})";
+    const auto read = StoredOpts::parse(text);
+    REQUIRE(read.repeatable_text.has_value());
+    CHECK(*read.repeatable_text == text);
+    CHECK(read.attempts == 2);
+    CHECK_FALSE(StoredOpts::parse(R"({"custom":{"repeat":{"every":1}}})")
+                  .repeatable_text.has_value());
+    CHECK_FALSE(
+      StoredOpts::parse(R"({"repeat":null})").repeatable_text.has_value());
+  }
 }

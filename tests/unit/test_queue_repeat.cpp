@@ -18,7 +18,7 @@ Job repeatable(std::string name, json opts)
   job.id = "repeat:x:1";
   job.name = std::move(name);
   job.data = R"({"db":"app","sql":"select 1"})";
-  job.opts = std::move(opts);
+  job.opts = jq::queue::StoredOpts::from_json(opts);
   return job;
 }
 

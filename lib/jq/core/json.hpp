@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,16 @@ bool exceeds_json_depth(std::string_view text,
 // Parse JSON from outside: a discarded value (is_discarded()) when `text`
 // is not JSON or nests too deep.
 nlohmann::json parse_untrusted_json(std::string_view text);
+
+// Parse the JSON object `text` from outside for the members `names` only:
+// `values[i]` gets the member `names[i]` (the last, if repeated; null if
+// absent), and every other member is skipped as it is read, never built.
+// False, with `values` unspecified, when `text` is not a JSON object or
+// nests too deep. For a document read on a hot path for a few of its
+// members, where a DOM would cost an allocation per member.
+bool pick_json_members(std::string_view text,
+                       std::span<const std::string_view> names,
+                       std::span<nlohmann::json> values);
 
 // The JSON text of `value`, compact. Never throws: text that is not valid
 // UTF-8 (a TEXT column can hold any bytes) has those bytes replaced.

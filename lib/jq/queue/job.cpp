@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace jq::queue {
@@ -162,53 +163,117 @@ nlohmann::json JobOptions::to_opts(std::int64_t timestamp) const
   return opts;
 }
 
+namespace {
+
+// The members of Bull's opts that StoredOpts reads, in this order.
+constexpr std::array<std::string_view, 8> k_read_members = {"attempts",
+                                                            "backoff",
+                                                            "lifo",
+                                                            "timeout",
+                                                            "deadline",
+                                                            "removeOnComplete",
+                                                            "removeOnFail",
+                                                            "repeat"};
+using ReadMembers = std::array<nlohmann::json, k_read_members.size()>;
+
+StoredOpts from_members(const ReadMembers& members)
+{
+  const auto& [attempts,
+               backoff,
+               lifo,
+               timeout,
+               deadline,
+               keep_completed,
+               keep_failed,
+               repeat] = members;
+  StoredOpts read;
+  read.attempts =
+    static_cast<int>(std::clamp(json_int(attempts, 1), 1LL, 1'000'000LL));
+  read.backoff = Backoff::from_opts(backoff);
+  read.lifo = lifo.is_boolean() && lifo.get<bool>();
+  read.timeout_ms = std::max(0LL, json_int(timeout, 0));
+  read.deadline_ms = std::max(0LL, json_int(deadline, 0));
+  read.keep_completed = KeepPolicy::from_opts(keep_completed);
+  read.keep_failed = KeepPolicy::from_opts(keep_failed);
+  return read;
+}
+
+} // namespace
+
+StoredOpts StoredOpts::from_json(const nlohmann::json& opts)
+{
+  if (!opts.is_object()) {
+    return {};
+  }
+  ReadMembers members;
+  for (std::size_t i = 0; i < k_read_members.size(); ++i) {
+    const auto found = opts.find(k_read_members[i]);
+    if (found != opts.end()) {
+      members[i] = *found;
+    }
+  }
+  StoredOpts read = from_members(members);
+  if (members.back().is_object()) {
+    read.repeatable_text = dump_json(opts);
+  }
+  return read;
+}
+
+StoredOpts StoredOpts::parse(std::string_view text)
+{
+  ReadMembers members;
+  if (!pick_json_members(text, k_read_members, members)) {
+    return {};
+  }
+  StoredOpts read = from_members(members);
+  if (members.back().is_object()) {
+    read.repeatable_text = std::string(text);
+  }
+  return read;
+}
+
 int Job::attempts() const
 {
-  return static_cast<int>(std::clamp(
-    json_int(opts.value("attempts", nlohmann::json()), 1), 1LL, 1'000'000LL));
+  return opts.attempts;
 }
 
 Backoff Job::backoff() const
 {
-  return Backoff::from_opts(opts.value("backoff", nlohmann::json()));
+  return opts.backoff;
 }
 
 bool Job::lifo() const
 {
-  return opts.value("lifo", nlohmann::json()).is_boolean()
-         && opts["lifo"].get<bool>();
+  return opts.lifo;
 }
 
 std::optional<std::chrono::milliseconds> Job::timeout() const
 {
-  const long long ms = json_int(opts.value("timeout", nlohmann::json()), 0);
-  if (ms <= 0) {
+  if (opts.timeout_ms <= 0) {
     return std::nullopt;
   }
-  return std::chrono::milliseconds(ms);
+  return std::chrono::milliseconds(opts.timeout_ms);
 }
 
 std::optional<std::int64_t> Job::deadline_ms() const
 {
-  const long long ms = json_int(opts.value("deadline", nlohmann::json()), 0);
   // A retry by an operator (Bull's job.retry(), bull-board, Arena,
   // jq-inspect retry) is a new request, whoever asked first: the first
   // caller's deadline bounded only the attempts made for that caller.
-  if (ms <= 0 || retried_on > ms) {
+  if (opts.deadline_ms <= 0 || retried_on > opts.deadline_ms) {
     return std::nullopt;
   }
-  return ms;
+  return opts.deadline_ms;
 }
 
 KeepPolicy Job::keep_completed() const
 {
-  return KeepPolicy::from_opts(
-    opts.value("removeOnComplete", nlohmann::json()));
+  return opts.keep_completed;
 }
 
 KeepPolicy Job::keep_failed() const
 {
-  return KeepPolicy::from_opts(opts.value("removeOnFail", nlohmann::json()));
+  return opts.keep_failed;
 }
 
 Job Job::from_hash(std::string id, const redis::ReplyView& fields)
@@ -224,10 +289,7 @@ Job Job::from_hash(std::string id, const redis::ReplyView& fields)
     } else if (field == "data") {
       job.data = std::string(value);
     } else if (field == "opts") {
-      auto parsed = jq::parse_untrusted_json(value);
-      if (parsed.is_object()) {
-        job.opts = std::move(parsed);
-      }
+      job.opts = StoredOpts::parse(value);
     } else if (field == "timestamp") {
       job.timestamp = parse_field_number(value).value_or(0);
     } else if (field == "processedOn") {
@@ -247,9 +309,6 @@ Job Job::from_hash(std::string id, const redis::ReplyView& fields)
         job.stacktrace = std::move(parsed);
       }
     }
-  }
-  if (!job.opts.is_object()) {
-    job.opts = nlohmann::json::object();
   }
   return job;
 }

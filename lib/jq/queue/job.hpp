@@ -64,21 +64,44 @@ struct JobOptions
   nlohmann::json to_opts(std::int64_t timestamp) const;
 };
 
+// What a worker acts on in a job's stored `opts`, read once as the job is
+// taken, leniently (jobs may come from any producer): opts that are not a
+// JSON object give the defaults, a member of the wrong type its default.
+struct StoredOpts
+{
+  int attempts = 1;
+  Backoff backoff;
+  bool lifo = false;
+  long long timeout_ms = 0;  // 0: none
+  long long deadline_ms = 0; // 0: none
+  KeepPolicy keep_completed;
+  KeepPolicy keep_failed;
+  // The whole opts text of a repeatable job (one whose `repeat` is an
+  // object): its next run copies what the text holds. None for any other.
+  std::optional<std::string> repeatable_text;
+
+  // From the stored text. Only the members above are built as JSON, not
+  // the whole document: this runs once for every job a worker takes.
+  static StoredOpts parse(std::string_view text);
+  static StoredOpts from_json(const nlohmann::json& opts);
+};
+
 // A job as a worker takes it: its hash, decoded leniently (jobs may come
 // from any producer).
 struct Job
 {
   std::string id;
   std::string name;
-  std::string data;    // JSON text, as stored
-  nlohmann::json opts; // an object; empty if the stored opts are garbage
+  std::string data; // JSON text, as stored
+  StoredOpts opts;
   std::int64_t timestamp = 0;
   std::int64_t processed_on = 0;
   // When an operator last retried it (Bull's job.retry()), 0 if never.
   std::int64_t retried_on = 0;
   int attempts_made = 0;
   std::int64_t priority = 0;
-  nlohmann::json stacktrace = nlohmann::json::array(); // one entry a failure
+  // One entry a failure; null (no allocation) until the first.
+  nlohmann::json stacktrace;
 
   int attempts() const;
   Backoff backoff() const;

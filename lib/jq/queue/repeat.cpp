@@ -2,6 +2,7 @@
 
 #include <jq/core/cron.hpp>
 #include <jq/core/error.hpp>
+#include <jq/core/json.hpp>
 
 #include <fmt/core.h>
 
@@ -90,16 +91,21 @@ std::optional<std::int64_t> date_ms(const nlohmann::json& object,
 
 std::optional<Repetition> next_repetition(const Job& job, std::int64_t now_ms)
 {
-  const auto repeat_it = job.opts.find("repeat");
-  if (repeat_it == job.opts.end() || !repeat_it->is_object()) {
+  if (!job.opts.repeatable_text) {
+    return std::nullopt;
+  }
+  // Bull's defaultsDeep below: the next run's opts are this run's, all of
+  // them, with a few members replaced.
+  nlohmann::json opts = parse_untrusted_json(*job.opts.repeatable_text);
+  const auto repeat_it = opts.find("repeat");
+  if (!opts.is_object() || repeat_it == opts.end() || !repeat_it->is_object()) {
     return std::nullopt;
   }
   nlohmann::json repeat = *repeat_it;
   const std::int64_t prev_millis =
-    static_cast<std::int64_t>(number(job.opts, "prevMillis").value_or(0));
-  if (prev_millis == 0 && job.opts.contains("jobId")
-      && job.opts["jobId"].is_string()) {
-    repeat["jobId"] = job.opts["jobId"];
+    static_cast<std::int64_t>(number(opts, "prevMillis").value_or(0));
+  if (prev_millis == 0 && opts.contains("jobId") && opts["jobId"].is_string()) {
+    repeat["jobId"] = opts["jobId"];
   }
   const std::int64_t count =
     static_cast<std::int64_t>(number(repeat, "count").value_or(0)) + 1;
@@ -162,7 +168,6 @@ std::optional<Repetition> next_repetition(const Job& job, std::int64_t now_ms)
                 next_ms);
   const std::int64_t delay = std::max<std::int64_t>(0, next_ms - now_ms);
   // Bull's defaultsDeep: these win, the rest is the current run's opts.
-  nlohmann::json opts = job.opts;
   repeat["count"] = count;
   repeat["key"] = next.repeat_key;
   opts["repeat"] = repeat;

@@ -175,7 +175,7 @@ void RoundLink::log_refusals(const std::vector<JobEnd>& ends,
 void RoundLink::schedule_next_runs(const std::vector<Job>& taken)
 {
   for (const auto& job : taken) {
-    if (!job.opts.contains("repeat")) {
+    if (!job.opts.repeatable_text) {
       continue;
     }
     try {

@@ -5,7 +5,8 @@
 -- Returns {id, 1 | 0, ...} in order: 1 for a new job, 0 when a job with that
 -- id exists (it is left as it is and `duplicated@token` is published).
 local base = ARGV[1]
-local token = ARGV[2]
+local waitingChannel = base .. "waiting@" .. ARGV[2]
+local duplicatedChannel = base .. "duplicated@" .. ARGV[2]
 local target -- wait, or paused while the queue is paused; read once
 -- Plain jobs go in with one LPUSH per run of them; a job with a priority
 -- or lifo flushes the run first, so the order is as if added one by one.
@@ -33,7 +34,7 @@ for i = 3, #ARGV - 7, 8 do
   end
   local jobKey = base .. id
   if redis.call("EXISTS", jobKey) == 1 then
-    redis.call("PUBLISH", base .. "duplicated@" .. token, id)
+    redis.call("PUBLISH", duplicatedChannel, id)
     added[#added + 1] = id
     added[#added + 1] = 0
   else
@@ -52,7 +53,7 @@ for i = 3, #ARGV - 7, 8 do
       else
         plain[#plain + 1] = id
       end
-      redis.call("PUBLISH", base .. "waiting@" .. token, id)
+      redis.call("PUBLISH", waitingChannel, id)
     end
     added[#added + 1] = id
     added[#added + 1] = 1

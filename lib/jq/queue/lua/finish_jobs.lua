@@ -45,11 +45,32 @@ local function trim(setKey, keepCount, keepAge)
   end
 end
 
-local function finish(kind, id, jobKey, i)
+-- The ends in ARGV order, as parallel arrays (a table per end would cost
+-- more than the end's own work): kind, id, first ARGV index, last ARGV
+-- index of its pairs, job key, lock key.
+local kinds, ids, firsts, lasts, jobKeys, lockKeys = {}, {}, {}, {}, {}, {}
+do
+  local i = 6
+  while i <= #ARGV do
+    local n = #ids + 1
+    local id = ARGV[i + 1]
+    kinds[n], ids[n], firsts[n] = ARGV[i], id, i
+    lasts[n] = i + 9 + 2 * tonumber(ARGV[i + 9])
+    jobKeys[n] = base .. id
+    lockKeys[n] = jobKeys[n] .. ":lock"
+    i = lasts[n] + 1
+  end
+end
+
+-- The retention policy of the last end recorded, so that a run of ends
+-- with the same one (the usual case) registers it once.
+local lastSet, lastCount, lastAge
+
+local function finish(n)
+  local kind, id, jobKey, i = kinds[n], ids[n], jobKeys[n], firsts[n]
   local setKey = kind == "completed" and KEYS[2] or KEYS[3]
   local keepCount = tonumber(ARGV[i + 4])
   local keepAge = tonumber(ARGV[i + 5])
-  local pairsTo = i + 9 + 2 * tonumber(ARGV[i + 9])
   if keepCount == 0 then
     redis.call("DEL", jobKey, jobKey .. ":logs")
     trimmed[#trimmed + 1] = id
@@ -60,18 +81,22 @@ local function finish(kind, id, jobKey, i)
     members[#members + 1] = id
     redis.call("HSET", jobKey,
                kind == "completed" and "returnvalue" or "failedReason",
-               ARGV[i + 2], "finishedOn", ARGV[i + 6])
-    hset_pairs(jobKey, i + 10, pairsTo)
-    if keepAge > 0 or keepCount > 0 then
-      policies[setKey .. "\0" .. keepCount .. "\0" .. keepAge] =
-        {setKey, keepCount, keepAge}
+               ARGV[i + 2], "finishedOn", ARGV[i + 6],
+               unpack(ARGV, i + 10, lasts[n]))
+    if (keepAge > 0 or keepCount > 0)
+      and (setKey ~= lastSet or ARGV[i + 4] ~= lastCount
+           or ARGV[i + 5] ~= lastAge) then
+      lastSet, lastCount, lastAge = setKey, ARGV[i + 4], ARGV[i + 5]
+      local policy = setKey .. "\0" .. lastCount .. "\0" .. lastAge
+      policies[policy] = policies[policy] or {setKey, keepCount, keepAge}
     end
   end
   redis.call("PUBLISH", setKey, ARGV[i + 3])
 end
 
-local function retry(id, jobKey, i)
-  hset_pairs(jobKey, i + 10, i + 9 + 2 * tonumber(ARGV[i + 9]))
+local function retry(n)
+  local id, jobKey, i = ids[n], jobKeys[n], firsts[n]
+  hset_pairs(jobKey, i + 10, lasts[n])
   local score = tonumber(ARGV[i + 7])
   if score > 0 then
     redis.call("ZADD", KEYS[10], score, id)
@@ -83,33 +108,19 @@ local function retry(id, jobKey, i)
            ARGV[i + 8] == "1", id)
 end
 
--- The ends in ARGV order: {kind, id, first ARGV index}.
-local ends = {}
-do
-  local i = 6
-  while i <= #ARGV do
-    ends[#ends + 1] = {ARGV[i], ARGV[i + 1], i}
-    i = i + 10 + 2 * tonumber(ARGV[i + 9])
-  end
-end
-
 -- The lock holder of each end, read in one call (token "0": none needed).
 local holders = {}
-if token ~= "0" and #ends > 0 then
-  local lockKeys = {}
-  for n, e in ipairs(ends) do
-    lockKeys[n] = base .. e[2] .. ":lock"
-  end
+if token ~= "0" and #ids > 0 then
   holders = redis.call("MGET", unpack(lockKeys))
 end
 
 -- 0 when the end may be recorded, else a negative code. A job locked by a
 -- worker cannot be removed, so its hash is looked for only otherwise.
-local function check(n, jobKey)
+local function check(n)
   if holders[n] == token then
     return 0
   end
-  if redis.call("EXISTS", jobKey) == 0 then
+  if redis.call("EXISTS", jobKeys[n]) == 0 then
     return -1
   end
   if token == "0" then
@@ -121,8 +132,8 @@ end
 -- Take the ids out of active: one LREM each for a few, else one rewrite of
 -- the list (dropping the occurrence nearest the tail, as LREM -1 does).
 local leaving = {}
-for n, e in ipairs(ends) do
-  local code = check(n, base .. e[2])
+for n = 1, #ids do
+  local code = check(n)
   codes[n] = code
   if code == 0 then
     leaving[#leaving + 1] = n
@@ -130,14 +141,14 @@ for n, e in ipairs(ends) do
 end
 if #leaving < 3 then
   for _, n in ipairs(leaving) do
-    if redis.call("LREM", KEYS[1], -1, ends[n][2]) == 0 then
+    if redis.call("LREM", KEYS[1], -1, ids[n]) == 0 then
       codes[n] = -3
     end
   end
 else
   local wanted = {}
   for _, n in ipairs(leaving) do
-    wanted[ends[n][2]] = n
+    wanted[ids[n]] = n
   end
   local active = redis.call("LRANGE", KEYS[1], 0, -1)
   local kept = {}
@@ -162,16 +173,14 @@ else
   end
 end
 
-for n, e in ipairs(ends) do
+for n = 1, #ids do
   if codes[n] == 0 then
-    local kind, id, i = e[1], e[2], e[3]
-    local jobKey = base .. id
-    locks[#locks + 1] = jobKey .. ":lock"
-    recorded[#recorded + 1] = id
-    if kind == "retry" then
-      retry(id, jobKey, i)
+    locks[#locks + 1] = lockKeys[n]
+    recorded[#recorded + 1] = ids[n]
+    if kinds[n] == "retry" then
+      retry(n)
     else
-      finish(kind, id, jobKey, i)
+      finish(n)
     end
   end
 end
@@ -179,7 +188,10 @@ if #recorded > 0 then
   if token ~= "0" then
     redis.call("DEL", unpack(locks))
   end
-  redis.call("SREM", KEYS[4], unpack(recorded))
+  -- Ids are in stalled only between a stall check and their next renewal.
+  if redis.call("SCARD", KEYS[4]) > 0 then
+    redis.call("SREM", KEYS[4], unpack(recorded))
+  end
 end
 for setKey, members in pairs(added) do
   redis.call("ZADD", setKey, unpack(members))
@@ -195,6 +207,7 @@ if #trimmed > 0 then
   redis.call("ZREMRANGEBYRANK", KEYS[7], 0, -100001)
 end
 local taken = {}
-take_waiting(base, KEYS[5], KEYS[1], KEYS[6], tonumber(ARGV[5]), token,
-             lockDuration, now, taken)
+take_waiting(KEYS[5], KEYS[1], tonumber(ARGV[5]),
+             job_starter(base, KEYS[1], KEYS[6], token, lockDuration, now),
+             taken)
 return {codes, taken}

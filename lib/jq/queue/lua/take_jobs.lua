@@ -11,6 +11,7 @@
 -- Returns {id, fields, ...}; fields are {} for an id whose hash is gone (it
 -- is dropped from active).
 local base, token, lockDuration, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local start = job_starter(base, KEYS[2], KEYS[3], token, lockDuration, now)
 local started = {}
 for i = 6, #ARGV do
   local id = ARGV[i]
@@ -18,13 +19,9 @@ for i = 6, #ARGV do
     local holder = redis.call("GET", base .. id .. ":lock")
     if not holder then
       redis.call("SREM", KEYS[4], id)
-      local job = start_job(base, KEYS[2], id, token, lockDuration, now,
-                            KEYS[3])
-      started[#started + 1] = job[1]
-      started[#started + 1] = job[2]
+      start(id, started)
     end
   end
 end
-take_waiting(base, KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[5]), token,
-             lockDuration, now, started)
+take_waiting(KEYS[1], KEYS[2], tonumber(ARGV[5]), start, started)
 return started

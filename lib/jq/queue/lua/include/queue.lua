@@ -32,34 +32,40 @@ local function push_job(priorityKey, target, priority, lifo, id)
   end
 end
 
--- Lock and start job `id` (already in active): the reply is {id, fields},
--- or {id, {}} when its hash is gone (it is dropped from active then).
-local function start_job(base, activeKey, id, token, lockDuration, now,
-                         priorityKey)
-  local jobKey = base .. id
-  local fields = redis.call("HGETALL", jobKey)
-  if #fields == 0 then
-    redis.call("LREM", activeKey, -1, id)
-    return {id, {}}
-  end
-  redis.call("SET", jobKey .. ":lock", token, "PX", lockDuration)
-  -- Only a job with a priority is in the priority set (Bull writes "0"
-  -- for none), so most starts skip the ZREM.
-  local priority
-  for i = 1, #fields, 2 do
-    if fields[i] == "priority" then
-      priority = fields[i + 1]
-      break
+-- A function that locks and starts a job already in active, appending
+-- `id, fields` to `out` ({} as the fields when its hash is gone: it is
+-- dropped from active then). What every start shares is worked out once
+-- here: a call starts hundreds of jobs.
+local function job_starter(base, activeKey, priorityKey, token, lockDuration,
+                           now)
+  local activeChannel = base .. "active@" .. token
+  return function(id, out)
+    local jobKey = base .. id
+    local fields = redis.call("HGETALL", jobKey)
+    out[#out + 1] = id
+    out[#out + 1] = fields
+    if #fields == 0 then
+      redis.call("LREM", activeKey, -1, id)
+      return
     end
+    redis.call("SET", jobKey .. ":lock", token, "PX", lockDuration)
+    -- Only a job with a priority is in the priority set (Bull writes "0"
+    -- for none), so most starts skip the ZREM.
+    local priority
+    for i = 1, #fields, 2 do
+      if fields[i] == "priority" then
+        priority = fields[i + 1]
+        break
+      end
+    end
+    if priority ~= "0" then
+      redis.call("ZREM", priorityKey, id)
+    end
+    redis.call("PUBLISH", activeChannel, id)
+    redis.call("HSET", jobKey, "processedOn", now)
+    fields[#fields + 1] = "processedOn"
+    fields[#fields + 1] = now
   end
-  if priority ~= "0" then
-    redis.call("ZREM", priorityKey, id)
-  end
-  redis.call("PUBLISH", base .. "active@" .. token, id)
-  redis.call("HSET", jobKey, "processedOn", now)
-  fields[#fields + 1] = "processedOn"
-  fields[#fields + 1] = now
-  return {id, fields}
 end
 
 -- HSET the field/value pairs ARGV[from..to] (none when to < from).
@@ -69,11 +75,10 @@ local function hset_pairs(key, from, to)
   end
 end
 
--- Take up to `count` jobs from the end of wait into active and start each,
--- as that many RPOPLPUSHes would (same order in both lists) but in three
--- calls; appends {id, fields} pairs to `out`.
-local function take_waiting(base, waitKey, activeKey, priorityKey, count,
-                            token, lockDuration, now, out)
+-- Take up to `count` jobs from the end of wait into active and start each
+-- with `start` (job_starter), as that many RPOPLPUSHes would (same order in
+-- both lists) but in three calls; appends {id, fields} pairs to `out`.
+local function take_waiting(waitKey, activeKey, count, start, out)
   if count <= 0 then
     return
   end
@@ -88,9 +93,6 @@ local function take_waiting(base, waitKey, activeKey, priorityKey, count,
   end
   redis.call("LPUSH", activeKey, unpack(popped))
   for _, id in ipairs(popped) do
-    local job = start_job(base, activeKey, id, token, lockDuration, now,
-                          priorityKey)
-    out[#out + 1] = job[1]
-    out[#out + 1] = job[2]
+    start(id, out)
   end
 end
