@@ -379,8 +379,7 @@ int run_wait(const Options& options, jq::cli::Format format)
     all_completed =
       all_completed && result.outcome
       && result.outcome->status == jq::queue::Outcome::Status::completed;
-    std::cout << jq::dump_json(jq::cli::result_line(std::move(result), 0))
-              << '\n';
+    std::cout << jq::cli::result_line(std::move(result), 0) << '\n';
   }
   return jq::to_int(all_completed ? jq::ExitCode::success
                                   : jq::ExitCode::job_failed);

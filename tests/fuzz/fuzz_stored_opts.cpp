@@ -16,7 +16,8 @@
 
 using jq::fuzz::check;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size)
 {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const auto read = jq::queue::StoredOpts::parse(text);
@@ -31,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(read.timeout_ms == whole.timeout_ms, "timeout", text);
   check(read.deadline_ms == whole.deadline_ms, "deadline", text);
   check(read.keep_completed.count == whole.keep_completed.count
-          && read.keep_completed.age_seconds == whole.keep_completed.age_seconds,
+          && read.keep_completed.age_seconds
+               == whole.keep_completed.age_seconds,
         "removeOnComplete",
         text);
   check(read.keep_failed.count == whole.keep_failed.count

@@ -50,15 +50,24 @@ TEST_CASE("jq::pick_json_members builds the named members as the DOM has them")
 TEST_CASE("jq::pick_json_members: text that is not one JSON object")
 {
   std::array<json, 3> values;
-  for (const char* text : {"", " ", "[]", R"([{"a":1}])", "1", "\"a\"", "null",
-                           R"({"a":1)", R"({"a":1} x)", R"({"a":1}{})",
-                           R"({"a":})", "\xff"}) {
+  for (const char* text : {"",
+                           " ",
+                           "[]",
+                           R"([{"a":1}])",
+                           "1",
+                           "\"a\"",
+                           "null",
+                           R"({"a":1)",
+                           R"({"a":1} x)",
+                           R"({"a":1}{})",
+                           R"({"a":})",
+                           "\xff"}) {
     CAPTURE(text);
     CHECK_FALSE(jq::pick_json_members(text, k_names, values));
   }
   // Nested past k_max_json_depth, even in a member that is skipped.
-  const std::string deep = R"({"x":)" + std::string(100'000, '[')
-                           + std::string(100'000, ']') + "}";
+  const std::string deep =
+    R"({"x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
   CHECK_FALSE(jq::pick_json_members(deep, k_names, values));
   // Values left by an earlier call are not kept.
   values[0] = 7;

@@ -200,12 +200,14 @@ TEST_CASE("jq::queue::KeepPolicy::from_opts")
   }
 }
 
-TEST_CASE("jq::queue::JobOptions::to_opts")
+TEST_CASE("jq::queue::JobOptions::opts_text")
 {
   SUBCASE("the defaults")
   {
     const JobOptions options;
-    const json opts = options.to_opts(1'700'000'000'000);
+    const std::string text = options.opts_text(1'700'000'000'000);
+    CHECK(text == R"({"attempts":1,"delay":0,"timestamp":1700000000000})");
+    const json opts = json::parse(text);
     CHECK(opts["attempts"] == 1);
     CHECK(opts["delay"] == 0);
     CHECK(opts["timestamp"] == 1'700'000'000'000);
@@ -230,7 +232,12 @@ TEST_CASE("jq::queue::JobOptions::to_opts")
     options.timeout = 30s;
     options.remove_on_complete = json::parse(R"({"age":60,"count":3})");
     options.remove_on_fail = false;
-    const json opts = options.to_opts(42);
+    options.deadline_ms = 99;
+    const std::string text = options.opts_text(42);
+    // As dumping the object writes it: members by name.
+    CHECK(text == jq::dump_json(json::parse(text)));
+    const json opts = json::parse(text);
+    CHECK(opts["deadline"] == 99);
     CHECK(opts["jobId"] == "order-7");
     CHECK(opts["attempts"] == 3);
     CHECK(opts["backoff"]
@@ -244,6 +251,20 @@ TEST_CASE("jq::queue::JobOptions::to_opts")
     CHECK(opts["timestamp"] == 42);
   }
 
+  SUBCASE("an id that needs escaping is written as dumping it would")
+  {
+    for (const char* id :
+         {"a\"b", "back\\slash", "tab\there", "\x01", "caf\u00e9", "\xff"}) {
+      CAPTURE(id);
+      JobOptions options;
+      options.job_id = id;
+      const std::string text = options.opts_text(1);
+      json expected = {
+        {"attempts", 1}, {"delay", 0}, {"jobId", id}, {"timestamp", 1}};
+      CHECK(text == jq::dump_json(expected));
+    }
+  }
+
   SUBCASE("a worker reads back what a producer wrote")
   {
     JobOptions options;
@@ -254,7 +275,7 @@ TEST_CASE("jq::queue::JobOptions::to_opts")
     options.remove_on_complete = 5;
     options.remove_on_fail = true;
     Job job;
-    job.opts = StoredOpts::from_json(options.to_opts(1));
+    job.opts = StoredOpts::parse(options.opts_text(1));
     CHECK(job.attempts() == 4);
     CHECK(job.backoff().kind == Backoff::Kind::fixed);
     CHECK(job.backoff().delay == 1s);

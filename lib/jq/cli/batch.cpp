@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include <array>
+#include <iterator>
 
 namespace jq::cli {
 
@@ -193,50 +194,62 @@ std::variant<queue::Submission, std::string> parse_job_line(
   }
 }
 
-json result_line(queue::SubmissionResult result, std::uint64_t line)
+std::string result_line(queue::SubmissionResult result, std::uint64_t line)
 {
-  json object = json::object();
-  if (line != 0) {
-    object["line"] = line;
-  }
-  object["id"] = result.id;
-  object["status"] = status_name(result);
-  object["result"] = nullptr;
-  object["error"] = nullptr;
-  object["attempts"] = 0;
-  if (result.outcome) {
-    auto& outcome = *result.outcome;
-    object["attempts"] = outcome.attempts;
-    if (outcome.status == queue::Outcome::Status::completed) {
-      object["result"] = std::move(outcome.result);
-    } else {
-      object["error"] = {{"message", outcome.failed_reason}};
-      if (!outcome.stack.empty()) {
-        object["error"]["stack"] = outcome.stack;
-      }
-    }
-  } else if (result.kind == queue::Waited::Kind::timed_out) {
-    object["error"] = {
-      {"message", "timed out waiting for the reply (the job may still run)"}};
-  } else if (result.kind == queue::Waited::Kind::missing) {
-    object["error"] = {{"message", "no such job"}};
+  // Written member by member, in the order dump_json writes an object's
+  // members (by name): jq-submit writes one for every job.
+  const queue::Outcome* outcome = result.outcome ? &*result.outcome : nullptr;
+  const bool is_completed =
+    outcome != nullptr && outcome->status == queue::Outcome::Status::completed;
+  std::string text;
+  const auto out = std::back_inserter(text);
+  fmt::format_to(out,
+                 R"({{"attempts":{},"elapsed_ms":{},"error":)",
+                 outcome != nullptr ? outcome->attempts : 0,
+                 result.elapsed_ms);
+  if (is_completed) {
+    text += "null";
   } else {
-    object["error"] = {
-      {"message", "the job finished but its reply is no longer kept"}};
+    text += R"({"message":)";
+    if (outcome != nullptr) {
+      append_json_string(text, result.outcome->failed_reason);
+      if (!outcome->stack.empty()) {
+        text += R"(,"stack":)";
+        append_json_string(text, result.outcome->stack);
+      }
+    } else if (result.kind == queue::Waited::Kind::timed_out) {
+      text += "\"timed out waiting for the reply (the job may still run)\"";
+    } else if (result.kind == queue::Waited::Kind::missing) {
+      text += R"("no such job")";
+    } else {
+      text += R"("the job finished but its reply is no longer kept")";
+    }
+    text += '}';
   }
-  object["elapsed_ms"] = result.elapsed_ms;
-  return object;
+  text += R"(,"id":)";
+  append_json_string(text, result.id);
+  if (line != 0) {
+    fmt::format_to(out, R"(,"line":{})", line);
+  }
+  text += R"(,"result":)";
+  if (is_completed) {
+    append_json(text, outcome->result);
+  } else {
+    text += "null";
+  }
+  fmt::format_to(out, R"(,"status":"{}"}})", status_name(result));
+  return text;
 }
 
-json invalid_line(std::uint64_t line, std::string_view reason)
+std::string invalid_line(std::uint64_t line, std::string_view reason)
 {
-  return {{"line", line},
-          {"id", nullptr},
-          {"status", "invalid"},
-          {"result", nullptr},
-          {"error", {{"message", reason}}},
-          {"attempts", 0},
-          {"elapsed_ms", 0}};
+  return jq::dump_json(json{{"line", line},
+                            {"id", nullptr},
+                            {"status", "invalid"},
+                            {"result", nullptr},
+                            {"error", {{"message", reason}}},
+                            {"attempts", 0},
+                            {"elapsed_ms", 0}});
 }
 
 LineWriter::LineWriter(std::ostream& out, bool ordered)
@@ -245,9 +258,10 @@ LineWriter::LineWriter(std::ostream& out, bool ordered)
 {
 }
 
-void LineWriter::write(std::uint64_t line, const json& object)
+void LineWriter::write(std::uint64_t line, std::string json_text)
 {
-  hold(line, jq::dump_json(object) + '\n');
+  json_text += '\n';
+  hold(line, std::move(json_text));
 }
 
 void LineWriter::skip(std::uint64_t line)

@@ -46,12 +46,12 @@ parse_job_line(std::string_view line,
                const JobDefaults& defaults);
 
 // The JSON Lines object for a submission's result (the envelope, plus
-// `line` when `line` is non-zero). Statuses: completed, failed, timeout,
-// missing, gone. The result's document is moved into it, not copied.
-nlohmann::json result_line(queue::SubmissionResult result, std::uint64_t line);
+// `line` when `line` is non-zero), as dump_json writes it, without the
+// newline. Statuses: completed, failed, timeout, missing, gone.
+std::string result_line(queue::SubmissionResult result, std::uint64_t line);
 
-// The object for an invalid input line.
-nlohmann::json invalid_line(std::uint64_t line, std::string_view reason);
+// The same for an invalid input line.
+std::string invalid_line(std::uint64_t line, std::string_view reason);
 
 // Writes JSON Lines in completion order, or with `ordered` in line order,
 // holding back only what is ahead of a line still pending.
@@ -60,7 +60,8 @@ class LineWriter
 public:
   LineWriter(std::ostream& out, bool ordered);
 
-  void write(std::uint64_t line, const nlohmann::json& object);
+  // Line `line`'s output: one JSON text (a newline is added).
+  void write(std::uint64_t line, std::string json_text);
   // Line `line` has no output (a blank line).
   void skip(std::uint64_t line);
   // Lines held back, waiting for an earlier one.

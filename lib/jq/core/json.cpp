@@ -224,6 +224,21 @@ void append_json_string(std::string& out, std::string& text)
   append_json(out, value);
 }
 
+void append_json_string(std::string& out, std::string_view text)
+{
+  const bool is_plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (!is_plain) {
+    std::string copy(text);
+    append_json_string(out, copy);
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
+
 std::string dump_json(const nlohmann::ordered_json& value)
 {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

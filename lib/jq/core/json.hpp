@@ -47,5 +47,8 @@ void append_json(std::string& out, const nlohmann::json& value);
 // copied. For a document written piece by piece on a hot path (a job's
 // reply, its event), where a DOM would cost an allocation per member.
 void append_json_string(std::string& out, std::string& text);
+// The same for text that cannot be moved: copied only when it needs
+// escaping (plain printable ASCII is written as it is).
+void append_json_string(std::string& out, std::string_view text);
 
 } // namespace jq

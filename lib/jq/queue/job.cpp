@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <iterator>
 
 namespace jq::queue {
 
@@ -130,37 +131,44 @@ KeepPolicy KeepPolicy::from_opts(const nlohmann::json& value)
   return keep;
 }
 
-nlohmann::json JobOptions::to_opts(std::int64_t timestamp) const
+std::string JobOptions::opts_text(std::int64_t timestamp) const
 {
-  nlohmann::json opts = nlohmann::json::object();
-  if (job_id) {
-    opts["jobId"] = *job_id;
-  }
-  opts["attempts"] = attempts;
+  // In the order dump_json writes an object's members: by name.
+  std::string text;
+  text.reserve(160 + (job_id ? job_id->size() : 0));
+  const auto out = std::back_inserter(text);
+  fmt::format_to(out, R"({{"attempts":{})", attempts);
   if (backoff.kind != Backoff::Kind::none) {
-    opts["backoff"] = backoff.to_opts();
-  }
-  if (priority != 0) {
-    opts["priority"] = priority;
-  }
-  if (lifo) {
-    opts["lifo"] = true;
-  }
-  if (timeout) {
-    opts["timeout"] = timeout->count();
+    text += R"(,"backoff":)";
+    append_json(text, backoff.to_opts());
   }
   if (deadline_ms) {
-    opts["deadline"] = *deadline_ms;
+    fmt::format_to(out, R"(,"deadline":{})", *deadline_ms);
+  }
+  fmt::format_to(out, R"(,"delay":{})", delay.count());
+  if (job_id) {
+    text += R"(,"jobId":)";
+    append_json_string(text, std::string_view(*job_id));
+  }
+  if (lifo) {
+    text += R"(,"lifo":true)";
+  }
+  if (priority != 0) {
+    fmt::format_to(out, R"(,"priority":{})", priority);
   }
   if (!remove_on_complete.is_null()) {
-    opts["removeOnComplete"] = remove_on_complete;
+    text += R"(,"removeOnComplete":)";
+    append_json(text, remove_on_complete);
   }
   if (!remove_on_fail.is_null()) {
-    opts["removeOnFail"] = remove_on_fail;
+    text += R"(,"removeOnFail":)";
+    append_json(text, remove_on_fail);
   }
-  opts["delay"] = delay.count();
-  opts["timestamp"] = timestamp;
-  return opts;
+  if (timeout) {
+    fmt::format_to(out, R"(,"timeout":{})", timeout->count());
+  }
+  fmt::format_to(out, R"(,"timestamp":{}}})", timestamp);
+  return text;
 }
 
 namespace {

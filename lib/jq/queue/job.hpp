@@ -60,8 +60,10 @@ struct JobOptions
   nlohmann::json remove_on_complete;
   nlohmann::json remove_on_fail;
 
-  // Bull's stored `opts` JSON (docs/bull-layout.md section 2).
-  nlohmann::json to_opts(std::int64_t timestamp) const;
+  // Bull's stored `opts` JSON text (docs/bull-layout.md section 2), as
+  // dump_json writes the object: written member by member, since a
+  // submitter writes one for every job.
+  std::string opts_text(std::int64_t timestamp) const;
 };
 
 // What a worker acts on in a job's stored `opts`, read once as the job is

@@ -27,8 +27,8 @@ void Producer::append_args(std::vector<std::string>& args,
   args.push_back(options.job_id.value_or(""));
   args.push_back(job.name);
   args.push_back(job.data);
-  args.push_back(
-    dump_json(job.bull_opts ? *job.bull_opts : options.to_opts(timestamp)));
+  args.push_back(job.bull_opts ? dump_json(*job.bull_opts)
+                               : options.opts_text(timestamp));
   args.push_back(std::to_string(timestamp));
   args.push_back(std::to_string(options.delay.count()));
   args.push_back(std::to_string(options.priority));
