@@ -26,6 +26,11 @@ SQLite::Database open_writer(const std::string& path,
                              const std::string& journal_mode = "WAL")
 {
   SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  // As the worker's connections do (Connection::on_busy): a commit can meet
+  // the checkpointer's connection holding a WAL lock for a moment, and on a
+  // loaded machine the moment was long enough to fail a test ("database is
+  // locked", once, with ASan builds running beside it).
+  db.setBusyTimeout(10'000);
   db.exec("PRAGMA page_size = 4096; PRAGMA journal_mode = " + journal_mode
           + "; PRAGMA synchronous = NORMAL; "
             "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)");
