@@ -198,7 +198,7 @@ std::string result_line(queue::SubmissionResult result, std::uint64_t line)
 {
   // Written member by member, in the order dump_json writes an object's
   // members (by name): jq-submit writes one for every job.
-  const queue::Outcome* outcome = result.outcome ? &*result.outcome : nullptr;
+  queue::Outcome* const outcome = result.outcome ? &*result.outcome : nullptr;
   const bool is_completed =
     outcome != nullptr && outcome->status == queue::Outcome::Status::completed;
   std::string text;
@@ -212,10 +212,10 @@ std::string result_line(queue::SubmissionResult result, std::uint64_t line)
   } else {
     text += R"({"message":)";
     if (outcome != nullptr) {
-      append_json_string(text, result.outcome->failed_reason);
+      append_json_string(text, outcome->failed_reason);
       if (!outcome->stack.empty()) {
         text += R"(,"stack":)";
-        append_json_string(text, result.outcome->stack);
+        append_json_string(text, outcome->stack);
       }
     } else if (result.kind == queue::Waited::Kind::timed_out) {
       text += "\"timed out waiting for the reply (the job may still run)\"";

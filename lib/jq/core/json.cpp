@@ -137,8 +137,11 @@ private:
 
   bool put(nlohmann::json&& value)
   {
-    // A document that is a single value is no object.
-    return m_depth > 0 && (place(std::move(value)), true);
+    if (m_depth == 0) {
+      return false; // a document that is a single value is no object
+    }
+    place(std::move(value));
+    return true;
   }
 
   bool open(nlohmann::json::value_t type)

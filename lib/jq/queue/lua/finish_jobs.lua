@@ -87,7 +87,8 @@ local function finish(n)
       and (setKey ~= lastSet or ARGV[i + 4] ~= lastCount
            or ARGV[i + 5] ~= lastAge) then
       lastSet, lastCount, lastAge = setKey, ARGV[i + 4], ARGV[i + 5]
-      local policy = setKey .. "\0" .. lastCount .. "\0" .. lastAge
+      -- Keyed by the numbers: "2" and "2.0" are one policy.
+      local policy = setKey .. "\0" .. keepCount .. "\0" .. keepAge
       policies[policy] = policies[policy] or {setKey, keepCount, keepAge}
     end
   end
