@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <array>
@@ -33,6 +34,20 @@ bool runs_as(std::string_view name)
   return exe.substr(slash == std::string_view::npos ? 0 : slash + 1) == name;
 }
 
+// The kernel names a process after the file it executes, so the second
+// start would be "exe" to pkill, killall, ps and top (and so would every
+// thread started after it): give it back the name of its first start, which
+// its arguments keep (argv[0]'s file name, as a shell passes it; `name` if
+// there is none). Limited to 15 bytes by the kernel.
+void restore_name(const char* const* argv, std::string_view name) noexcept
+{
+  std::string_view first = argv[0] != nullptr ? argv[0] : "";
+  first.remove_prefix(first.rfind('/') + 1); // npos + 1 == 0: no slash
+  std::array<char, 16> comm{};
+  (first.empty() ? name : first).copy(comm.data(), comm.size() - 1);
+  prctl(PR_SET_NAME, comm.data(), 0, 0, 0);
+}
+
 } // namespace
 
 void tune_allocator(char** argv, std::string_view name) noexcept
@@ -41,11 +56,15 @@ void tune_allocator(char** argv, std::string_view name) noexcept
 
   const char* const tunables = std::getenv("GLIBC_TUNABLES");
   const std::string_view current = tunables == nullptr ? "" : tunables;
-  // Once only: in secure mode (setuid, file capabilities) glibc drops the
-  // setting from the variable, and a second look would start again forever.
+  if (std::getenv(k_marker) != nullptr) {
+    // Started again (or by one that was): once only, since in secure mode
+    // (setuid, file capabilities) glibc drops the setting from the
+    // variable, and a second look would start again forever.
+    restore_name(argv, name);
+    return;
+  }
   if (current.find(k_tcache_settings) != std::string_view::npos
-      || std::getenv(k_marker) != nullptr || getauxval(AT_SECURE) != 0
-      || !runs_as(name)) {
+      || getauxval(AT_SECURE) != 0 || !runs_as(name)) {
     return;
   }
   try {

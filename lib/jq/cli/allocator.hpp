@@ -17,7 +17,9 @@ namespace jq::cli {
 // glibc reads the second only from the environment, when the process
 // starts (GLIBC_TUNABLES). When it is not set there, this starts the
 // program again in place, once (execv of /proc/self/exe: same process id,
-// arguments and environment, plus the setting and JQ_ALLOCATOR_TUNED=1);
+// arguments and environment, plus the setting and JQ_ALLOCATOR_TUNED=1),
+// under the name it was started with still (for pkill, ps and top, not
+// "exe");
 // when that fails, the program runs on as it is. It does not when
 // GLIBC_TUNABLES names a tcache setting already (the user's choice), in secure
 // mode (setuid, file capabilities), or when /proc/self/exe is not a file

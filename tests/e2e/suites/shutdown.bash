@@ -58,6 +58,25 @@ test_sigterm_idle() {
 }
 TEST "SIGTERM: an idle worker exits 0 promptly" test_sigterm_idle
 
+# What operators stop it by: `pkill jq-worker`, `killall jq-worker`, `top`
+# and `ps -e` go by the process name, which jq-worker keeps (and so do its
+# threads) even though it starts itself again to set its allocator up.
+test_process_name() {
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 2 || return
+  expect_exit 0 submit --db app --format value --sql 'select 1'
+  expect_eq "$(</proc/"$WORKER_PID"/comm)" jq-worker "the process name"
+  local names
+  names=$(cat /proc/"$WORKER_PID"/task/*/comm | sort -u)
+  expect_eq "$names" jq-worker "its threads' names"
+  if ! pgrep -x jq-worker | grep -qx "$WORKER_PID"; then
+    fail "pgrep -x jq-worker does not list the worker ($WORKER_PID)" \
+      "    pgrep -x jq-worker: $(pgrep -x jq-worker | tr '\n' ' ')"
+  fi
+  stop_worker "$WORKER_PID" TERM
+  expect_eq "$WORKER_RC" 0 "jq-worker exit status after SIGTERM"
+}
+TEST "the worker and its threads are named jq-worker (pkill, top)" test_process_name
+
 test_sigterm_grace_runs_out() {
   local long_sql=${slow_sql/9000000/20000000}
   start_worker --db app="$TEST_DIR/app.sqlite" --grace 500ms || return
