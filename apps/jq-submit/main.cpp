@@ -4,6 +4,7 @@
 #include <jq/cli/common.hpp>
 #include <jq/cli/format.hpp>
 #include <jq/cli/job_input.hpp>
+#include <jq/cli/line_reader.hpp>
 #include <jq/core/clock.hpp>
 #include <jq/core/duration.hpp>
 #include <jq/core/error.hpp>
@@ -16,6 +17,7 @@
 #include <jq/queue/producer.hpp>
 #include <jq/queue/submitter.hpp>
 #include <jq/redis/connection.hpp>
+#include <jq/sql/request.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -55,6 +57,7 @@ struct Options
   bool ordered = false;
   std::vector<std::string> wait_ids;
   int replicas = 0;
+  std::size_t max_payload_bytes = jq::sql::k_default_max_payload_bytes;
 };
 
 void setup(CLI::App& app, Options& options)
@@ -143,6 +146,14 @@ void setup(CLI::App& app, Options& options)
                  "Interrupt and fail an attempt that runs longer (Bull's "
                  "opts.timeout)");
   app
+    .add_option("--max-payload-bytes",
+                options.max_payload_bytes,
+                "Refuse a job whose data is larger, unsent (jq-worker fails "
+                "such a job; keep the two alike); --stdin answers a line "
+                "longer than this and 64 KiB invalid, read past and not kept")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
+  app
     .add_option("--keep",
                 options.keep,
                 "How long the reply is kept after the job ends (at least "
@@ -178,6 +189,7 @@ jq::cli::JobDefaults job_defaults(const Options& options)
   defaults.timeout = jq::parse_duration(options.timeout);
   defaults.keep = jq::parse_duration(options.keep);
   defaults.is_waiting = !options.no_wait;
+  defaults.max_payload_bytes = options.max_payload_bytes;
   return defaults;
 }
 
@@ -304,11 +316,28 @@ int run_stdin(const Options& options)
   long long invalid = 0;
   long long not_completed = 0;
   std::string line;
+  const std::size_t line_limit = jq::cli::line_limit(options.max_payload_bytes);
   submitter.run(
     [&]() -> std::optional<jq::queue::Submission> {
-      while (std::getline(std::cin, line)) {
+      for (;;) {
+        const auto read = jq::cli::read_line(std::cin, line, line_limit);
+        using Kind = jq::cli::LineRead::Kind;
+        if (read.kind == Kind::end) {
+          break;
+        }
         ++line_number;
-        bytes_read += line.size() + 1;
+        bytes_read += read.length + 1;
+        if (read.kind == Kind::too_long) {
+          ++invalid;
+          writer.write(line_number,
+                       jq::cli::invalid_line(
+                         line_number,
+                         fmt::format("the line is over {} bytes (the most "
+                                     "--max-payload-bytes leaves it); "
+                                     "read past, not kept",
+                                     line_limit)));
+          continue;
+        }
         if (line.find_first_not_of(" \t\r") == std::string::npos) {
           writer.skip(line_number); // blank lines are not jobs
           continue;
@@ -412,7 +441,8 @@ int run(const Options& options)
     defaults.options,
     defaults.timeout,
     defaults.keep,
-    defaults.is_waiting);
+    defaults.is_waiting,
+    defaults.max_payload_bytes);
   const auto url = options.common.url();
   const auto keys = options.common.keys();
   JQ_LOG(debug, "redis {} queue {}", url.redacted(), keys.base());

@@ -14,6 +14,7 @@
 #include <jq/queue/worker.hpp>
 #include <jq/sql/database_spec.hpp>
 #include <jq/sql/engine.hpp>
+#include <jq/sql/request.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -43,7 +44,7 @@ struct Options
   std::size_t max_result_bytes = jq::sql::Limits{}.max_result_bytes;
   std::size_t max_value_bytes = jq::sql::Limits{}.max_value_bytes;
   std::size_t max_memory = 256 * 1024 * 1024;
-  std::size_t max_payload_bytes = 16 * 1024 * 1024;
+  std::size_t max_payload_bytes = jq::sql::k_default_max_payload_bytes;
   std::string metrics_listen; // empty: no metrics endpoint
 };
 

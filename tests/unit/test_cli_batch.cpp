@@ -64,6 +64,21 @@ TEST_CASE("job line: a duration that is not one is refused by name")
         != std::string::npos);
 }
 
+TEST_CASE("job line: data over --max-payload-bytes is refused, unsent")
+{
+  JobDefaults defaults;
+  defaults.max_payload_bytes = 64;
+  const std::string sql = "select '" + std::string(40, 'x') + "'";
+  const std::string small = R"({"db":"app","sql":"select 1"})";
+  const std::string large = R"({"db":"app","sql":")" + sql + R"("})";
+  CHECK(std::holds_alternative<jq::queue::Submission>(
+    parse_job_line(small, 1, defaults)));
+  auto parsed = parse_job_line(large, 1, defaults);
+  REQUIRE(std::holds_alternative<std::string>(parsed));
+  CHECK(std::get<std::string>(parsed).find("over --max-payload-bytes 64")
+        != std::string::npos);
+}
+
 TEST_CASE("result_line: the envelope as dumping its object writes it")
 {
   using jq::queue::Outcome;

@@ -90,8 +90,15 @@ queue::Submission make_submission(std::uint64_t tag,
                                   queue::JobOptions options,
                                   std::chrono::milliseconds timeout,
                                   std::chrono::milliseconds keep,
-                                  bool is_waiting)
+                                  bool is_waiting,
+                                  std::size_t max_payload_bytes)
 {
+  if (data.size() > max_payload_bytes) {
+    throw UsageError(fmt::format("job data is {} bytes, over "
+                                 "--max-payload-bytes {}",
+                                 data.size(),
+                                 max_payload_bytes));
+  }
   if (!options.job_id) {
     options.job_id = make_uuid();
   } else {
@@ -188,7 +195,8 @@ std::variant<queue::Submission, std::string> parse_job_line(
                            std::move(options),
                            timeout,
                            keep,
-                           defaults.is_waiting);
+                           defaults.is_waiting,
+                           defaults.max_payload_bytes);
   } catch (const Error& error) {
     return std::string(error.what());
   }

@@ -2,10 +2,12 @@
 
 #include <jq/queue/job.hpp>
 #include <jq/queue/submitter.hpp>
+#include <jq/sql/request.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -24,16 +26,22 @@ struct JobDefaults
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds keep{3'600'000};
   bool is_waiting = true; // false with --no-wait: no caller deadline
+  // A job whose data is larger is refused, not sent (--max-payload-bytes).
+  std::size_t max_payload_bytes = sql::k_default_max_payload_bytes;
 };
 
 // Fill in the options every submitted job gets: a fresh id unless given,
-// retention of at least `timeout`, and the caller's deadline.
+// retention of at least `timeout`, and the caller's deadline. Throws
+// UsageError for data over `max_payload_bytes`: a worker would fail the job
+// unrun (and Redis refuses any one value over 512 MiB, proto-max-bulk-len,
+// by dropping the connection the whole batch is on).
 queue::Submission make_submission(std::uint64_t tag,
                                   std::string data,
                                   queue::JobOptions options,
                                   std::chrono::milliseconds timeout,
                                   std::chrono::milliseconds keep,
-                                  bool is_waiting);
+                                  bool is_waiting,
+                                  std::size_t max_payload_bytes);
 
 // Decode one `--stdin` line (README.md, the tour): a JSON object with `db`,
 // `sql`, `params`/`rows` (or the seed's `dbname`/`value`), and optional

@@ -73,6 +73,20 @@ std::vector<Added> Producer::run_call(redis::Connection& connection,
   return read_added(scripts::add_jobs().run(connection, call.keys, call.args));
 }
 
+std::size_t Producer::batch_size(std::span<const NewJob* const> jobs) noexcept
+{
+  std::size_t count = 0;
+  std::size_t bytes = 0;
+  for (const NewJob* job : jobs) {
+    bytes += job->data.size();
+    if (count == k_batch || (count > 0 && bytes > k_batch_bytes)) {
+      break;
+    }
+    ++count;
+  }
+  return count;
+}
+
 std::vector<Added>
 Producer::add_many(redis::Connection& connection,
                    const std::vector<const NewJob*>& jobs) const
@@ -81,11 +95,12 @@ Producer::add_many(redis::Connection& connection,
   added.reserve(jobs.size());
   // One script call per batch: one command for Redis to parse and one Lua
   // run, however many jobs.
-  for (std::size_t from = 0; from < jobs.size(); from += k_batch) {
-    const std::size_t to = std::min(jobs.size(), from + k_batch);
-    const auto batch =
-      run_call(connection, add_call(std::span(jobs).subspan(from, to - from)));
+  std::span<const NewJob* const> rest(jobs);
+  while (!rest.empty()) {
+    const std::size_t count = batch_size(rest);
+    const auto batch = run_call(connection, add_call(rest.first(count)));
     added.insert(added.end(), batch.begin(), batch.end());
+    rest = rest.subspan(count);
   }
   return added;
 }

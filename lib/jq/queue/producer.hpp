@@ -45,11 +45,16 @@ public:
   // queue's own keys, RedisError when Redis fails.
   Added add(redis::Connection& connection, const NewJob& job) const;
 
-  // Add all of `jobs`, up to k_batch per script call; results in order.
+  // Add all of `jobs`, as many per script call as fit one (batch_size);
+  // results in order.
   std::vector<Added> add_many(redis::Connection& connection,
                               const std::vector<const NewJob*>& jobs) const;
 
-  // The one script call that adds `jobs` (at most k_batch), for a caller
+  // How many of `jobs`, from the first, go in one call: up to k_batch, and
+  // up to k_batch_bytes of data (at least one job, whatever its size).
+  static std::size_t batch_size(std::span<const NewJob* const> jobs) noexcept;
+
+  // The one script call that adds `jobs` (at most batch_size), for a caller
   // that pipelines it with other commands; `read_added` decodes its reply,
   // and `run_call` runs it on its own.
   redis::Script::Call add_call(std::span<const NewJob* const> jobs) const;
@@ -60,6 +65,10 @@ public:
   // Most jobs in one call: a call blocks Redis while it runs, so a huge
   // batch is cut into calls of about a millisecond each.
   static constexpr std::size_t k_batch = 500;
+  // Most bytes of job data in one call: Redis holds a call's arguments
+  // twice while it runs (as read, and as the script's strings), so 500 jobs
+  // of 16 MiB each would be 16 GiB at once.
+  static constexpr std::size_t k_batch_bytes = 64 * 1024 * 1024;
 
 private:
   void append_args(std::vector<std::string>& args, const NewJob& job) const;

@@ -46,7 +46,7 @@ std::vector<Added> SubmitterLink::add(const Producer& producer,
 {
   connect();
   if (then_wait || m_waiter->is_subscribed()
-      || jobs.size() > Producer::k_batch) {
+      || Producer::batch_size(jobs) < jobs.size()) {
     return producer.add_many(commands(), jobs);
   }
   const auto call = producer.add_call(jobs);

@@ -4,11 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace jq::sql {
+
+// The largest job data (the JSON text of a Request) jq-submit sends and
+// jq-worker runs, unless told otherwise (--max-payload-bytes of each).
+inline constexpr std::size_t k_default_max_payload_bytes = 16 * 1024 * 1024;
 
 // One SQL job as carried in a Bull job's `data` (README.md, "A tour" and
 // "Replies").

@@ -246,6 +246,75 @@ for text in open(sys.argv[1]):
 TEST "--stdin: 10,000 lines, 10 malformed: every line answered, bounded memory" \
   test_batch_10k
 
+# The status and error message of line N of FILE's replies, tab-separated.
+reply_of() {
+  "$JQ_PYTHON" -S -c '
+import json, sys
+for text in open(sys.argv[1]):
+    d = json.loads(text)
+    if d["line"] == int(sys.argv[2]):
+        print(d["status"], (d["error"] or {}).get("message", ""), sep="\t")
+' "$1" "$2"
+}
+
+test_oversized_lines() {
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 2 || return
+  # Line 1's data is just over the default --max-payload-bytes (16 MiB),
+  # its line short of what is read whole; line 3 is far longer still.
+  local input=$TEST_DIR/oversized.jsonl
+  "$JQ_PYTHON" -S -c '
+import json, sys
+big = "x" * (16 * 1024 * 1024 + 1000)
+with open(sys.argv[1], "w") as out:
+    out.write(json.dumps({"db": "app", "sql": "select length(?)", "params": [big]}) + "\n")
+    out.write(json.dumps({"db": "app", "sql": "select 2"}) + "\n")
+    out.write("[" + "1," * (50 * 1024 * 1024) + "1]\n")
+    out.write(json.dumps({"db": "app", "sql": "select 4"}) + "\n")
+' "$input" || return
+  run_input "$input" "$JQ_SUBMIT" --redis "$REDIS_URL" --stdin
+  expect_eq "$RC" 1 "exit status with two oversized lines" \
+    || fail "stderr: $(head -c 2000 "$ERR_FILE")"
+  expect_file_lines "$OUT_FILE" 4
+  expect_match "$(reply_of "$OUT_FILE" 1)" $'^invalid\tjob data is [0-9]+ bytes, over --max-payload-bytes 16777216' \
+    "reply to line 1 (data over the limit)"
+  expect_eq "$(reply_of "$OUT_FILE" 2)" $'completed\t' "reply to line 2"
+  expect_match "$(reply_of "$OUT_FILE" 3)" $'^invalid\tthe line is over [0-9]+ bytes.*read past, not kept' \
+    "reply to line 3 (a line of 100 MiB)"
+  expect_eq "$(reply_of "$OUT_FILE" 4)" $'completed\t' "reply to line 4"
+  # Neither was sent: a worker would fail the first unrun, and a batch of
+  # such jobs could pass what Redis takes in one command.
+  expect_eq "$(rcli zcard bull:jq:completed)" 2 "ZCARD completed"
+  expect_eq "$(rcli zcard bull:jq:failed)" 0 "ZCARD failed"
+
+  # A long line is read past, never held whole: jq-submit stays small (it
+  # holds at most the line limit of it, here 1 MiB and 64 KiB).
+  "$JQ_PYTHON" -S -c '
+import sys
+with open(sys.argv[1], "w") as out:
+    out.write("x" * (100 * 1024 * 1024) + "\n")
+    out.write("{\"db\": \"app\", \"sql\": \"select 2\"}\n")
+' "$input" || return
+  run_input "$input" /usr/bin/time -f %M -o "$TEST_DIR/rss-long-line" \
+    "$JQ_SUBMIT" --redis "$REDIS_URL" --stdin --max-payload-bytes 1048576
+  expect_eq "$RC" 1 "exit status with a line of 100 MiB"
+  expect_match "$(reply_of "$OUT_FILE" 1)" '^invalid' "reply to the line of 100 MiB"
+  expect_eq "$(reply_of "$OUT_FILE" 2)" $'completed\t' "reply to the line after it"
+  local rss
+  rss=$(rss_kib "$TEST_DIR/rss-long-line")
+  measured "peak RSS of jq-submit --stdin past a line of 100 MiB: ${rss} KiB"
+  if [[ -z $JQ_E2E_SANITIZED ]]; then
+    expect_lt "$rss" $((32 * 1024)) "peak RSS (KiB) past a line of 100 MiB"
+  fi
+
+  # Above the limit a user sets, and for one job from flags (a usage error).
+  expect_exit 2 submit --db app --max-payload-bytes 10 --sql 'select 12345'
+  expect_match "$ERR" 'over --max-payload-bytes 10' "error of an oversized job from flags"
+  expect_exit 0 submit --db app --max-payload-bytes 100 --format value --sql 'select 6'
+  expect_eq "$OUT" 6 "reply under a raised limit"
+}
+TEST "--stdin: lines over --max-payload-bytes are answered invalid, unsent, unheld" \
+  test_oversized_lines
+
 # ------------------------------------------------------------ --wait
 
 test_no_wait_then_wait() {
