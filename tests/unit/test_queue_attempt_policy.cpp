@@ -71,6 +71,34 @@ TEST_CASE("attempt policy: a completed run records its reply and whole event")
   CHECK_FALSE(event.contains("stack"));
 }
 
+TEST_CASE("attempt policy: a reply longer than Redis takes in one value "
+          "fails the run")
+{
+  AttemptResult result;
+  result.is_completed = true;
+  // 40 quotes: 80 bytes as the reply's JSON string, 160 inside the event.
+  result.value = json(std::string(40, '"')).dump();
+  result.duration_ms = 2;
+  const std::size_t event_size =
+    decide(make_job(), result, 5'000).end.event.size();
+  REQUIRE(event_size > 160);
+  CHECK(decide(make_job(), result, 5'000, event_size).outcome
+        == JobOutcome::completed);
+
+  const auto decision = decide(make_job(), result, 5'000, event_size - 1);
+  CHECK(decision.outcome == JobOutcome::failed);
+  CHECK(decision.end.kind == JobEnd::Kind::failed);
+  CHECK(decision.reason.find("the result is too large to store") == 0);
+  CHECK(decision.reason.find(std::to_string(event_size)) != std::string::npos);
+  CHECK(decision.end.value == decision.reason);
+  CHECK(decision.duration_ms == 2);
+
+  // With attempts left it is retried, as any failure of the run.
+  const auto again =
+    decide(make_job({{"attempts", 2}}), result, 5'000, event_size - 1);
+  CHECK(again.outcome == JobOutcome::retried);
+}
+
 TEST_CASE("attempt policy: a failure with attempts left is retried after "
           "the backoff")
 {

@@ -111,13 +111,30 @@ std::optional<Decision> expire_before_start(const Job& job, std::int64_t now_ms)
     now_ms);
 }
 
-Decision
-decide(const Job& job, const AttemptResult& result, std::int64_t now_ms)
+Decision decide(const Job& job,
+                const AttemptResult& result,
+                std::int64_t now_ms,
+                std::size_t value_limit)
 {
   Decision decision;
   decision.duration_ms = result.duration_ms;
   if (result.is_completed) {
     decision.end = final_end(job, true, result.value, {}, now_ms);
+    // The event holds the reply as a JSON string: up to twice its length.
+    const std::size_t longest =
+      std::max(decision.end.value.size(), decision.end.event.size());
+    if (longest > value_limit) {
+      AttemptResult too_large;
+      too_large.reason = fmt::format(
+        "the result is too large to store: its completed event would be {} "
+        "bytes, and Redis takes at most {} in one value "
+        "(proto-max-bulk-len); lower --max-result-bytes",
+        longest,
+        value_limit);
+      too_large.stack = "JobError: " + too_large.reason;
+      too_large.duration_ms = result.duration_ms;
+      return decide(job, too_large, now_ms, value_limit);
+    }
     decision.outcome = metrics::JobOutcome::completed;
     decision.message =
       fmt::format("job {} completed in {} ms", job.id, result.duration_ms);

@@ -4,6 +4,7 @@
 #include <jq/metrics/worker_metrics.hpp>
 #include <jq/queue/job.hpp>
 #include <jq/queue/transitions.hpp>
+#include <jq/queue/value_limit.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -61,8 +62,13 @@ std::string_view log_word(metrics::JobOutcome outcome) noexcept;
 std::optional<Decision> expire_before_start(const Job& job,
                                             std::int64_t now_ms);
 
-// The decision after a run that ended at `now_ms`.
-Decision
-decide(const Job& job, const AttemptResult& result, std::int64_t now_ms);
+// The decision after a run that ended at `now_ms`. A completed run whose
+// reply or event would be longer than `value_limit` (what Redis takes in
+// one value: read_value_limit()) fails as a JobError instead: Redis would
+// close the connection on its end rather than record it.
+Decision decide(const Job& job,
+                const AttemptResult& result,
+                std::int64_t now_ms,
+                std::size_t value_limit = k_default_value_limit);
 
 } // namespace jq::queue

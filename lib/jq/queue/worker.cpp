@@ -12,6 +12,7 @@
 #include <jq/queue/maintenance.hpp>
 #include <jq/queue/slot_pacing.hpp>
 #include <jq/queue/transitions.hpp>
+#include <jq/queue/value_limit.hpp>
 #include <jq/redis/connection.hpp>
 
 #include <fmt/core.h>
@@ -93,6 +94,8 @@ struct Worker::State
   std::atomic<bool> cancel{false};
   std::atomic<int> slots_running{0};
   std::optional<JobExchange> exchange;
+  // The longest value Redis takes, read once at start (read_value_limit).
+  std::size_t value_limit = k_default_value_limit;
 
   State(redis::Url u, Keys keys, WorkerOptions o, HandlerFactory f)
     : url(std::move(u)),
@@ -234,7 +237,8 @@ struct Worker::State
         const auto ran = done - m_started;
         result.duration_ms =
           std::chrono::duration_cast<milliseconds>(ran).count();
-        Decision decision = decide(entry->job, result, now_ms());
+        Decision decision =
+          decide(entry->job, result, now_ms(), m_state.value_limit);
         m_state.metrics.count_end(decision.outcome, ran);
         m_state.metrics.job_done();
         log_decision(m_state.keys(), entry->job, decision);
@@ -327,6 +331,10 @@ void Worker::run(const std::atomic<bool>& stop)
   state.exchange->count_in(&state.metrics);
   // Fail fast (exit 69) when Redis is not there at start.
   state.exchange->open();
+  {
+    redis::Connection connection = redis::Connection::open(state.url);
+    state.value_limit = read_value_limit(connection);
+  }
   std::vector<Handler> handlers;
   for (int i = 0; i < state.options.concurrency; ++i) {
     handlers.push_back(state.factory());

@@ -165,3 +165,22 @@ test_first_line_after_idle_timeout() {
 }
 TEST "jq-submit --stdin whose first line comes after Redis's idle timeout is answered" \
   test_first_line_after_idle_timeout
+
+test_result_over_redis_value_limit() {
+  # Redis takes no value longer than proto-max-bulk-len (1 MiB at the
+  # least) and closes the connection of a command with one: a job whose
+  # reply is longer fails, and the worker goes on serving.
+  rcli config set proto-max-bulk-len 1mb >/dev/null
+  if start_worker --db app="$TEST_DIR/app.sqlite"; then
+    expect_exit 1 submit --db app --sql 'select hex(zeroblob(600000)) as x' \
+      --timeout 20s
+    expect_contains "$OUT" "the result is too large to store" "the reply"
+    expect_exit 0 submit --db app --sql 'select 7' --format value \
+      --timeout 20s
+    expect_eq "$OUT" 7 "the next job's reply"
+    expect_not_contains "$(<"$WORKER_LOG")" "Connection reset" "worker log"
+  fi
+  rcli config set proto-max-bulk-len 512mb >/dev/null
+}
+TEST "a reply longer than Redis takes in one value fails its job, not the worker" \
+  test_result_over_redis_value_limit
