@@ -20,9 +20,14 @@ end
 local added = {}
 for i = 3, #ARGV - 7, 8 do
   local id = ARGV[i]
-  local timestamp = tonumber(ARGV[i + 4])
-  local delay = tonumber(ARGV[i + 5])
-  local priority = tonumber(ARGV[i + 6])
+  -- Most jobs have neither: "0" is read as a number only when it is not.
+  local delay, priority = 0, 0
+  if ARGV[i + 5] ~= "0" then
+    delay = tonumber(ARGV[i + 5])
+  end
+  if ARGV[i + 6] ~= "0" then
+    priority = tonumber(ARGV[i + 6])
+  end
   -- The counter names jobs without an id and orders delayed jobs due in
   -- the same millisecond; a job with its own id and no delay needs neither.
   local counter = 0
@@ -42,7 +47,7 @@ for i = 3, #ARGV - 7, 8 do
                "opts", ARGV[i + 3], "timestamp", ARGV[i + 4],
                "delay", ARGV[i + 5], "priority", ARGV[i + 6])
     if delay > 0 then
-      local due = timestamp + delay
+      local due = tonumber(ARGV[i + 4]) + delay
       redis.call("ZADD", KEYS[5], due * 0x1000 + bit.band(counter, 0xfff), id)
       redis.call("PUBLISH", KEYS[5], due)
     else

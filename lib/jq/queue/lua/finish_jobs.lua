@@ -55,22 +55,28 @@ do
     local n = #ids + 1
     local id = ARGV[i + 1]
     kinds[n], ids[n], firsts[n] = ARGV[i], id, i
-    lasts[n] = i + 9 + 2 * tonumber(ARGV[i + 9])
+    local pairCount = ARGV[i + 9]
+    lasts[n] = i + 9 + (pairCount == "0" and 0 or 2 * tonumber(pairCount))
     jobKeys[n] = base .. id
     lockKeys[n] = jobKeys[n] .. ":lock"
     i = lasts[n] + 1
   end
 end
 
--- The retention policy of the last end recorded, so that a run of ends
--- with the same one (the usual case) registers it once.
-local lastSet, lastCount, lastAge
+-- The retention policy of the last end recorded, as text and as numbers,
+-- so that a run of ends with the same one (the usual case) reads it and
+-- registers it once.
+local lastCountText, lastAgeText, lastCount, lastAge, lastSet
 
 local function finish(n)
   local kind, id, jobKey, i = kinds[n], ids[n], jobKeys[n], firsts[n]
   local setKey = kind == "completed" and KEYS[2] or KEYS[3]
-  local keepCount = tonumber(ARGV[i + 4])
-  local keepAge = tonumber(ARGV[i + 5])
+  if ARGV[i + 4] ~= lastCountText or ARGV[i + 5] ~= lastAgeText then
+    lastCountText, lastAgeText = ARGV[i + 4], ARGV[i + 5]
+    lastCount, lastAge = tonumber(lastCountText), tonumber(lastAgeText)
+    lastSet = nil
+  end
+  local keepCount, keepAge = lastCount, lastAge
   if keepCount == 0 then
     redis.call("DEL", jobKey, jobKey .. ":logs")
     trimmed[#trimmed + 1] = id
@@ -83,10 +89,8 @@ local function finish(n)
                kind == "completed" and "returnvalue" or "failedReason",
                ARGV[i + 2], "finishedOn", ARGV[i + 6],
                unpack(ARGV, i + 10, lasts[n]))
-    if (keepAge > 0 or keepCount > 0)
-      and (setKey ~= lastSet or ARGV[i + 4] ~= lastCount
-           or ARGV[i + 5] ~= lastAge) then
-      lastSet, lastCount, lastAge = setKey, ARGV[i + 4], ARGV[i + 5]
+    if (keepAge > 0 or keepCount > 0) and setKey ~= lastSet then
+      lastSet = setKey
       -- Keyed by the numbers: "2" and "2.0" are one policy.
       local policy = setKey .. "\0" .. keepCount .. "\0" .. keepAge
       policies[policy] = policies[policy] or {setKey, keepCount, keepAge}
