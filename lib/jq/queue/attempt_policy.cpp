@@ -128,7 +128,7 @@ Decision decide(const Job& job,
       too_large.reason = fmt::format(
         "the result is too large to store: its completed event would be {} "
         "bytes, and Redis takes at most {} in one value "
-        "(proto-max-bulk-len); lower --max-result-bytes",
+        "(proto-max-bulk-len): return less, or raise that setting",
         longest,
         value_limit);
       too_large.stack = "JobError: " + too_large.reason;

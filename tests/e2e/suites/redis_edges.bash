@@ -170,6 +170,8 @@ test_result_over_redis_value_limit() {
   # Redis takes no value longer than proto-max-bulk-len (1 MiB at the
   # least) and closes the connection of a command with one: a job whose
   # reply is longer fails, and the worker goes on serving.
+  local before
+  before=$(rcli config get proto-max-bulk-len | tail -n 1)
   rcli config set proto-max-bulk-len 1mb >/dev/null
   if start_worker --db app="$TEST_DIR/app.sqlite"; then
     expect_exit 1 submit --db app --sql 'select hex(zeroblob(600000)) as x' \
@@ -180,7 +182,7 @@ test_result_over_redis_value_limit() {
     expect_eq "$OUT" 7 "the next job's reply"
     expect_not_contains "$(<"$WORKER_LOG")" "Connection reset" "worker log"
   fi
-  rcli config set proto-max-bulk-len 512mb >/dev/null
+  rcli config set proto-max-bulk-len "$before" >/dev/null
 }
 TEST "a reply longer than Redis takes in one value fails its job, not the worker" \
   test_result_over_redis_value_limit

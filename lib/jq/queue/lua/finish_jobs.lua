@@ -64,8 +64,9 @@ do
 end
 
 -- The retention policy of the last end recorded, as text and as numbers,
--- so that a run of ends with the same one (the usual case) reads it and
--- registers it once.
+-- and the set it was last registered for (nil once the policy changes):
+-- a run of ends with the same one (the usual case) reads it and registers
+-- it once.
 local lastCountText, lastAgeText, lastCount, lastAge, lastSet
 
 local function finish(n)
