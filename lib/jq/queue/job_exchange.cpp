@@ -38,9 +38,10 @@ JobExchange::JobExchange(redis::Url url_,
 {
 }
 
-void JobExchange::open()
+std::size_t JobExchange::open()
 {
   fetcher.open();
+  return fetcher.read_value_limit();
 }
 
 void JobExchange::wake()

@@ -99,7 +99,9 @@ public:
   // Open and name the blocking connection, so the worker is listed from
   // the start (even while it has work, when it does not block). Throws
   // RedisIoError when Redis cannot be reached; call before any slot runs.
-  void open();
+  // Returns the longest value Redis takes, read on that connection
+  // (read_value_limit).
+  std::size_t open();
 
   // Wake the idle slots, e.g. to notice a stop.
   void wake();

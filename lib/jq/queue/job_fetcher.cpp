@@ -3,6 +3,7 @@
 #include <jq/core/error.hpp>
 #include <jq/core/log.hpp>
 #include <jq/metrics/worker_metrics.hpp>
+#include <jq/queue/value_limit.hpp>
 
 #include <fmt/core.h>
 
@@ -33,6 +34,11 @@ void JobFetcher::open()
   m_connection.emplace(redis::Connection::open(m_url));
   m_connection->command(
     {"CLIENT", "SETNAME", m_transitions.keys().worker_client_name()});
+}
+
+std::size_t JobFetcher::read_value_limit()
+{
+  return queue::read_value_limit(*m_connection);
 }
 
 std::optional<std::string> JobFetcher::fetch()

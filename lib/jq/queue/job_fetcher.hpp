@@ -32,6 +32,9 @@ public:
   // when Redis cannot be reached.
   void open();
 
+  // Redis's longest value (read_value_limit), read on the open connection.
+  std::size_t read_value_limit();
+
   // The id of the job BRPOPLPUSH moved into active, or std::nullopt after
   // the block timeout or a Redis error (its pause waited out).
   std::optional<std::string> fetch();

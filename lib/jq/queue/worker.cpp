@@ -330,11 +330,7 @@ void Worker::run(const std::atomic<bool>& stop)
                          state.cancel);
   state.exchange->count_in(&state.metrics);
   // Fail fast (exit 69) when Redis is not there at start.
-  state.exchange->open();
-  {
-    redis::Connection connection = redis::Connection::open(state.url);
-    state.value_limit = read_value_limit(connection);
-  }
+  state.value_limit = state.exchange->open();
   std::vector<Handler> handlers;
   for (int i = 0; i < state.options.concurrency; ++i) {
     handlers.push_back(state.factory());
