@@ -1,6 +1,6 @@
 // Fuzz the decoding of what producers write: a job's `data` (parse_request,
 // and jq-submit's own job_data), Bull's `opts` values (KeepPolicy, Backoff,
-// the Job accessors) and a whole job hash (Job::from_hash).
+// the Job accessors) and the values a start returns (Job::from_fields).
 //
 // The input is JSON text as a producer might store it; any bytes go. Only the
 // library's own exceptions for bad input are expected; anything else (another
@@ -139,41 +139,52 @@ void check_opts(const json& value)
   check_job_accessors(job);
 }
 
-// A job hash with `text` in every field Job::from_hash reads, then one with
-// the fields of the JSON object (as a producer could write them), then an
-// odd-length reply.
+// A start's values (Job::from_fields) with `text` in every one, then the
+// members of the JSON object where their names match the fields (as a
+// producer could write them; nil for the others), then too few values.
 void check_hash(std::string_view text, const json& parsed)
 {
   static constexpr std::string_view k_fields[] = {"name",
                                                   "data",
                                                   "opts",
                                                   "timestamp",
-                                                  "processedOn",
                                                   "attemptsMade",
                                                   "priority",
-                                                  "stacktrace",
-                                                  "returnvalue"};
+                                                  "retriedOn",
+                                                  "stacktrace"};
   jq::fuzz::Resp all;
-  all.array(std::size(k_fields) * 2);
-  for (const auto field : k_fields) {
-    all.bulk(field).bulk(text);
+  all.array(std::size(k_fields));
+  for (std::size_t i = 0; i < std::size(k_fields); ++i) {
+    all.bulk(text);
   }
   {
     const auto reply = jq::fuzz::read_reply(all);
-    const auto job = jq::queue::Job::from_hash("1", reply);
-    check(job.data == text, "Job::from_hash: data differs");
+    const auto job = jq::queue::Job::from_fields("1", reply, 1);
+    check(job.data == text, "Job::from_fields: data differs");
     check_job_accessors(job);
   }
   if (parsed.is_object()) {
     jq::fuzz::Resp fields;
-    fields.array(parsed.size() * 2 + 1);
-    for (const auto& [key, value] : parsed.items()) {
-      fields.bulk(key).bulk(value.is_string() ? value.get<std::string>()
-                                              : jq::dump_json(value));
+    fields.array(std::size(k_fields));
+    for (const auto field : k_fields) {
+      const auto member = parsed.find(std::string(field));
+      if (member == parsed.end()) {
+        fields.nil();
+      } else {
+        fields.bulk(member->is_string() ? member->get<std::string>()
+                                        : jq::dump_json(*member));
+      }
     }
-    fields.bulk("data"); // a field without a value
     const auto reply = jq::fuzz::read_reply(fields);
-    check_job_accessors(jq::queue::Job::from_hash("2", reply));
+    check_job_accessors(jq::queue::Job::from_fields("2", reply, 2));
+  }
+  jq::fuzz::Resp short_reply;
+  short_reply.array(1).bulk(text);
+  try {
+    (void)jq::queue::Job::from_fields(
+      "3", jq::fuzz::read_reply(short_reply), 3);
+    check(false, "Job::from_fields: took too few values");
+  } catch (const jq::ProtocolError&) {
   }
 }
 

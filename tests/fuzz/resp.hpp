@@ -1,5 +1,5 @@
 // Real hiredis replies built from test data, for the fuzz targets that
-// decode Redis replies (Job::from_hash, parse_outcome).
+// decode Redis replies (Job::from_fields, parse_outcome).
 #pragma once
 
 #include <jq/redis/reply.hpp>

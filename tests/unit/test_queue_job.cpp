@@ -387,18 +387,23 @@ TEST_CASE("jq::queue::identity_key")
 
 namespace {
 
-// A hash as HGETALL returns it, built in memory: field, value, ...
-class FakeHash
+// A start's values as HMGET returns them, built in memory: strings, and
+// nil where an item is std::nullopt.
+class FakeFields
 {
 public:
-  explicit FakeHash(std::vector<std::string> items)
+  explicit FakeFields(std::vector<std::optional<std::string>> items)
     : m_items(std::move(items)),
       m_replies(m_items.size())
   {
     for (std::size_t i = 0; i < m_items.size(); ++i) {
-      m_replies[i].type = REDIS_REPLY_STRING;
-      m_replies[i].str = m_items[i].data();
-      m_replies[i].len = m_items[i].size();
+      if (m_items[i]) {
+        m_replies[i].type = REDIS_REPLY_STRING;
+        m_replies[i].str = m_items[i]->data();
+        m_replies[i].len = m_items[i]->size();
+      } else {
+        m_replies[i].type = REDIS_REPLY_NIL;
+      }
       m_pointers.push_back(&m_replies[i]);
     }
     m_array.type = REDIS_REPLY_ARRAY;
@@ -411,7 +416,7 @@ public:
   }
 
 private:
-  std::vector<std::string> m_items;
+  std::vector<std::optional<std::string>> m_items;
   std::vector<redisReply> m_replies;
   std::vector<redisReply*> m_pointers;
   redisReply m_array{};
@@ -419,24 +424,59 @@ private:
 
 } // namespace
 
-TEST_CASE("jq::queue::Job::from_hash reads Bull's numbers with one rule")
+TEST_CASE("jq::queue::Job::from_fields reads Bull's numbers with one rule")
 {
-  const FakeHash hash({"timestamp",
-                       "1.7e12",
-                       "processedOn",
-                       "1712345678901",
-                       "retriedOn",
-                       "junk",
-                       "attemptsMade",
-                       "2.9",
-                       "priority",
-                       "4294967297"});
-  const auto job = jq::queue::Job::from_hash("7", hash.view());
+  // name, data, opts, timestamp, attemptsMade, priority, retriedOn,
+  // stacktrace
+  const FakeFields fields({"report",
+                           R"({"db":"app","sql":"select 1"})",
+                           R"({"attempts":3})",
+                           "1.7e12",
+                           "2.9",
+                           "4294967297",
+                           "junk",
+                           R"(["first"])"});
+  const auto job =
+    jq::queue::Job::from_fields("7", fields.view(), 1712345678901);
+  CHECK(job.id == "7");
+  CHECK(job.name == "report");
+  CHECK(job.data == R"({"db":"app","sql":"select 1"})");
+  CHECK(job.attempts() == 3);
   CHECK(job.timestamp == 1700000000000);
   CHECK(job.processed_on == 1712345678901);
   CHECK(job.retried_on == 0);
   CHECK(job.attempts_made == 2);
   CHECK(job.priority == 4294967297);
+  CHECK(job.stacktrace == nlohmann::json::array({"first"}));
+}
+
+TEST_CASE("jq::queue::Job::from_fields: a missing field reads as Bull's "
+          "default")
+{
+  const FakeFields fields({std::nullopt,
+                           std::nullopt,
+                           std::nullopt,
+                           std::nullopt,
+                           std::nullopt,
+                           std::nullopt,
+                           std::nullopt,
+                           std::nullopt});
+  const auto job = jq::queue::Job::from_fields("8", fields.view(), 5);
+  CHECK(job.name == "__default__");
+  CHECK(job.data.empty());
+  CHECK(job.attempts() == 1);
+  CHECK(job.timestamp == 0);
+  CHECK(job.processed_on == 5);
+  CHECK(job.attempts_made == 0);
+  CHECK(job.priority == 0);
+  CHECK(job.stacktrace.is_null());
+}
+
+TEST_CASE("jq::queue::Job::from_fields refuses another count of values")
+{
+  const FakeFields fields({"a", "b"});
+  CHECK_THROWS_AS(jq::queue::Job::from_fields("9", fields.view(), 0),
+                  jq::ProtocolError);
 }
 
 TEST_CASE("jq::queue::Job: an operator's retry after the deadline lifts it")

@@ -284,38 +284,51 @@ KeepPolicy Job::keep_failed() const
   return opts.keep_failed;
 }
 
-Job Job::from_hash(std::string id, const redis::ReplyView& fields)
+Job Job::from_fields(std::string id,
+                     const redis::ReplyView& fields,
+                     std::int64_t processed_on)
 {
+  // The values of START_FIELDS in lib/jq/queue/lua/include/queue.lua, in
+  // its order; a missing field is nil.
+  enum Field : std::size_t {
+    name,
+    data,
+    opts,
+    timestamp,
+    attempts_made,
+    priority,
+    retried_on,
+    stacktrace,
+    count
+  };
+  if (fields.size() != Field::count) {
+    throw ProtocolError(fmt::format(
+      "job {}: {} fields where {} were asked", id, fields.size(), +count));
+  }
+  const auto text = [&](Field field) { return fields[field].opt_str(); };
+  const auto number = [&](Field field) {
+    const auto value = text(field);
+    return value ? parse_field_number(*value).value_or(0) : 0;
+  };
   Job job;
   job.id = std::move(id);
-  job.name = "__default__";
-  for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-    const std::string_view field = fields[i].str();
-    const std::string_view value = fields[i + 1].str();
-    if (field == "name") {
-      job.name = std::string(value);
-    } else if (field == "data") {
-      job.data = std::string(value);
-    } else if (field == "opts") {
-      job.opts = StoredOpts::parse(value);
-    } else if (field == "timestamp") {
-      job.timestamp = parse_field_number(value).value_or(0);
-    } else if (field == "processedOn") {
-      job.processed_on = parse_field_number(value).value_or(0);
-    } else if (field == "retriedOn") {
-      job.retried_on = parse_field_number(value).value_or(0);
-    } else if (field == "attemptsMade") {
-      // Written by anyone: a negative or huge count must not mean endless
-      // retries.
-      job.attempts_made = static_cast<int>(std::clamp<std::int64_t>(
-        parse_field_number(value).value_or(0), 0, 1'000'000));
-    } else if (field == "priority") {
-      job.priority = parse_field_number(value).value_or(0);
-    } else if (field == "stacktrace") {
-      auto parsed = jq::parse_untrusted_json(value);
-      if (parsed.is_array()) {
-        job.stacktrace = std::move(parsed);
-      }
+  job.name = text(name).value_or("__default__");
+  job.data = text(data).value_or("");
+  if (const auto value = text(opts)) {
+    job.opts = StoredOpts::parse(*value);
+  }
+  job.timestamp = number(timestamp);
+  job.processed_on = processed_on;
+  job.retried_on = number(retried_on);
+  // Written by anyone: a negative or huge count must not mean endless
+  // retries.
+  job.attempts_made = static_cast<int>(
+    std::clamp<std::int64_t>(number(attempts_made), 0, 1'000'000));
+  job.priority = number(priority);
+  if (const auto value = text(stacktrace)) {
+    auto parsed = jq::parse_untrusted_json(*value);
+    if (parsed.is_array()) {
+      job.stacktrace = std::move(parsed);
     }
   }
   return job;

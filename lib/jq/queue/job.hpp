@@ -115,8 +115,11 @@ struct Job
   KeepPolicy keep_completed() const;
   KeepPolicy keep_failed() const;
 
-  // Build from `id` and an HGETALL reply (field, value, ...).
-  static Job from_hash(std::string id, const redis::ReplyView& fields);
+  // Build from `id` and the values a start returns (take_jobs.lua), started
+  // at `processed_on`. Throws ProtocolError for another count of values.
+  static Job from_fields(std::string id,
+                         const redis::ReplyView& fields,
+                         std::int64_t processed_on);
 };
 
 // The job's identity across deliveries, under which a handler records that

@@ -90,7 +90,8 @@ Transitions::Transitions(Keys keys,
 {
 }
 
-std::vector<Job> Transitions::decode_jobs(const redis::ReplyView& reply) const
+std::vector<Job> Transitions::decode_jobs(const redis::ReplyView& reply,
+                                          std::int64_t now) const
 {
   std::vector<Job> jobs;
   jobs.reserve(reply.size() / 2);
@@ -100,7 +101,7 @@ std::vector<Job> Transitions::decode_jobs(const redis::ReplyView& reply) const
       JQ_LOG(warn, "job {} is listed but has no hash; dropped it", id);
       continue;
     }
-    jobs.push_back(Job::from_hash(std::move(id), reply[i + 1]));
+    jobs.push_back(Job::from_fields(std::move(id), reply[i + 1], now));
   }
   return jobs;
 }
@@ -109,27 +110,29 @@ std::vector<Job> Transitions::take(redis::Connection& connection,
                                    int count,
                                    const std::vector<std::string>& moved) const
 {
+  const std::int64_t now = now_ms();
   std::vector<std::string> args = {m_keys.base(),
                                    m_token,
                                    m_lock_ms,
-                                   std::to_string(now_ms()),
+                                   std::to_string(now),
                                    std::to_string(std::max(0, count))};
   args.insert(args.end(), moved.begin(), moved.end());
   const redis::Reply reply = scripts::take_jobs().run(
     connection,
     {m_keys.wait(), m_keys.active(), m_keys.priority(), m_keys.stalled()},
     args);
-  return decode_jobs(reply);
+  return decode_jobs(reply, now);
 }
 
 Finished Transitions::finish(redis::Connection& connection,
                              const std::vector<JobEnd>& ends,
                              int take_count) const
 {
+  const std::int64_t now = now_ms();
   std::vector<std::string> args = {m_keys.base(),
                                    m_token,
                                    m_lock_ms,
-                                   std::to_string(now_ms()),
+                                   std::to_string(now),
                                    std::to_string(std::max(0, take_count))};
   for (const JobEnd& end : ends) {
     args.emplace_back(kind_name(end.kind));
@@ -163,7 +166,7 @@ Finished Transitions::finish(redis::Connection& connection,
   for (std::size_t i = 0; i < codes.size(); ++i) {
     finished.refusals.push_back(refusal_from_code(codes[i].integer()));
   }
-  finished.taken = decode_jobs(reply[1]);
+  finished.taken = decode_jobs(reply[1], now);
   return finished;
 }
 

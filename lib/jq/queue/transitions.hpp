@@ -122,7 +122,9 @@ public:
 
 private:
   std::vector<std::string> requeue_keys() const;
-  std::vector<Job> decode_jobs(const redis::ReplyView& reply) const;
+  // The jobs a take returns, started at `now` (the time it sent).
+  std::vector<Job> decode_jobs(const redis::ReplyView& reply,
+                               std::int64_t now) const;
 
   Keys m_keys;
   std::string m_token;

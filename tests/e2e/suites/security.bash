@@ -333,7 +333,7 @@ TEST "a job's attempts counter at the edge of int does not retry forever" \
 test_garbage_keys() {
   start_worker --db app="$TEST_DIR/app.sqlite" --stalled-interval 1s \
     --lock-duration 2s || return
-  # The job's key is not a hash: Redis refuses HGETALL on it.
+  # The job's key is not a hash: Redis refuses HMGET on it.
   rcli set bull:jq:not-a-hash 'just a string' >/dev/null
   rcli lpush bull:jq:wait not-a-hash >/dev/null
   push_job after-it name __default__ timestamp 1 \

@@ -16,7 +16,7 @@
 --       n, then n field/value pairs also written on the job
 -- Returns {codes, taken}: one code per end (0 recorded, -1 no job, -2 no
 -- lock, -3 not active, -6 locked by another worker) and the jobs taken as
--- {id, fields, ...}.
+-- take_jobs returns them.
 local base, token, lockDuration, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local finishedOn = tonumber(now)
 local codes = {}

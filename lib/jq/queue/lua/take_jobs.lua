@@ -8,8 +8,9 @@
 -- not locked: not by another worker, nor by this one (a slot of its runs
 -- the job, taken again meanwhile; a call of its whose reply was lost took
 -- it, and such jobs are put back before the next call).
--- Returns {id, fields, ...}; fields are {} for an id whose hash is gone (it
--- is dropped from active).
+-- Returns {id, fields, ...}: fields are the values of START_FIELDS
+-- (include/queue.lua) in order, or {} for an id whose hash is gone (it is
+-- dropped from active).
 local base, token, lockDuration, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local start = job_starter(base, KEYS[2], KEYS[3], token, lockDuration, now)
 local started = {}
