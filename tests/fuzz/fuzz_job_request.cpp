@@ -144,17 +144,10 @@ void check_opts(const json& value)
 // producer could write them; nil for the others), then too few values.
 void check_hash(std::string_view text, const json& parsed)
 {
-  static constexpr std::string_view k_fields[] = {"name",
-                                                  "data",
-                                                  "opts",
-                                                  "timestamp",
-                                                  "attemptsMade",
-                                                  "priority",
-                                                  "retriedOn",
-                                                  "stacktrace"};
+  const auto& names = jq::queue::Job::start_fields;
   jq::fuzz::Resp all;
-  all.array(std::size(k_fields));
-  for (std::size_t i = 0; i < std::size(k_fields); ++i) {
+  all.array(std::size(names));
+  for (std::size_t i = 0; i < std::size(names); ++i) {
     all.bulk(text);
   }
   {
@@ -165,8 +158,8 @@ void check_hash(std::string_view text, const json& parsed)
   }
   if (parsed.is_object()) {
     jq::fuzz::Resp fields;
-    fields.array(std::size(k_fields));
-    for (const auto field : k_fields) {
+    fields.array(std::size(names));
+    for (const auto field : names) {
       const auto member = parsed.find(std::string(field));
       if (member == parsed.end()) {
         fields.nil();

@@ -1,6 +1,7 @@
 #include <jq/core/error.hpp>
 #include <jq/core/json.hpp>
 #include <jq/queue/job.hpp>
+#include <jq/queue/scripts.hpp>
 #include <jq/redis/reply.hpp>
 
 #include <doctest/doctest.h>
@@ -467,9 +468,33 @@ TEST_CASE("jq::queue::Job::from_fields: a missing field reads as Bull's "
   CHECK(job.attempts() == 1);
   CHECK(job.timestamp == 0);
   CHECK(job.processed_on == 5);
+  CHECK(job.retried_on == 0);
   CHECK(job.attempts_made == 0);
   CHECK(job.priority == 0);
   CHECK(job.stacktrace.is_null());
+}
+
+TEST_CASE("jq::queue::Job::start_fields is the list the scripts start jobs "
+          "with")
+{
+  // The names between the braces of `local START_FIELDS = {...}`, as the
+  // take script (with its include in front) sends them to Redis.
+  const std::string& source = jq::queue::scripts::take_jobs().source();
+  const std::string_view marker = "local START_FIELDS = {";
+  const auto begin = source.find(marker);
+  REQUIRE(begin != std::string::npos);
+  const auto end = source.find('}', begin);
+  REQUIRE(end != std::string::npos);
+  std::vector<std::string> names;
+  std::size_t at = begin + marker.size();
+  while ((at = source.find('"', at)) < end) {
+    const auto close = source.find('"', at + 1);
+    names.push_back(source.substr(at + 1, close - at - 1));
+    at = close + 1;
+  }
+  const std::vector<std::string> expected(jq::queue::Job::start_fields.begin(),
+                                          jq::queue::Job::start_fields.end());
+  CHECK(names == expected);
 }
 
 TEST_CASE("jq::queue::Job::from_fields refuses another count of values")

@@ -288,8 +288,7 @@ Job Job::from_fields(std::string id,
                      const redis::ReplyView& fields,
                      std::int64_t processed_on)
 {
-  // The values of START_FIELDS in lib/jq/queue/lua/include/queue.lua, in
-  // its order; a missing field is nil.
+  // Positions in start_fields; a missing field is nil.
   enum Field : std::size_t {
     name,
     data,
@@ -299,16 +298,23 @@ Job Job::from_fields(std::string id,
     priority,
     retried_on,
     stacktrace,
-    count
   };
-  if (fields.size() != Field::count) {
-    throw ProtocolError(fmt::format(
-      "job {}: {} fields where {} were asked", id, fields.size(), +count));
+  static_assert(start_fields[name] == "name" && start_fields[data] == "data"
+                && start_fields[opts] == "opts"
+                && start_fields[timestamp] == "timestamp"
+                && start_fields[attempts_made] == "attemptsMade"
+                && start_fields[priority] == "priority"
+                && start_fields[retried_on] == "retriedOn"
+                && start_fields[stacktrace] == "stacktrace");
+  if (fields.size() != start_fields.size()) {
+    throw ProtocolError(fmt::format("job {}: {} fields where {} were asked",
+                                    id,
+                                    fields.size(),
+                                    start_fields.size()));
   }
   const auto text = [&](Field field) { return fields[field].opt_str(); };
   const auto number = [&](Field field) {
-    const auto value = text(field);
-    return value ? parse_field_number(*value).value_or(0) : 0;
+    return field_number(text(field)).value_or(0);
   };
   Job job;
   job.id = std::move(id);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -88,8 +89,8 @@ struct StoredOpts
   static StoredOpts from_json(const nlohmann::json& opts);
 };
 
-// A job as a worker takes it: its hash, decoded leniently (jobs may come
-// from any producer).
+// A job as a worker takes it: the fields of its hash the worker uses,
+// decoded leniently (jobs may come from any producer).
 struct Job
 {
   std::string id;
@@ -115,8 +116,20 @@ struct Job
   KeepPolicy keep_completed() const;
   KeepPolicy keep_failed() const;
 
-  // Build from `id` and the values a start returns (take_jobs.lua), started
-  // at `processed_on`. Throws ProtocolError for another count of values.
+  // The fields a start returns (take_jobs.lua), in order: START_FIELDS in
+  // lib/jq/queue/lua/include/queue.lua (a unit test keeps the two alike).
+  static constexpr std::array<std::string_view, 8> start_fields = {
+    "name",
+    "data",
+    "opts",
+    "timestamp",
+    "attemptsMade",
+    "priority",
+    "retriedOn",
+    "stacktrace"};
+
+  // Build from `id` and the values a start returns, started at
+  // `processed_on`. Throws ProtocolError for another count of values.
   static Job from_fields(std::string id,
                          const redis::ReplyView& fields,
                          std::int64_t processed_on);

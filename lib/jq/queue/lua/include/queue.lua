@@ -33,11 +33,12 @@ local function push_job(priorityKey, target, priority, lifo, id)
 end
 
 -- The fields a started job is returned with, in this order (the worker
--- reads them by position: Job::from_fields in job.cpp keeps the same
--- list). A missing field reads as false (a nil bulk in the reply).
+-- reads them by position: Job::start_fields in job.hpp is the same list,
+-- and a unit test keeps the two alike). A missing field reads as false (a
+-- nil bulk in the reply).
 local START_FIELDS = {"name", "data", "opts", "timestamp", "attemptsMade",
                       "priority", "retriedOn", "stacktrace"}
-local START_PRIORITY = 6
+local START_DATA, START_PRIORITY = 2, 6
 
 -- A function that locks and starts a job already in active, appending
 -- `id, fields` to `out` ({} as the fields when its hash is gone: it is
@@ -52,7 +53,7 @@ local function job_starter(base, activeKey, priorityKey, token, lockDuration,
     local fields = redis.call("HMGET", jobKey, unpack(START_FIELDS))
     out[#out + 1] = id
     -- Every job has its data; a hash without it is looked for only then.
-    if not fields[2] and redis.call("EXISTS", jobKey) == 0 then
+    if not fields[START_DATA] and redis.call("EXISTS", jobKey) == 0 then
       out[#out + 1] = {}
       redis.call("LREM", activeKey, -1, id)
       return
