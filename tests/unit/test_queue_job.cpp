@@ -454,14 +454,9 @@ TEST_CASE("jq::queue::Job::from_fields reads Bull's numbers with one rule")
 TEST_CASE("jq::queue::Job::from_fields: a missing field reads as Bull's "
           "default")
 {
-  const FakeFields fields({std::nullopt,
-                           std::nullopt,
-                           std::nullopt,
-                           std::nullopt,
-                           std::nullopt,
-                           std::nullopt,
-                           std::nullopt,
-                           std::nullopt});
+  // Nil for every field.
+  const FakeFields fields(std::vector<std::optional<std::string>>(
+    jq::queue::Job::start_fields.size()));
   const auto job = jq::queue::Job::from_fields("8", fields.view(), 5);
   CHECK(job.name == "__default__");
   CHECK(job.data.empty());
