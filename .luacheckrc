@@ -10,7 +10,8 @@ files["lib/jq/queue/lua/include"] = {ignore = {"211"}}
 files["lib/jq/queue/lua"] = {
   read_globals = {
     -- include/queue.lua
-    "wait_target", "push_with_priority", "push_job", "job_starter",
+    "wait_target", "push_with_priority", "push_job", "start_jobs",
+    "count_existing",
     "release_lock", "hset_pairs", "take_waiting",
     -- include/back_to_head.lua
     "back_to_head",

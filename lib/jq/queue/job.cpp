@@ -285,7 +285,8 @@ KeepPolicy Job::keep_failed() const
 }
 
 Job Job::from_fields(std::string id,
-                     const redis::ReplyView& fields,
+                     const redis::ReplyView& reply,
+                     std::size_t first,
                      std::int64_t processed_on)
 {
   // Positions in start_fields; a missing field is nil.
@@ -306,13 +307,14 @@ Job Job::from_fields(std::string id,
                 && start_fields[priority] == "priority"
                 && start_fields[retried_on] == "retriedOn"
                 && start_fields[stacktrace] == "stacktrace");
-  if (fields.size() != start_fields.size()) {
+  const std::size_t size = reply.size();
+  if (first > size || size - first < start_fields.size()) {
     throw ProtocolError(fmt::format("job {}: {} fields where {} were asked",
                                     id,
-                                    fields.size(),
+                                    size - std::min(first, size),
                                     start_fields.size()));
   }
-  const auto text = [&](Field field) { return fields[field].opt_str(); };
+  const auto text = [&](Field field) { return reply[first + field].opt_str(); };
   const auto number = [&](Field field) {
     return field_number(text(field)).value_or(0);
   };

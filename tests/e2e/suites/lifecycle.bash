@@ -445,3 +445,35 @@ test_grace_puts_job_back() {
 }
 TEST "grace: SIGTERM interrupts a job past --grace and puts it back" \
   test_grace_puts_job_back
+
+test_many_started_by_one_call() {
+  # Pushed before the worker starts, so its first call starts them all:
+  # more than a call returns the fields of (they are read with HMGET after
+  # it), among them jobs with a priority and an id whose hash is gone.
+  local id
+  for id in m1 m2 m3 m4 m5 m6; do
+    expect_exit 0 submit --db app --no-wait --job-id "p-$id" --priority 3 \
+      --sql "select 'p-$id', ?" --param "$id" || return
+    expect_exit 0 submit --db app --no-wait --job-id "n-$id" \
+      --sql "select 'n-$id', ?" --param "$id" || return
+  done
+  rcli lpush bull:jq:wait ghost-many >/dev/null
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 16 || return
+  if ! wait_until 10 zcard_is bull:jq:completed 12; then
+    fail "not all 12 jobs completed within 10 s" \
+      "    completed: $(rcli zrange bull:jq:completed 0 -1 | tr '\n' ' ')"
+    return
+  fi
+  for id in m1 m2 m3 m4 m5 m6; do
+    expect_json "$(rcli hget "bull:jq:p-$id" returnvalue)" 'd["rows"]' \
+      "[[\"p-$id\", \"$id\"]]" || return
+    expect_json "$(rcli hget "bull:jq:n-$id" returnvalue)" 'd["rows"]' \
+      "[[\"n-$id\", \"$id\"]]" || return
+  done
+  expect_eq "$(rcli zcard bull:jq:priority)" 0 "ZCARD priority after the run"
+  expect_eq "$(rcli llen bull:jq:active)" 0 "LLEN active after the run"
+  wait_until 5 grep -q ghost-many "$WORKER_LOG" ||
+    fail "no log line about ghost-many" "$(_jq_excerpt log "$(<"$WORKER_LOG")")"
+}
+TEST "many jobs started by one call: their fields, the priority set, a gone id" \
+  test_many_started_by_one_call
