@@ -10,8 +10,7 @@ files["lib/jq/queue/lua/include"] = {ignore = {"211"}}
 files["lib/jq/queue/lua"] = {
   read_globals = {
     -- include/queue.lua
-    "wait_target", "push_with_priority", "push_job", "start_jobs",
-    "count_existing",
+    "wait_target", "push_with_priority", "push_job", "job_starter",
     "release_lock", "hset_pairs", "take_waiting",
     -- include/back_to_head.lua
     "back_to_head",

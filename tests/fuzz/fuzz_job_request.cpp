@@ -152,7 +152,7 @@ void check_hash(std::string_view text, const json& parsed)
   }
   {
     const auto reply = jq::fuzz::read_reply(all);
-    const auto job = jq::queue::Job::from_fields("1", reply, 0, 1);
+    const auto job = jq::queue::Job::from_fields("1", reply, 1);
     check(job.data == text, "Job::from_fields: data differs");
     check_job_accessors(job);
   }
@@ -169,13 +169,13 @@ void check_hash(std::string_view text, const json& parsed)
       }
     }
     const auto reply = jq::fuzz::read_reply(fields);
-    check_job_accessors(jq::queue::Job::from_fields("2", reply, 0, 2));
+    check_job_accessors(jq::queue::Job::from_fields("2", reply, 2));
   }
   jq::fuzz::Resp short_reply;
   short_reply.array(1).bulk(text);
   try {
     (void)jq::queue::Job::from_fields(
-      "3", jq::fuzz::read_reply(short_reply), 0, 3);
+      "3", jq::fuzz::read_reply(short_reply), 3);
     check(false, "Job::from_fields: took too few values");
   } catch (const jq::ProtocolError&) {
   }

@@ -438,7 +438,7 @@ TEST_CASE("jq::queue::Job::from_fields reads Bull's numbers with one rule")
                            "junk",
                            R"(["first"])"});
   const auto job =
-    jq::queue::Job::from_fields("7", fields.view(), 0, 1712345678901);
+    jq::queue::Job::from_fields("7", fields.view(), 1712345678901);
   CHECK(job.id == "7");
   CHECK(job.name == "report");
   CHECK(job.data == R"({"db":"app","sql":"select 1"})");
@@ -457,7 +457,7 @@ TEST_CASE("jq::queue::Job::from_fields: a missing field reads as Bull's "
   // Nil for every field.
   const FakeFields fields(std::vector<std::optional<std::string>>(
     jq::queue::Job::start_fields.size()));
-  const auto job = jq::queue::Job::from_fields("8", fields.view(), 0, 5);
+  const auto job = jq::queue::Job::from_fields("8", fields.view(), 5);
   CHECK(job.name == "__default__");
   CHECK(job.data.empty());
   CHECK(job.attempts() == 1);
@@ -492,34 +492,10 @@ TEST_CASE("jq::queue::Job::start_fields is the list the scripts start jobs "
   CHECK(names == expected);
 }
 
-TEST_CASE("jq::queue::Job::from_fields reads one job's values from a run "
-          "of several")
-{
-  // Two jobs' values in turn, as a call that started both returns them.
-  std::vector<std::optional<std::string>> values(
-    2 * jq::queue::Job::start_fields.size());
-  values[1] = "first data";
-  values[jq::queue::Job::start_fields.size() + 1] = "second data";
-  const FakeFields fields(values);
-  CHECK(jq::queue::Job::from_fields("1", fields.view(), 0, 0).data
-        == "first data");
-  CHECK(jq::queue::Job::from_fields(
-          "2", fields.view(), jq::queue::Job::start_fields.size(), 0)
-          .data
-        == "second data");
-}
-
-TEST_CASE("jq::queue::Job::from_fields refuses a reply that ends early")
+TEST_CASE("jq::queue::Job::from_fields refuses another count of values")
 {
   const FakeFields fields({"a", "b"});
-  CHECK_THROWS_AS(jq::queue::Job::from_fields("9", fields.view(), 0, 0),
-                  jq::ProtocolError);
-  const FakeFields full(std::vector<std::optional<std::string>>(
-    jq::queue::Job::start_fields.size()));
-  CHECK_NOTHROW(jq::queue::Job::from_fields("9", full.view(), 0, 0));
-  CHECK_THROWS_AS(jq::queue::Job::from_fields("9", full.view(), 1, 0),
-                  jq::ProtocolError);
-  CHECK_THROWS_AS(jq::queue::Job::from_fields("9", full.view(), 100, 0),
+  CHECK_THROWS_AS(jq::queue::Job::from_fields("9", fields.view(), 0),
                   jq::ProtocolError);
 }
 

@@ -285,8 +285,7 @@ KeepPolicy Job::keep_failed() const
 }
 
 Job Job::from_fields(std::string id,
-                     const redis::ReplyView& reply,
-                     std::size_t first,
+                     const redis::ReplyView& fields,
                      std::int64_t processed_on)
 {
   // Positions in start_fields; a missing field is nil.
@@ -307,14 +306,13 @@ Job Job::from_fields(std::string id,
                 && start_fields[priority] == "priority"
                 && start_fields[retried_on] == "retriedOn"
                 && start_fields[stacktrace] == "stacktrace");
-  const std::size_t size = reply.size();
-  if (first > size || size - first < start_fields.size()) {
+  if (fields.size() != start_fields.size()) {
     throw ProtocolError(fmt::format("job {}: {} fields where {} were asked",
                                     id,
-                                    size - std::min(first, size),
+                                    fields.size(),
                                     start_fields.size()));
   }
-  const auto text = [&](Field field) { return reply[first + field].opt_str(); };
+  const auto text = [&](Field field) { return fields[field].opt_str(); };
   const auto number = [&](Field field) {
     return field_number(text(field)).value_or(0);
   };

@@ -116,8 +116,8 @@ struct Job
   KeepPolicy keep_completed() const;
   KeepPolicy keep_failed() const;
 
-  // The fields of a job the worker reads as it starts it, in this order
-  // (Transitions reads them with SORT ... GET or HMGET).
+  // The fields a start returns (take_jobs.lua), in order: START_FIELDS in
+  // lib/jq/queue/lua/include/queue.lua (a unit test keeps the two alike).
   static constexpr std::array<std::string_view, 8> start_fields = {
     "name",
     "data",
@@ -128,12 +128,10 @@ struct Job
     "retriedOn",
     "stacktrace"};
 
-  // Build from `id` and the values of its start fields: elements `first`
-  // on of `reply`, one per field (nil for a missing one), started at
-  // `processed_on`. Throws ProtocolError when `reply` ends before the last.
+  // Build from `id` and the values a start returns, started at
+  // `processed_on`. Throws ProtocolError for another count of values.
   static Job from_fields(std::string id,
-                         const redis::ReplyView& reply,
-                         std::size_t first,
+                         const redis::ReplyView& fields,
                          std::int64_t processed_on);
 };
 

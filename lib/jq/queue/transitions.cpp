@@ -90,45 +90,18 @@ Transitions::Transitions(Keys keys,
 {
 }
 
-std::vector<Job> Transitions::started_jobs(redis::Connection& connection,
-                                           const redis::ReplyView& started,
-                                           const redis::ReplyView& gone,
-                                           const redis::ReplyView& fields,
-                                           std::int64_t now) const
+std::vector<Job> Transitions::decode_jobs(const redis::ReplyView& reply,
+                                          std::int64_t now) const
 {
-  for (std::size_t i = 0; i < gone.size(); ++i) {
-    JQ_LOG(warn, "job {} is listed but has no hash; dropped it", gone[i].str());
-  }
-  const std::size_t count = started.size();
-  constexpr std::size_t width = Job::start_fields.size();
   std::vector<Job> jobs;
-  jobs.reserve(count);
-  if (count > 0 && fields.size() == 0) {
-    // Pipelined: Redis answers these for far less than the same values
-    // cost it read and returned by the script.
-    std::vector<std::string> hmget = {"HMGET", ""};
-    hmget.insert(
-      hmget.end(), Job::start_fields.begin(), Job::start_fields.end());
-    for (std::size_t i = 0; i < count; ++i) {
-      hmget[1] = m_keys.job(started[i].str());
-      connection.append(hmget);
+  jobs.reserve(reply.size() / 2);
+  for (std::size_t i = 0; i + 1 < reply.size(); i += 2) {
+    std::string id(reply[i].str());
+    if (reply[i + 1].size() == 0) {
+      JQ_LOG(warn, "job {} is listed but has no hash; dropped it", id);
+      continue;
     }
-    std::vector<redis::Reply> replies;
-    replies.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
-      replies.push_back(connection.get_reply());
-    }
-    for (std::size_t i = 0; i < count; ++i) {
-      jobs.push_back(Job::from_fields(std::string(started[i].str()),
-                                      redis::checked(std::move(replies[i])),
-                                      0,
-                                      now));
-    }
-    return jobs;
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    jobs.push_back(
-      Job::from_fields(std::string(started[i].str()), fields, i * width, now));
+    jobs.push_back(Job::from_fields(std::move(id), reply[i + 1], now));
   }
   return jobs;
 }
@@ -148,7 +121,7 @@ std::vector<Job> Transitions::take(redis::Connection& connection,
     connection,
     {m_keys.wait(), m_keys.active(), m_keys.priority(), m_keys.stalled()},
     args);
-  return started_jobs(connection, reply[0], reply[1], reply[2], now);
+  return decode_jobs(reply, now);
 }
 
 Finished Transitions::finish(redis::Connection& connection,
@@ -193,7 +166,7 @@ Finished Transitions::finish(redis::Connection& connection,
   for (std::size_t i = 0; i < codes.size(); ++i) {
     finished.refusals.push_back(refusal_from_code(codes[i].integer()));
   }
-  finished.taken = started_jobs(connection, reply[1], reply[2], reply[3], now);
+  finished.taken = decode_jobs(reply[1], now);
   return finished;
 }
 

@@ -122,14 +122,9 @@ public:
 
 private:
   std::vector<std::string> requeue_keys() const;
-  // The jobs a call started (`started`: their ids; `gone`: ids without a
-  // hash), started at `now` (the time the call sent). Their fields are in
-  // `fields` when the call returned them, else read here with HMGET.
-  std::vector<Job> started_jobs(redis::Connection& connection,
-                                const redis::ReplyView& started,
-                                const redis::ReplyView& gone,
-                                const redis::ReplyView& fields,
-                                std::int64_t now) const;
+  // The jobs a take returns, started at `now` (the time it sent).
+  std::vector<Job> decode_jobs(const redis::ReplyView& reply,
+                               std::int64_t now) const;
 
   Keys m_keys;
   std::string m_token;

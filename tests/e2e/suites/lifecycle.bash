@@ -447,9 +447,8 @@ TEST "grace: SIGTERM interrupts a job past --grace and puts it back" \
   test_grace_puts_job_back
 
 test_many_started_by_one_call() {
-  # Pushed before the worker starts, so its first call starts them all:
-  # more than a call returns the fields of (they are read with HMGET after
-  # it), among them jobs with a priority and an id whose hash is gone.
+  # Pushed before the worker starts, so its first call starts many at once,
+  # among them jobs with a priority and an id whose hash is gone.
   local id
   for id in m1 m2 m3 m4 m5 m6; do
     expect_exit 0 submit --db app --no-wait --job-id "p-$id" --priority 3 \

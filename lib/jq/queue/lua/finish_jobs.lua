@@ -14,9 +14,9 @@
 --       delayed score (a retry: 0 for back in line now),
 --       "1" to put a retry at the head of the line,
 --       n, then n field/value pairs also written on the job
--- Returns {codes, started, gone, fields}: one code per end (0 recorded, -1
--- no job, -2 no lock, -3 not active, -6 locked by another worker), then the
--- jobs taken as take_jobs returns them.
+-- Returns {codes, taken}: one code per end (0 recorded, -1 no job, -2 no
+-- lock, -3 not active, -6 locked by another worker) and the jobs taken as
+-- take_jobs returns them.
 local base, token, lockDuration, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local finishedOn = tonumber(now)
 local codes = {}
@@ -212,7 +212,8 @@ if #trimmed > 0 then
   -- Remember the newest 100000 only.
   redis.call("ZREMRANGEBYRANK", KEYS[7], 0, -100001)
 end
-local started, gone, fields =
-  start_jobs(base, KEYS[1], KEYS[6], token, lockDuration, now,
-             take_waiting(KEYS[5], KEYS[1], tonumber(ARGV[5])))
-return {codes, started, gone, fields}
+local taken = {}
+take_waiting(KEYS[5], KEYS[1], tonumber(ARGV[5]),
+             job_starter(base, KEYS[1], KEYS[6], token, lockDuration, now),
+             taken)
+return {codes, taken}
