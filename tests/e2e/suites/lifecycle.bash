@@ -449,7 +449,7 @@ TEST "grace: SIGTERM interrupts a job past --grace and puts it back" \
 test_many_started_by_one_call() {
   # Pushed before the worker starts, so its first call starts many at once,
   # among them jobs with a priority and an id whose hash is gone.
-  local id
+  local id job
   for id in m1 m2 m3 m4 m5 m6; do
     expect_exit 0 submit --db app --no-wait --job-id "p-$id" --priority 3 \
       --sql "select 'p-$id', ?" --param "$id" || return
@@ -464,10 +464,10 @@ test_many_started_by_one_call() {
     return
   fi
   for id in m1 m2 m3 m4 m5 m6; do
-    expect_json "$(rcli hget "bull:jq:p-$id" returnvalue)" 'd["rows"]' \
-      "[[\"p-$id\", \"$id\"]]" || return
-    expect_json "$(rcli hget "bull:jq:n-$id" returnvalue)" 'd["rows"]' \
-      "[[\"n-$id\", \"$id\"]]" || return
+    for job in "p-$id" "n-$id"; do
+      expect_json "$(rcli hget "bull:jq:$job" returnvalue)" 'd["rows"]' \
+        "[[\"$job\", \"$id\"]]" || return
+    done
   done
   expect_eq "$(rcli zcard bull:jq:priority)" 0 "ZCARD priority after the run"
   expect_eq "$(rcli llen bull:jq:active)" 0 "LLEN active after the run"
