@@ -15,26 +15,6 @@ Producer::Producer(Keys keys)
 {
 }
 
-void Producer::append_args(std::vector<std::string>& args,
-                           const NewJob& job) const
-{
-  const auto& options = job.options;
-  // (The id of a repeatable job's next run follows Bull's own rule.)
-  if (options.job_id && !job.bull_opts) {
-    Keys::check_job_id(*options.job_id);
-  }
-  const std::int64_t timestamp = job.timestamp.value_or(now_ms());
-  args.push_back(options.job_id.value_or(""));
-  args.push_back(job.name);
-  args.push_back(job.data);
-  args.push_back(job.bull_opts ? dump_json(*job.bull_opts)
-                               : options.opts_text(timestamp));
-  args.push_back(std::to_string(timestamp));
-  args.push_back(std::to_string(options.delay.count()));
-  args.push_back(std::to_string(options.priority));
-  args.emplace_back(options.lifo ? "1" : "0");
-}
-
 Added Producer::add(redis::Connection& connection, const NewJob& job) const
 {
   return add_many(connection, {&job}).front();
@@ -50,10 +30,47 @@ Producer::add_call(std::span<const NewJob* const> jobs) const
                             m_keys.delayed(),
                             m_keys.priority()},
                            {m_keys.base(), m_token}};
-  call.args.reserve(2 + 8 * jobs.size());
+  call.args.reserve(2 + k_run_values + k_job_values * jobs.size());
+  // Jobs made now share the call's time; a job added again keeps its own.
+  const std::int64_t now = now_ms();
+  std::optional<RunHeader> run;
+  std::size_t run_at = 0; // where the run's count goes
+  std::size_t run_count = 0;
+  const auto close_run = [&] {
+    if (run) {
+      call.args[run_at] = std::to_string(run_count);
+    }
+  };
   for (const NewJob* job : jobs) {
-    append_args(call.args, *job);
+    const auto& options = job->options;
+    // (The id of a repeatable job's next run follows Bull's own rule.)
+    if (options.job_id && !job->bull_opts) {
+      Keys::check_job_id(*options.job_id);
+    }
+    const RunHeader header{job->name,
+                           job->timestamp.value_or(now),
+                           options.delay.count(),
+                           options.priority,
+                           options.lifo};
+    if (!run || !(*run == header)) {
+      close_run();
+      run = header;
+      run_at = call.args.size();
+      run_count = 0;
+      call.args.emplace_back(); // the count, once known
+      call.args.push_back(job->name);
+      call.args.push_back(std::to_string(header.timestamp));
+      call.args.push_back(std::to_string(header.delay_ms));
+      call.args.push_back(std::to_string(header.priority));
+      call.args.emplace_back(header.lifo ? "1" : "0");
+    }
+    ++run_count;
+    call.args.push_back(options.job_id.value_or(""));
+    call.args.push_back(job->data);
+    call.args.push_back(job->bull_opts ? dump_json(*job->bull_opts)
+                                       : options.opts_text(header.timestamp));
   }
+  close_run();
   return call;
 }
 

@@ -147,11 +147,13 @@ struct Submitter::State
     std::vector<std::string> added_ids;
     std::vector<bool> was_sent;
     std::vector<std::string> to_check;
+    // One time for the round: jobs that share it share a run of the add.
+    const std::int64_t sent_on = now_ms();
     for (const auto& id : ids) {
       PendingJob& job = *pending.find(id);
       if (job.submission.job && !job.is_confirmed) {
         if (!job.submission.job->timestamp) {
-          job.submission.job->timestamp = now_ms();
+          job.submission.job->timestamp = sent_on;
         }
         jobs.push_back(&*job.submission.job);
         added_ids.push_back(id);

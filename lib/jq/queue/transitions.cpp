@@ -62,6 +62,15 @@ std::int64_t delayed_score(const JobEnd& end)
   return end.due_ms * 0x1000 + (numeric_id & 0xFFF);
 }
 
+// Whether `b` can go in the run `a` heads in finish_jobs' arguments: the
+// same kind, number of fields and retention policy.
+bool same_run(const JobEnd& a, const JobEnd& b)
+{
+  return a.kind == b.kind && a.fields.size() == b.fields.size()
+         && a.keep.count == b.keep.count
+         && a.keep.age_seconds == b.keep.age_seconds;
+}
+
 } // namespace
 
 std::string_view describe(Refusal refusal)
@@ -134,19 +143,32 @@ Finished Transitions::finish(redis::Connection& connection,
                                    m_lock_ms,
                                    std::to_string(now),
                                    std::to_string(std::max(0, take_count))};
-  for (const JobEnd& end : ends) {
-    args.emplace_back(kind_name(end.kind));
-    args.push_back(end.id);
-    args.push_back(end.value);
-    args.push_back(end.event);
-    args.push_back(std::to_string(end.keep.count));
-    args.push_back(std::to_string(end.keep.age_seconds));
-    args.push_back(std::to_string(
-      end.kind == JobEnd::Kind::retry ? end.due_ms : end.finished_on));
-    args.push_back(std::to_string(delayed_score(end)));
-    args.emplace_back(end.to_head ? "1" : "0");
-    args.push_back(std::to_string(end.fields.size() / 2));
-    args.insert(args.end(), end.fields.begin(), end.fields.end());
+  // Consecutive ends that share a run's header go under one (finish_jobs.lua).
+  for (std::size_t first = 0; first < ends.size();) {
+    std::size_t last = first + 1;
+    while (last < ends.size() && same_run(ends[first], ends[last])) {
+      ++last;
+    }
+    const JobEnd& head = ends[first];
+    args.emplace_back(kind_name(head.kind));
+    args.push_back(std::to_string(last - first));
+    args.push_back(std::to_string(head.fields.size() / 2));
+    args.push_back(std::to_string(head.keep.count));
+    args.push_back(std::to_string(head.keep.age_seconds));
+    for (; first < last; ++first) {
+      const JobEnd& end = ends[first];
+      args.push_back(end.id);
+      if (end.kind == JobEnd::Kind::retry) {
+        args.push_back(std::to_string(end.due_ms));
+        args.push_back(std::to_string(delayed_score(end)));
+        args.emplace_back(end.to_head ? "1" : "0");
+      } else {
+        args.push_back(end.value);
+        args.push_back(end.event);
+        args.push_back(std::to_string(end.finished_on));
+      }
+      args.insert(args.end(), end.fields.begin(), end.fields.end());
+    }
   }
   const redis::Reply reply = scripts::finish_jobs().run(connection,
                                                         {m_keys.active(),

@@ -476,3 +476,74 @@ test_many_started_by_one_call() {
 }
 TEST "many jobs started by one call: their fields, the priority set, a gone id" \
   test_many_started_by_one_call
+
+test_mixed_jobs_share_calls() {
+  # One jq-submit --stdin adds these together (an add call sends what runs
+  # of jobs share once), and the worker, started once they wait, records
+  # completions, final failures and a retry with different keep policies
+  # in the same finish calls. Each must come out as if it were alone.
+  local input=$TEST_DIR/mixed.jsonl
+  cat >"$input" <<'EOF'
+{"id":"x-plain-1","db":"app","sql":"select 1"}
+{"id":"x-p5","db":"app","sql":"select 2","priority":5}
+{"id":"x-plain-2","db":"app","sql":"select 3","keep":"1h"}
+{"id":"x-lifo","db":"app","sql":"select 4","lifo":true}
+{"id":"x-p1","db":"app","sql":"select 5","priority":1}
+{"id":"x-bad","db":"app","sql":"select * from nope","keep":"2h"}
+{"id":"x-retry","db":"app","sql":"select * from nope","attempts":2}
+{"id":"x-later","db":"app","sql":"select 6","delay":"200ms"}
+{"id":"x-plain-3","db":"app","sql":"select 7","keep":"2h"}
+EOF
+  run_bg_input mixed "$input" submit --stdin -j 64 --timeout 30s
+  if ! wait_until 10 llen_is bull:jq:wait 8; then
+    fail "the 8 jobs without a delay did not reach the wait list in 10 s" \
+      "    wait: $(rcli lrange bull:jq:wait 0 -1 | tr '\n' ' ')"
+    return
+  fi
+  # As if added one by one (docs/bull-layout.md 3.1).
+  expect_eq "$(rcli lrange bull:jq:wait 0 -1 | tr '\n' ' ')" \
+    "x-plain-3 x-retry x-bad x-plain-2 x-plain-1 x-p5 x-lifo x-p1 " \
+    "the wait list"
+  expect_eq "$(rcli zrange bull:jq:priority 0 -1 withscores | tr '\n' ' ')" \
+    "x-p1 1 x-p5 5 " "the priority set"
+  expect_eq "$(rcli zrange bull:jq:delayed 0 -1)" x-later "the delayed set"
+  expect_eq "$(rcli hmget bull:jq:x-p5 name delay priority | tr '\n' ' ')" \
+    "__default__ 0 5 " "name, delay and priority of x-p5"
+  expect_eq "$(rcli hmget bull:jq:x-later delay priority | tr '\n' ' ')" \
+    "200 0 " "delay and priority of x-later"
+  local id opts stamp
+  for id in x-plain-1 x-lifo x-later; do
+    opts=$(rcli hget "bull:jq:$id" opts)
+    stamp=$(rcli hget "bull:jq:$id" timestamp)
+    expect_json "$opts" 'd["jobId"]' "\"$id\"" || return
+    expect_json "$opts" 'd["timestamp"]' "$stamp" || return
+  done
+  expect_json "$(rcli hget bull:jq:x-lifo opts)" 'd["lifo"]' true
+
+  start_worker --db app="$TEST_DIR/app.sqlite" -c 16 || return
+  wait_bg mixed 30
+  expect_eq "$RC" 1 "jq-submit's exit status (two jobs failed)"
+  expect_eq "$("$JQ_PYTHON" -S -c '
+import json, sys
+replies = [json.loads(line) for line in sys.stdin if line.strip()]
+print(" ".join(sorted("%s=%s/%s" % (r["id"], r["status"], r["attempts"])
+                      for r in replies)))' <<<"$OUT")" \
+    "x-bad=failed/1 x-later=completed/1 x-lifo=completed/1 x-p1=completed/1 x-p5=completed/1 x-plain-1=completed/1 x-plain-2=completed/1 x-plain-3=completed/1 x-retry=failed/2" \
+    "each job's reply"
+  expect_eq "$(rcli zcard bull:jq:completed) $(rcli zcard bull:jq:failed)" \
+    "7 2" "ZCARD completed, failed"
+  expect_eq "$(rcli llen bull:jq:active) $(rcli llen bull:jq:wait)" "0 0" \
+    "LLEN active, wait"
+  expect_eq "$(rcli zcard bull:jq:priority) $(rcli zcard bull:jq:delayed)" \
+    "0 0" "ZCARD priority, delayed"
+  expect_eq "$(rcli keys 'bull:jq:*:lock')" "" "locks left"
+  expect_json "$(rcli hget bull:jq:x-p1 returnvalue)" 'd["rows"]' '[[5]]'
+  expect_json "$(rcli hget bull:jq:x-plain-3 returnvalue)" 'd["rows"]' '[[7]]'
+  expect_eq "$(rcli hget bull:jq:x-retry attemptsMade)" 2 \
+    "attemptsMade of x-retry"
+  expect_json "$(rcli hget bull:jq:x-retry stacktrace)" 'len(d)' 2
+  expect_eq "$(rcli hget bull:jq:x-bad attemptsMade)" 1 "attemptsMade of x-bad"
+  expect_contains "$(rcli hget bull:jq:x-bad failedReason)" "no such table"
+}
+TEST "jobs of every kind in the same calls: wait order, fields, ends" \
+  test_mixed_jobs_share_calls

@@ -4,16 +4,17 @@
 --       7 trimmed (ids whose replies were deleted, so a late waiter hears
 --       "gone", not "no such job"), 8 paused, 9 meta-paused, 10 delayed
 -- ARGV: 1 base, 2 token ("0": ignore the locks), 3 lock duration ms,
---       4 now ms, 5 how many jobs to take afterwards, then per end 10
---       values and its pairs:
---       kind ("completed" | "failed" | "retry"), id,
---       value (returnvalue or failedReason; a retry: unused),
---       event JSON (published on completed|failed),
---       keep count (-1 all, 0 none), keep age in seconds (0: any age),
---       time (finishedOn; a retry: its due ms),
---       delayed score (a retry: 0 for back in line now),
---       "1" to put a retry at the head of the line,
---       n, then n field/value pairs also written on the job
+--       4 now ms, 5 how many jobs to take afterwards, then runs of ends
+--       that share a kind, a number of fields and a retention policy (what
+--       ends share is sent once: Redis pays for every value a call carries).
+--       A run's 5 values: kind ("completed" | "failed" | "retry"), how many
+--       ends, n, keep count (-1 all, 0 none), keep age in seconds (0: any
+--       age); then per end 4 values and n field/value pairs also written on
+--       the job:
+--       completed | failed: id, value (returnvalue | failedReason), event
+--         JSON (published on completed | failed), finishedOn;
+--       retry: id, due ms, delayed score (0 for back in line now), "1" to
+--         put it at the head of the line.
 -- Returns {codes, taken}: one code per end (0 recorded, -1 no job, -2 no
 -- lock, -3 not active, -6 locked by another worker) and the jobs taken as
 -- take_jobs returns them.
@@ -46,72 +47,75 @@ local function trim(setKey, keepCount, keepAge)
 end
 
 -- The ends in ARGV order, as parallel arrays (a table per end would cost
--- more than the end's own work): kind, id, first ARGV index, last ARGV
--- index of its pairs, job key, lock key.
-local kinds, ids, firsts, lasts, jobKeys, lockKeys = {}, {}, {}, {}, {}, {}
+-- more than the end's own work): kind, id, ARGV index of its id, last ARGV
+-- index of its pairs, job key, lock key, run; and per run its retention
+-- policy as numbers.
+local kinds, ids, firsts, lasts, jobKeys, lockKeys, runs = {}, {}, {}, {},
+                                                           {}, {}, {}
+local keepCounts, keepAges = {}, {}
 do
-  local i = 6
-  while i <= #ARGV do
-    local n = #ids + 1
-    local id = ARGV[i + 1]
-    kinds[n], ids[n], firsts[n] = ARGV[i], id, i
-    local pairCount = ARGV[i + 9]
-    lasts[n] = i + 9 + (pairCount == "0" and 0 or 2 * tonumber(pairCount))
-    jobKeys[n] = base .. id
-    lockKeys[n] = jobKeys[n] .. ":lock"
-    i = lasts[n] + 1
+  local run = 6
+  while run <= #ARGV do
+    local r = #keepCounts + 1
+    local kind, count = ARGV[run], tonumber(ARGV[run + 1])
+    local width = 4 + 2 * tonumber(ARGV[run + 2])
+    keepCounts[r], keepAges[r] = tonumber(ARGV[run + 3]),
+                                 tonumber(ARGV[run + 4])
+    local first = run + 5
+    for i = first, first + width * (count - 1), width do
+      local n = #ids + 1
+      local id = ARGV[i]
+      kinds[n], ids[n], firsts[n], lasts[n], runs[n] = kind, id, i,
+                                                       i + width - 1, r
+      jobKeys[n] = base .. id
+      lockKeys[n] = jobKeys[n] .. ":lock"
+    end
+    run = first + width * count
   end
 end
 
--- The retention policy of the last end recorded, as text and as numbers,
--- and the set it was last registered for (nil once the policy changes):
--- a run of ends with the same one (the usual case) reads it and registers
--- it once.
-local lastCountText, lastAgeText, lastCount, lastAge, lastSet
+-- The runs whose retention policy is registered.
+local registered = {}
 
 local function finish(n)
-  local kind, id, jobKey, i = kinds[n], ids[n], jobKeys[n], firsts[n]
+  local kind, id, jobKey, i, r = kinds[n], ids[n], jobKeys[n], firsts[n],
+                                 runs[n]
   local setKey = kind == "completed" and KEYS[2] or KEYS[3]
-  if ARGV[i + 4] ~= lastCountText or ARGV[i + 5] ~= lastAgeText then
-    lastCountText, lastAgeText = ARGV[i + 4], ARGV[i + 5]
-    lastCount, lastAge = tonumber(lastCountText), tonumber(lastAgeText)
-    lastSet = nil
-  end
-  local keepCount, keepAge = lastCount, lastAge
+  local keepCount, keepAge = keepCounts[r], keepAges[r]
   if keepCount == 0 then
     redis.call("DEL", jobKey, jobKey .. ":logs")
     trimmed[#trimmed + 1] = id
   else
     added[setKey] = added[setKey] or {}
     local members = added[setKey]
-    members[#members + 1] = ARGV[i + 6]
+    members[#members + 1] = ARGV[i + 3]
     members[#members + 1] = id
     redis.call("HSET", jobKey,
                kind == "completed" and "returnvalue" or "failedReason",
-               ARGV[i + 2], "finishedOn", ARGV[i + 6],
-               unpack(ARGV, i + 10, lasts[n]))
-    if (keepAge > 0 or keepCount > 0) and setKey ~= lastSet then
-      lastSet = setKey
+               ARGV[i + 1], "finishedOn", ARGV[i + 3],
+               unpack(ARGV, i + 4, lasts[n]))
+    if (keepAge > 0 or keepCount > 0) and not registered[r] then
+      registered[r] = true
       -- Keyed by the numbers: "2" and "2.0" are one policy.
       local policy = setKey .. "\0" .. keepCount .. "\0" .. keepAge
       policies[policy] = policies[policy] or {setKey, keepCount, keepAge}
     end
   end
-  redis.call("PUBLISH", setKey, ARGV[i + 3])
+  redis.call("PUBLISH", setKey, ARGV[i + 2])
 end
 
 local function retry(n)
   local id, jobKey, i = ids[n], jobKeys[n], firsts[n]
-  hset_pairs(jobKey, i + 10, lasts[n])
-  local score = tonumber(ARGV[i + 7])
+  hset_pairs(jobKey, i + 4, lasts[n])
+  local score = tonumber(ARGV[i + 2])
   if score > 0 then
     redis.call("ZADD", KEYS[10], score, id)
-    redis.call("PUBLISH", KEYS[10], ARGV[i + 6])
+    redis.call("PUBLISH", KEYS[10], ARGV[i + 1])
     return
   end
   local priority = tonumber(redis.call("HGET", jobKey, "priority")) or 0
   push_job(KEYS[6], wait_target(KEYS[5], KEYS[8], KEYS[9]), priority,
-           ARGV[i + 8] == "1", id)
+           ARGV[i + 3] == "1", id)
 end
 
 -- The lock holder of each end, read in one call (token "0": none needed).
