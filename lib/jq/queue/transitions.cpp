@@ -133,16 +133,26 @@ std::vector<Job> Transitions::take(redis::Connection& connection,
   return decode_jobs(reply, now);
 }
 
-Finished Transitions::finish(redis::Connection& connection,
-                             const std::vector<JobEnd>& ends,
-                             int take_count) const
+redis::Script::Call Transitions::finish_call(const std::vector<JobEnd>& ends,
+                                             int take_count,
+                                             std::int64_t now) const
 {
-  const std::int64_t now = now_ms();
-  std::vector<std::string> args = {m_keys.base(),
-                                   m_token,
-                                   m_lock_ms,
-                                   std::to_string(now),
-                                   std::to_string(std::max(0, take_count))};
+  redis::Script::Call call{{m_keys.active(),
+                            m_keys.completed(),
+                            m_keys.failed(),
+                            m_keys.stalled(),
+                            m_keys.wait(),
+                            m_keys.priority(),
+                            m_keys.trimmed(),
+                            m_keys.paused(),
+                            m_keys.meta_paused(),
+                            m_keys.delayed()},
+                           {m_keys.base(),
+                            m_token,
+                            m_lock_ms,
+                            std::to_string(now),
+                            std::to_string(std::max(0, take_count))}};
+  auto& args = call.args;
   // Consecutive ends that share a run's header go under one (finish_jobs.lua).
   for (std::size_t first = 0; first < ends.size();) {
     std::size_t last = first + 1;
@@ -170,18 +180,17 @@ Finished Transitions::finish(redis::Connection& connection,
       args.insert(args.end(), end.fields.begin(), end.fields.end());
     }
   }
-  const redis::Reply reply = scripts::finish_jobs().run(connection,
-                                                        {m_keys.active(),
-                                                         m_keys.completed(),
-                                                         m_keys.failed(),
-                                                         m_keys.stalled(),
-                                                         m_keys.wait(),
-                                                         m_keys.priority(),
-                                                         m_keys.trimmed(),
-                                                         m_keys.paused(),
-                                                         m_keys.meta_paused(),
-                                                         m_keys.delayed()},
-                                                        args);
+  return call;
+}
+
+Finished Transitions::finish(redis::Connection& connection,
+                             const std::vector<JobEnd>& ends,
+                             int take_count) const
+{
+  const std::int64_t now = now_ms();
+  const auto call = finish_call(ends, take_count, now);
+  const redis::Reply reply =
+    scripts::finish_jobs().run(connection, call.keys, call.args);
   Finished finished;
   const redis::ReplyView codes = reply[0];
   finished.refusals.reserve(codes.size());

@@ -3,6 +3,7 @@
 #include <jq/queue/job.hpp>
 #include <jq/queue/keys.hpp>
 #include <jq/redis/connection.hpp>
+#include <jq/redis/script.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -89,6 +90,13 @@ public:
   Finished finish(redis::Connection& connection,
                   const std::vector<JobEnd>& ends,
                   int take_count) const;
+
+  // The one script call finish() makes at `now` (finish_jobs.lua's keys and
+  // arguments): consecutive ends that share a kind, a number of fields and
+  // a keep policy are sent under one header.
+  redis::Script::Call finish_call(const std::vector<JobEnd>& ends,
+                                  int take_count,
+                                  std::int64_t now) const;
 
   // Renew the locks of `ids`; returns those no longer ours.
   std::vector<std::string>

@@ -9,8 +9,8 @@
 --       ends share is sent once: Redis pays for every value a call carries).
 --       A run's 5 values: kind ("completed" | "failed" | "retry"), how many
 --       ends, n, keep count (-1 all, 0 none), keep age in seconds (0: any
---       age); then per end 4 values and n field/value pairs also written on
---       the job:
+--       age; a retry run's keep values are unused); then per end 4 values
+--       and n field/value pairs also written on the job:
 --       completed | failed: id, value (returnvalue | failedReason), event
 --         JSON (published on completed | failed), finishedOn;
 --       retry: id, due ms, delayed score (0 for back in line now), "1" to
