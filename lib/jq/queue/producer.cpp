@@ -6,8 +6,35 @@
 #include <jq/queue/scripts.hpp>
 
 #include <algorithm>
+#include <string_view>
 
 namespace jq::queue {
+
+namespace {
+
+// What consecutive jobs of one add call share, sent once for them
+// (add_jobs.lua): Redis pays for every value a call carries.
+struct RunHeader
+{
+  std::string_view name;
+  std::int64_t timestamp = 0;
+  long long delay_ms = 0;
+  int priority = 0;
+  bool lifo = false;
+
+  bool operator==(const RunHeader&) const = default;
+};
+
+RunHeader run_header(const NewJob& job, std::int64_t now)
+{
+  return {job.name,
+          job.timestamp.value_or(now),
+          job.options.delay.count(),
+          job.options.priority,
+          job.options.lifo};
+}
+
+} // namespace
 
 Producer::Producer(Keys keys)
   : m_keys(std::move(keys)),
@@ -30,47 +57,36 @@ Producer::add_call(std::span<const NewJob* const> jobs) const
                             m_keys.delayed(),
                             m_keys.priority()},
                            {m_keys.base(), m_token}};
-  call.args.reserve(2 + k_run_values + k_job_values * jobs.size());
+  auto& args = call.args;
+  args.reserve(2 + 6 + 3 * jobs.size());
   // Jobs made now share the call's time; a job added again keeps its own.
   const std::int64_t now = now_ms();
-  std::optional<RunHeader> run;
-  std::size_t run_at = 0; // where the run's count goes
-  std::size_t run_count = 0;
-  const auto close_run = [&] {
-    if (run) {
-      call.args[run_at] = std::to_string(run_count);
+  // Consecutive jobs that share a run's header go under one (add_jobs.lua).
+  for (std::size_t first = 0; first < jobs.size();) {
+    const RunHeader header = run_header(*jobs[first], now);
+    std::size_t last = first + 1;
+    while (last < jobs.size() && run_header(*jobs[last], now) == header) {
+      ++last;
     }
-  };
-  for (const NewJob* job : jobs) {
-    const auto& options = job->options;
-    // (The id of a repeatable job's next run follows Bull's own rule.)
-    if (options.job_id && !job->bull_opts) {
-      Keys::check_job_id(*options.job_id);
+    args.push_back(std::to_string(last - first));
+    args.emplace_back(header.name);
+    args.push_back(std::to_string(header.timestamp));
+    args.push_back(std::to_string(header.delay_ms));
+    args.push_back(std::to_string(header.priority));
+    args.emplace_back(header.lifo ? "1" : "0");
+    for (; first < last; ++first) {
+      const NewJob& job = *jobs[first];
+      const auto& options = job.options;
+      // (The id of a repeatable job's next run follows Bull's own rule.)
+      if (options.job_id && !job.bull_opts) {
+        Keys::check_job_id(*options.job_id);
+      }
+      args.push_back(options.job_id.value_or(""));
+      args.push_back(job.data);
+      args.push_back(job.bull_opts ? dump_json(*job.bull_opts)
+                                   : options.opts_text(header.timestamp));
     }
-    const RunHeader header{job->name,
-                           job->timestamp.value_or(now),
-                           options.delay.count(),
-                           options.priority,
-                           options.lifo};
-    if (!run || !(*run == header)) {
-      close_run();
-      run = header;
-      run_at = call.args.size();
-      run_count = 0;
-      call.args.emplace_back(); // the count, once known
-      call.args.push_back(job->name);
-      call.args.push_back(std::to_string(header.timestamp));
-      call.args.push_back(std::to_string(header.delay_ms));
-      call.args.push_back(std::to_string(header.priority));
-      call.args.emplace_back(header.lifo ? "1" : "0");
-    }
-    ++run_count;
-    call.args.push_back(options.job_id.value_or(""));
-    call.args.push_back(job->data);
-    call.args.push_back(job->bull_opts ? dump_json(*job->bull_opts)
-                                       : options.opts_text(header.timestamp));
   }
-  close_run();
   return call;
 }
 

@@ -9,7 +9,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace jq::queue {
@@ -72,21 +71,6 @@ public:
   static constexpr std::size_t k_batch_bytes = 64 * 1024 * 1024;
 
 private:
-  // What consecutive jobs of one call share, sent once for them
-  // (add_jobs.lua): Redis pays for every value a call carries.
-  struct RunHeader
-  {
-    std::string_view name;
-    std::int64_t timestamp = 0;
-    long long delay_ms = 0;
-    int priority = 0;
-    bool lifo = false;
-
-    bool operator==(const RunHeader&) const = default;
-  };
-  static constexpr std::size_t k_run_values = 6;
-  static constexpr std::size_t k_job_values = 3;
-
   Keys m_keys;
   std::string m_token;
 };

@@ -47,26 +47,24 @@ local function trim(setKey, keepCount, keepAge)
 end
 
 -- The ends in ARGV order, as parallel arrays (a table per end would cost
--- more than the end's own work): kind, id, ARGV index of its id, last ARGV
--- index of its pairs, job key, lock key, run; and per run its retention
--- policy as numbers.
-local kinds, ids, firsts, lasts, jobKeys, lockKeys, runs = {}, {}, {}, {},
-                                                           {}, {}, {}
-local keepCounts, keepAges = {}, {}
+-- more than the end's own work): id, ARGV index of its id, last ARGV index
+-- of its pairs, job key, lock key, run; and per run its kind and its
+-- retention policy as numbers.
+local ids, firsts, lasts, jobKeys, lockKeys, runs = {}, {}, {}, {}, {}, {}
+local kinds, keepCounts, keepAges = {}, {}, {}
 do
   local run = 6
   while run <= #ARGV do
-    local r = #keepCounts + 1
-    local kind, count = ARGV[run], tonumber(ARGV[run + 1])
+    local r = #kinds + 1
+    local count = tonumber(ARGV[run + 1])
     local width = 4 + 2 * tonumber(ARGV[run + 2])
-    keepCounts[r], keepAges[r] = tonumber(ARGV[run + 3]),
-                                 tonumber(ARGV[run + 4])
+    kinds[r], keepCounts[r], keepAges[r] = ARGV[run], tonumber(ARGV[run + 3]),
+                                           tonumber(ARGV[run + 4])
     local first = run + 5
     for i = first, first + width * (count - 1), width do
       local n = #ids + 1
       local id = ARGV[i]
-      kinds[n], ids[n], firsts[n], lasts[n], runs[n] = kind, id, i,
-                                                       i + width - 1, r
+      ids[n], firsts[n], lasts[n], runs[n] = id, i, i + width - 1, r
       jobKeys[n] = base .. id
       lockKeys[n] = jobKeys[n] .. ":lock"
     end
@@ -78,8 +76,8 @@ end
 local registered = {}
 
 local function finish(n)
-  local kind, id, jobKey, i, r = kinds[n], ids[n], jobKeys[n], firsts[n],
-                                 runs[n]
+  local id, jobKey, i, r = ids[n], jobKeys[n], firsts[n], runs[n]
+  local kind = kinds[r]
   local setKey = kind == "completed" and KEYS[2] or KEYS[3]
   local keepCount, keepAge = keepCounts[r], keepAges[r]
   if keepCount == 0 then
@@ -187,7 +185,7 @@ for n = 1, #ids do
   if codes[n] == 0 then
     locks[#locks + 1] = lockKeys[n]
     recorded[#recorded + 1] = ids[n]
-    if kinds[n] == "retry" then
+    if kinds[runs[n]] == "retry" then
       retry(n)
     else
       finish(n)
