@@ -1,7 +1,8 @@
 -- luacheck for the Redis scripts under lib/jq/queue/lua/. Redis runs them
 -- as Lua 5.1 with its own globals; each script is sent with the helpers of
--- lua/include/ in front (lib/jq/queue/scripts.cpp says which), so a script
--- sees their local functions and a helper file is not used on its own.
+-- lua/include/ that its first line names (`-- helpers: include/queue.lua`)
+-- in front, so a script sees their local functions and a helper file is not
+-- used on its own.
 std = "lua51"
 read_globals = {"redis", "KEYS", "ARGV", "cjson", "bit", "cmsgpack"}
 max_line_length = 80

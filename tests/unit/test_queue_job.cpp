@@ -474,17 +474,17 @@ TEST_CASE("jq::queue::Job::start_fields is the list the scripts start jobs "
 {
   // The names between the braces of `local START_FIELDS = {...}`, as the
   // take script (with its include in front) sends them to Redis.
-  const std::string& source = jq::queue::scripts::take_jobs().source();
+  const std::string_view source = jq::queue::scripts::take_jobs().source();
   const std::string_view marker = "local START_FIELDS = {";
   const auto begin = source.find(marker);
-  REQUIRE(begin != std::string::npos);
+  REQUIRE(begin != std::string_view::npos);
   const auto end = source.find('}', begin);
-  REQUIRE(end != std::string::npos);
+  REQUIRE(end != std::string_view::npos);
   std::vector<std::string> names;
   std::size_t at = begin + marker.size();
   while ((at = source.find('"', at)) < end) {
     const auto close = source.find('"', at + 1);
-    names.push_back(source.substr(at + 1, close - at - 1));
+    names.emplace_back(source.substr(at + 1, close - at - 1));
     at = close + 1;
   }
   const std::vector<std::string> expected(jq::queue::Job::start_fields.begin(),

@@ -1,14 +1,6 @@
 #include "script.hpp"
 
-#include <jq/core/sha1.hpp>
-
 namespace jq::redis {
-
-Script::Script(std::string_view source)
-  : m_source(source),
-    m_sha(sha1_hex(source))
-{
-}
 
 std::vector<std::string>
 Script::command(std::string_view verb,

@@ -9,17 +9,23 @@
 namespace jq::redis {
 
 // A Lua script run by its SHA-1 (EVALSHA), sent in full (EVAL) only when
-// Redis does not know it yet (NOSCRIPT), e.g. after a restart.
+// Redis does not know it yet (NOSCRIPT), e.g. after a restart. It refers to
+// its text and hash (the build's constants) without copying them.
 class Script
 {
 public:
-  explicit Script(std::string_view source);
+  // `sha1`: the SHA-1 of `source` in lower-case hex, as Redis names it.
+  constexpr Script(std::string_view source, std::string_view sha1) noexcept
+    : m_source(source),
+      m_sha(sha1)
+  {
+  }
 
-  const std::string& source() const noexcept
+  std::string_view source() const noexcept
   {
     return m_source;
   }
-  const std::string& sha() const noexcept
+  std::string_view sha() const noexcept
   {
     return m_sha;
   }
@@ -54,8 +60,8 @@ private:
                                    const std::vector<std::string>& keys,
                                    const std::vector<std::string>& args) const;
 
-  std::string m_source;
-  std::string m_sha;
+  std::string_view m_source;
+  std::string_view m_sha;
 };
 
 // True if `reply` is Redis' NOSCRIPT error.

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua
 -- Add jobs, many per call (docs/bull-layout.md 3.1).
 -- KEYS: 1 wait, 2 paused, 3 meta-paused, 4 id counter, 5 delayed, 6 priority
 -- ARGV: 1 base, 2 token, then runs of jobs that share their name, time and

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua include/admin.lua
 -- One bounded step of clean (docs/bull-layout.md 3.11, cleanJobsInSet): look
 -- at up to a batch of a state's jobs, oldest first, and remove the unlocked
 -- ones whose time (finishedOn, else processedOn, else timestamp; none: old)

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua
 -- Record the ends of jobs in hand, many per call, then take more: the one
 -- call a busy worker makes per round (docs/bull-layout.md 3.4, 3.5).
 -- KEYS: 1 active, 2 completed, 3 failed, 4 stalled, 5 wait, 6 priority,

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua include/admin.lua
 -- One job as Bull's getState() sees it, with everything `show` prints, in
 -- one consistent read.
 -- KEYS: 1 job hash, 2 completed, 3 failed, 4 delayed, 5 active, 6 wait,

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua
 -- Bull's stalled check (docs/bull-layout.md 3.6), throttled by stalled-check.
 -- KEYS: 1 stalled, 2 wait, 3 active, 4 failed, 5 stalled-check,
 --       6 meta-paused, 7 paused

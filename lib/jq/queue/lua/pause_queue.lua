@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua include/admin.lua
 -- Pause or resume the queue for every worker (docs/bull-layout.md 3.8).
 -- Unlike Bull's RENAME alone, jobs are never overwritten: if both lists
 -- exist (a foreign writer pushed to wait while paused), the ones being

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua
 -- Move due delayed jobs into line (docs/bull-layout.md 3.7).
 -- KEYS: 1 delayed, 2 wait, 3 priority, 4 paused, 5 meta-paused
 -- ARGV: 1 base, 2 now ms, 3 token

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua include/admin.lua
 -- Move one delayed job into line now (Bull's job.promote()).
 -- KEYS: 1 delayed, 2 wait, 3 paused, 4 meta-paused, 5 priority, 6 job hash
 -- ARGV: 1 base, 2 id, 3 token, 4 "1" for a dry run

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua include/back_to_head.lua
 -- After a reply that may have taken jobs was lost: the jobs in active
 -- locked with the worker's `token` that it does not know it holds go back
 -- to the head of the line, unlocked.

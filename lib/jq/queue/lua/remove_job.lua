@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua include/admin.lua
 -- Remove one job from wherever it is, with its hash and logs
 -- (docs/bull-layout.md 3.11, job.remove()).
 -- KEYS: 1 job hash, 2 active, 3 wait, 4 paused, 5 delayed, 6 completed,

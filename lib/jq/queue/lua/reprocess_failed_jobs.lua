@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua include/admin.lua
 -- Retry the failed jobs in one bounded batch, oldest first. Jobs that failed
 -- after the caller started (finishedOn above ARGV[4]) are not taken, so a
 -- job that fails again is not retried twice.

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua include/admin.lua
 -- Retry one failed job (docs/bull-layout.md 3.9).
 -- KEYS: 1 job hash, 2 lock, 3 failed, 4 wait, 5 paused, 6 meta-paused
 -- ARGV: 1 id, 2 base, 3 token, 4 now ms, 5 "1" for a dry run

@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua include/back_to_head.lua
 -- Put back at the head of the line those of the given jobs that are still in
 -- active and still unlocked.
 -- KEYS: 1 active, 2 wait, 3 paused, 4 meta-paused, 5 stalled, 6 priority

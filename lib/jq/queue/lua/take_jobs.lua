@@ -1,3 +1,4 @@
+-- helpers: include/queue.lua
 -- Start jobs, many per call: lock each with the worker's token and return
 -- its fields.
 -- KEYS: 1 wait, 2 active, 3 priority, 4 stalled
