@@ -3,7 +3,6 @@
 
 #include <doctest/doctest.h>
 
-#include <functional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -13,8 +12,7 @@ namespace scripts = jq::queue::scripts;
 namespace {
 
 // Every script of scripts.hpp, with its name for the failure message.
-const std::vector<
-  std::pair<std::string_view, std::function<const jq::redis::Script&()>>>
+const std::vector<std::pair<std::string_view, const jq::redis::Script& (*)()>>
   k_scripts = {
     {"add_jobs", scripts::add_jobs},
     {"take_jobs", scripts::take_jobs},

@@ -58,6 +58,7 @@ Producer::add_call(std::span<const NewJob* const> jobs) const
                             m_keys.priority()},
                            {m_keys.base(), m_token}};
   auto& args = call.args;
+  // Base and token, one run's 6 values (more runs are rare), 3 values a job.
   args.reserve(2 + 6 + 3 * jobs.size());
   // Jobs made now share the call's time; a job added again keeps its own.
   const std::int64_t now = now_ms();
